@@ -1,0 +1,294 @@
+/**
+ * The dcomlens command line: the same engine as the browser, over files on disk.
+ *
+ *   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
+ *                   [--out FILE] [--format csv|json] [--explain] [--raw]
+ *   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...] [--out FILE] [--format csv|json] [--explain] [--raw]
+ *
+ * Exit status: 0 on success, 2 on bad input (usage, files, rule, query), 130 when interrupted.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import defaultRuleText from '../rules/dcom-lateral-movement.yaml?raw';
+import { formatDiagnostic } from '../engine/kql/diagnostics';
+import { ingestFile, concatTables } from '../engine/ingest/ingest';
+import { nodeFileChunks } from '../engine/ingest/node-source';
+import type { DefenderTableName } from '../engine/ingest/recognise-table';
+import type { IngestReport } from '../engine/ingest/ingest-report';
+import { formatCsv, formatJson } from '../engine/output/format-results';
+import { loadRule, positionInRuleFile, replaceLetList } from '../engine/rule/rule';
+import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
+import { DEFENDER_TABLES } from '../engine/table/defender-schema';
+import type { Table } from '../engine/table/table';
+import { formatDateTime } from '../engine/time/ticks';
+
+/** The rule's output columns, first and in this order, in every alert export. */
+export const ALERT_COLUMNS = [
+  'TimestampNetwEventExact',
+  'TimestampProcEventExact',
+  'DeviceId',
+  'DeviceName',
+  'InitiatingProcessId',
+  'LocalIP',
+  'RemoteIP',
+  'LastBootTime',
+  'DCOMCmdLine',
+  'set_ProcessCommandLine',
+];
+
+const USAGE = `usage:
+  dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
+                  [--out FILE] [--format csv|json] [--explain] [--raw]
+  dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
+               [--out FILE] [--format csv|json] [--explain] [--raw]
+
+  FILE        Defender DeviceNetworkEvents / DeviceProcessEvents exports (CSV, TSV, Arrow IPC);
+              the table is recognised from the columns.
+  --rule      a Sentinel rule YAML (default: the shipped DCOM Lateral Movement rule)
+  --allow     replaces the rule's allowListedExecs (comma-separated file names)
+  --allow-file  the same, one file name per line (# comments allowed)
+  --out       write the result here instead of standard output
+  --format    csv (default) or json
+  --explain   print the plan with per-stage row counts to standard error
+  --raw       do not neutralise spreadsheet formulas in CSV cells
+`;
+
+/** A user-facing failure: printed without a stack, exit status 2. */
+class CliError extends Error {}
+
+interface Io {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+interface ParsedArgs {
+  readonly positional: string[];
+  readonly options: Map<string, string[]>;
+  readonly flags: Set<string>;
+}
+
+const VALUE_OPTIONS = new Set(['--rule', '--allow', '--allow-file', '--out', '--format', '--query', '--table']);
+const FLAG_OPTIONS = new Set(['--explain', '--raw', '--help', '-h']);
+
+function parseArgs(argv: readonly string[]): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string[]>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (VALUE_OPTIONS.has(name)) {
+      const value = name !== a ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new CliError(`${name} needs a value`);
+      options.set(name, [...(options.get(name) ?? []), value]);
+    } else if (FLAG_OPTIONS.has(a)) flags.add(a);
+    else if (a.startsWith('-') && a !== '-') throw new CliError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  return { positional, options, flags };
+}
+
+function one(args: ParsedArgs, name: string): string | undefined {
+  const v = args.options.get(name);
+  if (v && v.length > 1) throw new CliError(`${name} given more than once`);
+  return v?.[0];
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function describeReport(r: IngestReport): string {
+  const range = r.timeRange ? `, ${formatDateTime(r.timeRange.min)} .. ${formatDateTime(r.timeRange.max)}` : '';
+  let s = `${r.file}: ${r.table} (${r.format}), ${r.rowsLoaded} rows loaded, ${r.rowsRejected} rejected${range}\n`;
+  for (const rej of r.rejects.slice(0, 5)) {
+    s += `  ${r.file}:${rej.line}${rej.position ? `:${rej.position}` : ''}: ${rej.column ? `${rej.column}: ` : ''}${rej.reason}\n`;
+  }
+  if (r.rowsRejected > 5) s += `  ... and ${r.rowsRejected - Math.min(5, r.rejects.length)} more rejected rows\n`;
+  for (const w of r.warnings) s += `  warning: ${w}\n`;
+  if (r.precisionNote) s += `  note: ${r.precisionNote}\n`;
+  return s;
+}
+
+/** Loads files into tables by name (recognised, or forced by `names`), merging splits of one table. */
+async function loadTables(
+  files: readonly { path: string; name?: string }[],
+  needed: ReadonlyMap<string, readonly string[]>,
+  io: Io,
+): Promise<Map<string, Table>> {
+  const parts = new Map<string, Table[]>();
+  for (const f of files) {
+    const forced = f.name && f.name in DEFENDER_TABLES ? (f.name as DefenderTableName) : undefined;
+    const columns = f.name ? needed.get(f.name) : undefined;
+    let result;
+    try {
+      result = await ingestFile(basename(f.path), nodeFileChunks(f.path), {
+        ...(forced ? { table: forced } : {}),
+        ...(f.name ? { tableName: f.name } : {}),
+        ...(columns ? { columns } : {}),
+      });
+    } catch (err) {
+      throw new CliError(`cannot read ${f.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const { table, report } = result;
+    if (report.fatal) throw new CliError(`${f.path}: ${report.fatal}`);
+    io.err(describeReport(report));
+    const name = f.name ?? report.recognised;
+    if (!name) {
+      throw new CliError(
+        `${f.path}: not a recognised table (expected the columns of DeviceNetworkEvents or DeviceProcessEvents); found: ${report.columnsMapped
+          .map((c) => c.source)
+          .slice(0, 12)
+          .join(', ')}`,
+      );
+    }
+    parts.set(name, [...(parts.get(name) ?? []), name === table.name ? table : { ...table, name }]);
+  }
+  const tables = new Map<string, Table>();
+  for (const [name, list] of parts) {
+    if (list.length === 1) tables.set(name, list[0]!);
+    else {
+      const merged = concatTables(list, name);
+      for (const w of merged.warnings) io.err(`warning: ${name}: ${w}\n`);
+      tables.set(name, merged.table);
+    }
+  }
+  return tables;
+}
+
+async function runAndWrite(
+  queryText: string,
+  queryFile: string,
+  toFilePosition: (d: { line: number; column: number }) => { line: number; column: number },
+  tables: Map<string, Table>,
+  args: ParsedArgs,
+  io: Io,
+  leading: readonly string[],
+): Promise<void> {
+  const now = wallClockTicks();
+  const { plan, diagnostics } = compileQuery(queryText, tables, now);
+  if (!plan) {
+    const shifted = diagnostics.map((d) => ({ ...d, ...toFilePosition(d) }));
+    throw new CliError(shifted.map((d) => formatDiagnostic(d, queryFile)).join('\n'));
+  }
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await executePlan(plan, tables, { now, signal: controller.signal }, diagnostics);
+    if (args.flags.has('--explain')) io.err(`now() = ${formatDateTime(now)}\n${result.explain}`);
+    const format = one(args, '--format') ?? 'csv';
+    if (format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, not ${format}`);
+    const opts = { leadingColumns: leading, raw: args.flags.has('--raw') };
+    const text = format === 'csv' ? formatCsv(result.table, opts) : formatJson(result.table, opts);
+    const out = one(args, '--out');
+    if (out) {
+      await writeFile(out, text, 'utf8');
+      io.err(`${result.table.rowCount} rows written to ${out}\n`);
+    } else io.out(text);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function parseAllowList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.replace(/#.*$/, '').trim())
+    .filter((s) => s !== '');
+}
+
+async function detect(args: ParsedArgs, io: Io): Promise<void> {
+  if (args.positional.length === 0) throw new CliError('detect needs at least one event file');
+  const rulePath = one(args, '--rule');
+  const ruleText = rulePath ? await readText(rulePath, 'rule') : defaultRuleText;
+  const ruleFile = rulePath ?? 'dcom-lateral-movement.yaml';
+  const loaded = loadRule(ruleText);
+  if (!loaded.rule) {
+    throw new CliError(loaded.problems.map((p) => `${ruleFile}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}: ${p.message}`).join('\n'));
+  }
+  let query = loaded.rule.query;
+  const allow = one(args, '--allow');
+  const allowFile = one(args, '--allow-file');
+  if (allow !== undefined && allowFile !== undefined) throw new CliError('give --allow or --allow-file, not both');
+  if (allow !== undefined || allowFile !== undefined) {
+    const list = allow !== undefined ? parseAllowList(allow) : parseAllowList(await readText(allowFile!, 'allow-list file'));
+    const edited = replaceLetList(query, 'allowListedExecs', list);
+    if (edited === null) throw new CliError(`${ruleFile}: the rule has no \`let allowListedExecs = dynamic([...])\` to replace`);
+    query = edited;
+  }
+  // Bind once against the full Defender schemas to learn which columns the rule reads (column pruning).
+  const probe = compileQuery(query, new Map(Object.entries(DEFENDER_TABLES).map(([n, schema]) => [n, { schema }])), 0n);
+  if (!probe.plan) {
+    throw new CliError(probe.diagnostics.map((d) => formatDiagnostic({ ...d, ...positionInRuleFile(loaded, d) }, ruleFile)).join('\n'));
+  }
+  const required = probe.plan.tables;
+  const tables = await loadTables(
+    args.positional.map((path) => ({ path })),
+    required,
+    io,
+  );
+  // Columns are decoded only where needed; default decode keeps all known ones, so check for absent ones.
+  for (const [name, cols] of required) {
+    const t = tables.get(name);
+    if (!t) throw new CliError(`no ${name} file given (the rule reads ${[...required.keys()].join(' and ')})`);
+    const missing = cols.filter((c) => !t.schema.some((s) => s.name === c));
+    if (missing.length) throw new CliError(`${name}: the loaded files lack column(s) the rule needs: ${missing.join(', ')}`);
+  }
+  await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS);
+}
+
+async function run(args: ParsedArgs, io: Io): Promise<void> {
+  const queryPath = one(args, '--query');
+  if (!queryPath) throw new CliError('run needs --query FILE.kql');
+  const query = await readText(queryPath, 'query');
+  const specs = args.options.get('--table') ?? [];
+  if (specs.length === 0) throw new CliError('run needs at least one --table Name=FILE');
+  const files = specs.map((s) => {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new CliError(`--table takes Name=FILE, not ${s}`);
+    return { name: s.slice(0, eq), path: s.slice(eq + 1) };
+  });
+  const tables = await loadTables(files, new Map(), io);
+  await runAndWrite(query, queryPath, (d) => d, tables, args, io, []);
+}
+
+/** Runs the CLI; returns the exit status. `io` is injectable for tests. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    const args = parseArgs(rest);
+    if (command === undefined || command === '--help' || command === '-h' || args.flags.has('--help') || args.flags.has('-h')) {
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'detect') await detect(args, io);
+    else if (command === 'run') await run(args, io);
+    else throw new CliError(`unknown command ${command}\n${USAGE}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`dcomlens: ${err.message}\n`);
+      return 2;
+    }
+    if ((err as Error).name === 'AbortError') {
+      io.err('dcomlens: cancelled\n');
+      return 130;
+    }
+    if ((err as Error).name === 'QueryError') {
+      io.err(`dcomlens: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,443 @@
+/**
+ * The executor: runs a bound plan over in-memory tables, operator by operator, recording per-node
+ * row counts and keeping provenance. It yields to the event loop between operators and honours an
+ * AbortSignal, so a run inside a worker can be cancelled.
+ */
+import type { BoundExpr, BoundQuery, BoundTabular, InTableExpr, JoinNode, SortNode, SummarizeNode, UnionNode } from '../bind/bound';
+import { assertNever } from '../kql/ast';
+import { compareStrings } from '../functions/compare';
+import type { Column, Scalar, TimeColumn } from '../table/column';
+import { columnFromValues, getValue } from '../table/column';
+import type { Table } from '../table/table';
+import { buildInSet, evalExpr, selectTrue, type InSet } from './eval-expr';
+import { combineKeys, groupIds, valueIds } from './keys';
+import type { Lineage, LineageSource } from './lineage';
+import { Relation, composeColumns, type LazyColumn } from './relation';
+
+export interface NodeStats {
+  readonly id: number;
+  rowsOut: number;
+  /** Wall time of the node itself, excluding its inputs (ms). */
+  ms: number;
+}
+
+export interface ExecuteOptions {
+  readonly signal?: AbortSignal;
+}
+
+export class AbortError extends Error {
+  constructor() {
+    super('the run was cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+const yieldNow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+export class Executor {
+  readonly stats = new Map<number, NodeStats>();
+  readonly sources: LineageSource[] = [];
+  private readonly letResults = new Map<number, Promise<Relation>>();
+
+  constructor(
+    private readonly query: BoundQuery,
+    private readonly tables: ReadonlyMap<string, Table>,
+    private readonly options: ExecuteOptions = {},
+  ) {}
+
+  async run(): Promise<Relation> {
+    return this.exec(this.query.result);
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (this.options.signal?.aborted) throw new AbortError();
+    await yieldNow();
+    if (this.options.signal?.aborted) throw new AbortError();
+  }
+
+  private record(node: BoundTabular, rel: Relation, started: number): Relation {
+    this.stats.set(node.id, { id: node.id, rowsOut: rel.rowCount, ms: performance.now() - started });
+    return rel;
+  }
+
+  async exec(node: BoundTabular): Promise<Relation> {
+    await this.checkpoint();
+    switch (node.kind) {
+      case 'Scan': {
+        const t0 = performance.now();
+        const table = this.tables.get(node.table);
+        if (!table) throw new Error(`table ${node.table} is not loaded`);
+        const source: LineageSource = { scanId: node.id, table: node.table };
+        this.sources.push(source);
+        // Columns by name: the loaded table may hold fewer or reordered columns (column pruning).
+        const cols = node.schema.map((c) => {
+          const i = table.schema.findIndex((s) => s.name === c.name);
+          return i >= 0 ? table.columns[i]! : columnFromValues(c.type, new Array<Scalar>(table.rowCount).fill(null));
+        });
+        return this.record(node, Relation.fromColumns(node.schema, cols, table.rowCount, { kind: 'base', source, rowCount: table.rowCount }), t0);
+      }
+      case 'LetRef': {
+        let p = this.letResults.get(node.letId);
+        if (!p) {
+          const def = this.query.lets[node.letId]!;
+          p = this.exec(def.plan);
+          this.letResults.set(node.letId, p);
+        }
+        const rel = await p;
+        this.stats.set(node.id, { id: node.id, rowsOut: rel.rowCount, ms: 0 });
+        return rel;
+      }
+      case 'Filter': {
+        const input = await this.exec(node.input);
+        const t0 = performance.now();
+        const sets = await this.inSets(node.predicate);
+        const mask = evalExpr(node.predicate, input, sets);
+        return this.record(node, input.select(selectTrue(mask)), t0);
+      }
+      case 'Project': {
+        const input = await this.exec(node.input);
+        const t0 = performance.now();
+        const cols: LazyColumn[] = [];
+        for (const c of node.columns) {
+          if (c.expr.kind === 'ColumnRef') cols.push(input.cols[c.expr.index]!);
+          else cols.push({ base: evalExpr(c.expr, input, await this.inSets(c.expr)), sel: null });
+        }
+        return this.record(node, new Relation(node.schema, cols, input.rowCount, input.lineage), t0);
+      }
+      case 'Summarize':
+        return this.summarize(node);
+      case 'Join':
+        return this.join(node);
+      case 'Take': {
+        const input = await this.exec(node.input);
+        const t0 = performance.now();
+        const n = Math.min(node.count, input.rowCount);
+        return this.record(node, input.select(Int32Array.from({ length: n }, (_, i) => i)), t0);
+      }
+      case 'Sort':
+        return this.sort(node);
+      case 'Distinct': {
+        const input = await this.exec(node.input);
+        const t0 = performance.now();
+        const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
+        const ids = cols.map((c) => valueIds(c, new Map()));
+        const { groups, groupCount, firstRow } = groupIds(combineKeys(ids, input.rowCount, true));
+        const rel = Relation.fromColumns(
+          node.schema,
+          cols,
+          input.rowCount,
+          input.lineage,
+        ).select(firstRow);
+        return this.record(node, new Relation(rel.schema, rel.cols, groupCount, groupsLineage(groups, groupCount, input.lineage)), t0);
+      }
+      case 'Count': {
+        const input = await this.exec(node.input);
+        const t0 = performance.now();
+        const col = columnFromValues('long', [input.rowCount]);
+        const groups = new Int32Array(input.rowCount);
+        return this.record(node, Relation.fromColumns(node.schema, [col], 1, groupsLineage(groups, 1, input.lineage)), t0);
+      }
+      case 'Union':
+        return this.union(node);
+      case 'Values': {
+        const t0 = performance.now();
+        const cols = node.schema.map((c, j) => columnFromValues(c.type, node.rows.map((r) => r[j] ?? null)));
+        return this.record(node, Relation.fromColumns(node.schema, cols, node.rows.length, { kind: 'none' }), t0);
+      }
+      default:
+        return assertNever(node);
+    }
+  }
+
+  /** Evaluates every `x in (tabular)` inside an expression, once per run (its plan is cached like a let). */
+  private async inSets(e: BoundExpr, acc = new Map<InTableExpr, InSet>()): Promise<Map<InTableExpr, InSet>> {
+    switch (e.kind) {
+      case 'ColumnRef':
+      case 'Constant':
+        return acc;
+      case 'Call':
+        for (const a of e.args) await this.inSets(a, acc);
+        return acc;
+      case 'InList':
+        return this.inSets(e.left, acc);
+      case 'InTable': {
+        await this.inSets(e.left, acc);
+        const rel = await this.exec(e.table);
+        const first = rel.column(0);
+        const values: Scalar[] = [];
+        if (first.type === 'string') {
+          // Distinct values only: iterate the dictionary entries that occur.
+          const seen = new Uint8Array(first.dict.length);
+          for (let i = 0; i < first.length; i++) seen[first.codes[i]!] = 1;
+          first.dict.forEach((s, d) => {
+            if (seen[d]) values.push(s);
+          });
+        } else for (let i = 0; i < first.length; i++) values.push(getValue(first, i));
+        acc.set(e, buildInSet(values, e.caseInsensitive));
+        return acc;
+      }
+      default:
+        return assertNever(e);
+    }
+  }
+
+  private async summarize(node: SummarizeNode): Promise<Relation> {
+    const input = await this.exec(node.input);
+    const t0 = performance.now();
+    const n = input.rowCount;
+    const keyCols: Column[] = [];
+    for (const k of node.keys) keyCols.push(evalExpr(k.expr, input, await this.inSets(k.expr)));
+    let groups: Int32Array;
+    let groupCount: number;
+    let firstRow: Int32Array;
+    if (keyCols.length === 0) {
+      // No `by`: exactly one row, even over an empty input (summarize-operator.md).
+      groups = new Int32Array(n);
+      groupCount = 1;
+      firstRow = Int32Array.of(-1);
+    } else {
+      ({ groups, groupCount, firstRow } = groupIds(
+        combineKeys(
+          keyCols.map((c) => valueIds(c, new Map())),
+          n,
+          true,
+        ),
+      ));
+    }
+    const out: LazyColumn[] = keyCols.map((c) => ({ base: c, sel: firstRow }));
+    for (const a of node.aggregates) {
+      const args: Column[] = [];
+      for (const x of a.args) args.push(evalExpr(x, input, await this.inSets(x)));
+      out.push({ base: a.fn.kernel(args, groups, groupCount), sel: null });
+    }
+    return this.record(node, new Relation(node.schema, out, groupCount, groupsLineage(groups, groupCount, input.lineage)), t0);
+  }
+
+  private async join(node: JoinNode): Promise<Relation> {
+    const left = await this.exec(node.left);
+    const right = await this.exec(node.right);
+    await this.checkpoint();
+    const t0 = performance.now();
+    const shared = new Map<unknown, number>();
+    const lIds: Int32Array[] = [];
+    const rIds: Int32Array[] = [];
+    for (const k of node.keys) {
+      lIds.push(valueIds(left.column(k.left), shared));
+      rIds.push(valueIds(right.column(k.right), shared));
+    }
+    // Null keys of non-string type never match (the project's decision, kql-semantics §8).
+    const lKeys = combineKeys(lIds, left.rowCount, false);
+    const rKeys = combineKeys(rIds, right.rowCount, false);
+    const index = new Map<number | string, number[]>();
+    for (let r = 0; r < right.rowCount; r++) {
+      const k = rKeys[r];
+      if (k === null || k === undefined) continue;
+      const list = index.get(k);
+      if (list) list.push(r);
+      else index.set(k, [r]);
+    }
+    const kind = node.joinKind;
+    if (node.band && kind === 'inner') return this.record(node, bandJoin(node, left, right, lKeys, index), t0);
+    const lOut: number[] = [];
+    const rOut: number[] = [];
+    const rightMatched = new Uint8Array(right.rowCount);
+    const seenLeftKeys = kind === 'innerunique' ? new Set<number | string>() : null;
+    for (let l = 0; l < left.rowCount; l++) {
+      const k = lKeys[l];
+      const matches = k === null || k === undefined ? undefined : index.get(k);
+      if (seenLeftKeys && k !== null && k !== undefined) {
+        // innerunique: keep the first left row per key (Kusto keeps an arbitrary one).
+        if (seenLeftKeys.has(k)) continue;
+        seenLeftKeys.add(k);
+      }
+      switch (kind) {
+        case 'inner':
+        case 'innerunique':
+        case 'leftouter':
+        case 'fullouter':
+        case 'rightouter':
+          if (matches) {
+            for (const r of matches) {
+              lOut.push(l);
+              rOut.push(r);
+              rightMatched[r] = 1;
+            }
+          } else if (kind === 'leftouter' || kind === 'fullouter') {
+            lOut.push(l);
+            rOut.push(-1);
+          }
+          break;
+        case 'leftsemi':
+          if (matches) lOut.push(l);
+          break;
+        case 'leftanti':
+          if (!matches) lOut.push(l);
+          break;
+        case 'rightsemi':
+        case 'rightanti':
+          if (matches) for (const r of matches) rightMatched[r] = 1;
+          break;
+        default:
+          assertNever(kind);
+      }
+    }
+    if (kind === 'rightouter' || kind === 'fullouter') {
+      for (let r = 0; r < right.rowCount; r++) {
+        if (!rightMatched[r]) {
+          lOut.push(-1);
+          rOut.push(r);
+        }
+      }
+    }
+    let rel: Relation;
+    if (kind === 'leftsemi' || kind === 'leftanti') {
+      rel = left.select(Int32Array.from(lOut));
+    } else if (kind === 'rightsemi' || kind === 'rightanti') {
+      const want = kind === 'rightsemi' ? 1 : 0;
+      const rows: number[] = [];
+      for (let r = 0; r < right.rowCount; r++) if (rightMatched[r] === want) rows.push(r);
+      rel = right.select(Int32Array.from(rows));
+    } else {
+      const lRows = Int32Array.from(lOut);
+      const rRows = Int32Array.from(rOut);
+      const cols = [...composeColumns(left.cols, lRows), ...composeColumns(right.cols, rRows)];
+      const lineage: Lineage = {
+        kind: 'pair',
+        left: left.select(lRows).lineage,
+        right: right.select(rRows).lineage,
+      };
+      rel = new Relation(node.schema, cols, lRows.length, lineage);
+    }
+    return this.record(node, new Relation(node.schema, rel.cols, rel.rowCount, rel.lineage), t0);
+  }
+
+  private async sort(node: SortNode): Promise<Relation> {
+    const input = await this.exec(node.input);
+    const t0 = performance.now();
+    const n = input.rowCount;
+    const keys: Column[] = [];
+    for (const k of node.keys) keys.push(evalExpr(k.expr, input, await this.inSets(k.expr)));
+    const order = Array.from({ length: n }, (_, i) => i);
+    const comparators = keys.map((c, j) => cellComparator(c, node.keys[j]!.descending, node.keys[j]!.nullsFirst));
+    order.sort((a, b) => {
+      for (const cmp of comparators) {
+        const r = cmp(a, b);
+        if (r !== 0) return r;
+      }
+      return a - b;
+    });
+    const limited = node.limit === null ? order : order.slice(0, node.limit);
+    return this.record(node, input.select(Int32Array.from(limited)), t0);
+  }
+
+  private async union(node: UnionNode): Promise<Relation> {
+    const inputs: Relation[] = [];
+    for (const i of node.inputs) inputs.push(await this.exec(i));
+    const t0 = performance.now();
+    const total = inputs.reduce((s, r) => s + r.rowCount, 0);
+    const cols = node.schema.map((c, j) => {
+      const values: Scalar[] = [];
+      inputs.forEach((rel, k) => {
+        const at = node.mapping[k]!.indexOf(j);
+        if (at < 0) for (let i = 0; i < rel.rowCount; i++) values.push(null);
+        else {
+          const col = rel.column(at);
+          for (let i = 0; i < rel.rowCount; i++) values.push(getValue(col, i));
+        }
+      });
+      return columnFromValues(c.type, values);
+    });
+    const lineage: Lineage = { kind: 'concat', parts: inputs.map((r) => r.lineage), counts: inputs.map((r) => r.rowCount) };
+    return this.record(node, Relation.fromColumns(node.schema, cols, total, lineage), t0);
+  }
+}
+
+/**
+ * Inner join restricted to pairs with `lo <= R.time - L.time <= hi` (see plan/optimise): each key's
+ * right rows are sorted by time once, and each left row binary-searches its window. Pairs come out
+ * in left-row order, then right time order.
+ */
+function bandJoin(
+  node: JoinNode,
+  left: Relation,
+  right: Relation,
+  lKeys: readonly (number | string | null)[],
+  index: Map<number | string, number[]>,
+): Relation {
+  const band = node.band!;
+  const rt = right.column(band.rightTime) as TimeColumn;
+  const lt = left.column(band.leftTime) as TimeColumn;
+  const rv = rt.values;
+  const sorted = new Map<number | string, Int32Array>();
+  for (const [k, list] of index) {
+    const rows = list.filter((r) => rt.valid === null || rt.valid[r] === 1);
+    rows.sort((x, y) => (rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y));
+    sorted.set(k, Int32Array.from(rows));
+  }
+  const lOut: number[] = [];
+  const rOut: number[] = [];
+  for (let l = 0; l < left.rowCount; l++) {
+    const k = lKeys[l];
+    if (k === null || k === undefined) continue;
+    if (lt.valid !== null && lt.valid[l] === 0) continue;
+    const rows = sorted.get(k);
+    if (!rows) continue;
+    const from = lt.values[l]! + band.lo;
+    const to = lt.values[l]! + band.hi;
+    let a = 0;
+    let b = rows.length;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (rv[rows[m]!]! < from) a = m + 1;
+      else b = m;
+    }
+    for (let i = a; i < rows.length && rv[rows[i]!]! <= to; i++) {
+      lOut.push(l);
+      rOut.push(rows[i]!);
+    }
+  }
+  const lRows = Int32Array.from(lOut);
+  const rRows = Int32Array.from(rOut);
+  const cols = [...composeColumns(left.cols, lRows), ...composeColumns(right.cols, rRows)];
+  return new Relation(node.schema, cols, lRows.length, { kind: 'pair', left: left.select(lRows).lineage, right: right.select(rRows).lineage });
+}
+
+function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): Lineage {
+  const offsets = new Int32Array(groupCount + 1);
+  for (let i = 0; i < groups.length; i++) offsets[groups[i]! + 1]!++;
+  for (let g = 0; g < groupCount; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, groupCount);
+  const members = new Int32Array(groups.length);
+  for (let i = 0; i < groups.length; i++) members[fill[groups[i]!]!++] = i;
+  return { kind: 'groups', offsets, members, input };
+}
+
+/** A comparator on row indices for one sort key (strings ordinal, nulls placed as asked). */
+function cellComparator(c: Column, descending: boolean, nullsFirst: boolean): (a: number, b: number) => number {
+  const dir = descending ? -1 : 1;
+  if (c.type === 'string') {
+    // Rank the dictionary once; rows then compare as integers.
+    const order = c.dict.map((_, i) => i).sort((x, y) => compareStrings(c.dict[x]!, c.dict[y]!));
+    const rank = new Int32Array(c.dict.length);
+    order.forEach((d, r) => (rank[d] = r));
+    // Equal strings may sit at different codes: give them the same rank.
+    for (let r = 1; r < order.length; r++) if (c.dict[order[r]!] === c.dict[order[r - 1]!]) rank[order[r]!] = rank[order[r - 1]!]!;
+    return (a, b) => dir * (rank[c.codes[a]!]! - rank[c.codes[b]!]!);
+  }
+  if (c.type === 'dynamic') {
+    return (a, b) => dir * compareStrings(JSON.stringify(c.values[a]) ?? '', JSON.stringify(c.values[b]) ?? '');
+  }
+  const values = c.values as ArrayLike<number | bigint>;
+  const valid = c.valid;
+  return (a, b) => {
+    const na = valid !== null && valid[a] === 0;
+    const nb = valid !== null && valid[b] === 0;
+    if (na || nb) {
+      if (na && nb) return 0;
+      return na === nullsFirst ? -1 : 1;
+    }
+    const x = values[a]!;
+    const y = values[b]!;
+    return x < y ? -dir : x > y ? dir : 0;
+  };
+}

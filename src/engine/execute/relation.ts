@@ -1,0 +1,64 @@
+/**
+ * A relation in flight: late-materialised columns. Each column is a base column plus an optional
+ * row-index vector; filters and joins only compose index vectors, and a column is gathered the
+ * first time an expression or the final result needs it.
+ */
+import type { Column } from '../table/column';
+import { takeRows } from '../table/column';
+import type { ColumnSchema } from '../table/table';
+import type { Lineage } from './lineage';
+import { selectLineage } from './lineage';
+
+export interface LazyColumn {
+  readonly base: Column;
+  /** null: the base column as is; otherwise row i is base row sel[i] (-1: empty value). */
+  readonly sel: Int32Array | null;
+  memo?: Column;
+}
+
+export class Relation {
+  constructor(
+    readonly schema: readonly ColumnSchema[],
+    readonly cols: readonly LazyColumn[],
+    readonly rowCount: number,
+    readonly lineage: Lineage,
+  ) {}
+
+  static fromColumns(schema: readonly ColumnSchema[], columns: readonly Column[], rowCount: number, lineage: Lineage): Relation {
+    return new Relation(
+      schema,
+      columns.map((base) => ({ base, sel: null })),
+      rowCount,
+      lineage,
+    );
+  }
+
+  column(i: number): Column {
+    const c = this.cols[i]!;
+    if (c.sel === null) return c.base;
+    return (c.memo ??= takeRows(c.base, c.sel));
+  }
+
+  /** Rows `rows` of this relation (composes index vectors; gathers nothing). */
+  select(rows: Int32Array): Relation {
+    return new Relation(this.schema, composeColumns(this.cols, rows), rows.length, selectLineage(this.lineage, rows));
+  }
+}
+
+/** Composes each column's selection with `rows`, sharing work between columns with the same vector. */
+export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): LazyColumn[] {
+  const cache = new Map<Int32Array | null, Int32Array>();
+  return cols.map((c) => {
+    let sel = cache.get(c.sel);
+    if (!sel) {
+      if (c.sel === null) sel = rows;
+      else {
+        const inner = c.sel;
+        sel = new Int32Array(rows.length);
+        for (let i = 0; i < rows.length; i++) sel[i] = rows[i]! < 0 ? -1 : inner[rows[i]!]!;
+      }
+      cache.set(c.sel, sel);
+    }
+    return { base: c.base, sel };
+  });
+}

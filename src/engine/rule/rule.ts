@@ -1,0 +1,159 @@
+/**
+ * Analytic rules as shipped (Sentinel YAML): loaded, validated and parsed. Tuning edits the query
+ * text through the syntax tree's spans, so comments and layout survive and the exported KQL is the
+ * rule the analyst actually ran.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { Diagnostic } from '../kql/diagnostics';
+import type { Query } from '../kql/ast';
+import { parseQuery } from '../kql/parser';
+
+export interface EntityMapping {
+  readonly entityType: string;
+  readonly fieldMappings: readonly { readonly identifier: string; readonly columnName: string }[];
+}
+
+export interface RuleDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly severity: string;
+  readonly status: string;
+  readonly tactics: readonly string[];
+  readonly relevantTechniques: readonly string[];
+  readonly dataTypes: readonly string[];
+  readonly queryFrequency: string;
+  readonly queryPeriod: string;
+  readonly entityMappings: readonly EntityMapping[];
+  readonly version: string;
+  readonly kind: string;
+  /** The KQL text of `query:`. */
+  readonly query: string;
+}
+
+export interface RuleProblem {
+  readonly message: string;
+  /** 1-based position in the YAML file when known. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface LoadedRule {
+  readonly rule: RuleDefinition | null;
+  readonly problems: readonly RuleProblem[];
+  /** Diagnostics of the query, positioned in the query text. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Line in the YAML file where the query text starts (to map query diagnostics to the file). */
+  readonly queryLine: number;
+  /** Indentation of the query's block scalar in the YAML file. */
+  readonly queryIndent: number;
+}
+
+/** A query diagnostic's position in the YAML file that holds the query. */
+export function positionInRuleFile(loaded: LoadedRule, d: { line: number; column: number }): { line: number; column: number } {
+  return { line: d.line + loaded.queryLine - 1, column: d.column + loaded.queryIndent };
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
+}
+
+function strList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** Parses and validates a rule YAML. Never throws; a YAML is data, never code. */
+export function loadRule(yamlText: string): LoadedRule {
+  const problems: RuleProblem[] = [];
+  let doc: unknown;
+  try {
+    doc = parseYaml(yamlText, { maxAliasCount: 100, prettyErrors: true });
+  } catch (err) {
+    const e = err as { message: string; linePos?: { line: number; col: number }[] };
+    const pos = e.linePos?.[0];
+    problems.push({ message: `not valid YAML: ${e.message.split('\n')[0]}`, ...(pos ? { line: pos.line, column: pos.col } : {}) });
+    return { rule: null, problems, diagnostics: [], queryLine: 0, queryIndent: 0 };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    problems.push({ message: 'a rule file must be a YAML mapping with at least `name` and `query`' });
+    return { rule: null, problems, diagnostics: [], queryLine: 0, queryIndent: 0 };
+  }
+  const d = doc as Record<string, unknown>;
+  for (const key of ['id', 'name', 'query'] as const) {
+    if (typeof d[key] !== 'string' || (d[key] as string).trim() === '') problems.push({ message: `the rule has no \`${key}\`` });
+  }
+  const entityMappings: EntityMapping[] = [];
+  if (Array.isArray(d.entityMappings)) {
+    for (const m of d.entityMappings as unknown[]) {
+      const mm = m as Record<string, unknown>;
+      if (typeof mm?.entityType !== 'string' || !Array.isArray(mm.fieldMappings)) {
+        problems.push({ message: 'entityMappings entries need entityType and fieldMappings' });
+        continue;
+      }
+      entityMappings.push({
+        entityType: mm.entityType,
+        fieldMappings: (mm.fieldMappings as Record<string, unknown>[])
+          .filter((f) => typeof f?.identifier === 'string' && typeof f?.columnName === 'string')
+          .map((f) => ({ identifier: f.identifier as string, columnName: f.columnName as string })),
+      });
+    }
+  }
+  const dataTypes = Array.isArray(d.requiredDataConnectors)
+    ? (d.requiredDataConnectors as Record<string, unknown>[]).flatMap((c) => strList(c?.dataTypes))
+    : [];
+  const query = str(d.query);
+  const rule: RuleDefinition = {
+    id: str(d.id),
+    name: str(d.name),
+    description: str(d.description).trim(),
+    severity: str(d.severity) || 'Medium',
+    status: str(d.status),
+    tactics: strList(d.tactics),
+    relevantTechniques: strList(d.relevantTechniques),
+    dataTypes,
+    queryFrequency: str(d.queryFrequency),
+    queryPeriod: str(d.queryPeriod),
+    entityMappings,
+    version: str(d.version),
+    kind: str(d.kind),
+    query,
+  };
+  const lines = yamlText.split('\n');
+  const queryAt = lines.findIndex((l) => /^query\s*:/.test(l));
+  const firstLine = lines.slice(queryAt + 1).find((l) => l.trim() !== '') ?? '';
+  const queryIndent = /^[ \t]*/.exec(firstLine)![0].length;
+  const diagnostics = query ? parseQuery(query).diagnostics : [];
+  return { rule: problems.length ? null : rule, problems, diagnostics, queryLine: queryAt + 2, queryIndent };
+}
+
+/** The `let` statement of `name` in a parsed query, if any. */
+function findLet(query: Query, name: string) {
+  for (const st of query.statements) if (st.kind === 'Let' && st.name === name) return st;
+  return undefined;
+}
+
+/** The string values of a `let name = dynamic([...])` list, or null when there is no such list. */
+export function readLetList(queryText: string, name: string): string[] | null {
+  const { query } = parseQuery(queryText);
+  const st = findLet(query, name);
+  if (!st || st.value.kind !== 'Dynamic' || !Array.isArray(st.value.value)) return null;
+  return (st.value.value as unknown[]).filter((v): v is string => typeof v === 'string');
+}
+
+/** KQL string literal with the escapes Kusto reads back (backslash and double quote). */
+export function kqlString(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+}
+
+/**
+ * Replaces the value of `let name = dynamic([...])` with a new list, splicing the query text at the
+ * syntax tree's span so the rest of the rule (comments included) is unchanged. Returns null when
+ * the query has no such let.
+ */
+export function replaceLetList(queryText: string, name: string, values: readonly string[]): string | null {
+  const { query } = parseQuery(queryText);
+  const st = findLet(query, name);
+  if (!st || st.value.kind !== 'Dynamic') return null;
+  const literal = `dynamic([${values.map(kqlString).join(', ')}])`;
+  return queryText.slice(0, st.value.span.start) + literal + queryText.slice(st.value.span.end);
+}
