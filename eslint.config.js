@@ -30,11 +30,27 @@ export default tseslint.config(
     },
   },
   {
+    // The engine runs in a browser worker too: Node built-ins only in the Node file source.
+    files: ['src/engine/**/*.ts'],
+    ignores: ['src/engine/ingest/node-source.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['react', 'react-dom', '**/components/**'], message: 'the engine must not depend on React or the UI' },
+            { group: ['node:*', 'fs', 'path', 'os'], message: 'the engine runs in the browser: Node built-ins only in ingest/node-source.ts' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/engine/kql/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../bind/**', '../plan/**', '../execute/**', '../ingest/**', 'react'], message: 'kql is the bottom layer' }] },
+        { patterns: [{ group: ['../bind/**', '../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'], message: 'kql is the bottom layer' }] },
       ],
     },
   },
@@ -43,7 +59,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../plan/**', '../execute/**', '../ingest/**', 'react'], message: 'bind may only use kql' }] },
+        { patterns: [{ group: ['../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'], message: 'bind may only use kql' }] },
       ],
     },
   },

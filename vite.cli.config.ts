@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 
 // Bundles the Node command line (src/cli/main.ts) into dist-cli/main.js; npm dependencies stay external.
 export default defineConfig({
+  publicDir: false,
   build: {
     ssr: 'src/cli/main.ts',
     outDir: 'dist-cli',

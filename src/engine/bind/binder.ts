@@ -259,10 +259,10 @@ class Binder {
           expr: { kind: 'ColumnRef', index, name: c.name, type: c.type },
         }));
         for (const a of added) {
-          // extend with an existing name replaces that column in place.
+          // An existing name is removed and appended with its new value (extend-operator.md).
           const at = cols.findIndex((c) => c.name === a.name);
-          if (at >= 0) cols[at] = a;
-          else cols.push(a);
+          if (at >= 0) cols.splice(at, 1);
+          cols.push(a);
         }
         return this.projectNode(input, cols, 'extend', op.span);
       }

@@ -168,7 +168,9 @@ registerAggregate({
               values[groups[i]!]! += c.values[i]!;
               seen[groups[i]!] = 1;
             }
-            return { type: type as 'long' | 'real', length: groupCount, values, valid: seen };
+            // sum() defaults to 0 for a group without values (summarize-operator.md, default values).
+            void seen;
+            return { type: type as 'long' | 'real', length: groupCount, values, valid: null };
           },
         },
       };
@@ -187,7 +189,8 @@ registerAggregate({
               values[groups[i]!]! += c.values[i]!;
               seen[groups[i]!] = 1;
             }
-            return { type: 'timespan', length: groupCount, values, valid: seen };
+            void seen;
+            return { type: 'timespan', length: groupCount, values, valid: null };
           },
         },
       };
@@ -216,12 +219,9 @@ registerAggregate({
                 sums[groups[i]!]! += c.values[i]!;
                 counts[groups[i]!]!++;
               }
-              const valid = new Uint8Array(groupCount);
-              for (let g = 0; g < groupCount; g++) {
-                valid[g] = counts[g]! > 0 ? 1 : 0;
-                sums[g] = counts[g]! > 0 ? sums[g]! / counts[g]! : 0;
-              }
-              return { type: 'real', length: groupCount, values: sums, valid };
+              // A group without values averages to NaN (the summarize docs' default-values example).
+              for (let g = 0; g < groupCount; g++) sums[g] = counts[g]! > 0 ? sums[g]! / counts[g]! : NaN;
+              return { type: 'real', length: groupCount, values: sums, valid: null };
             },
           },
         }

@@ -72,13 +72,17 @@ for (const [name, type] of [
   ['toreal', 'real'],
   ['todouble', 'real'],
 ] as const) {
-  simple(name, type, (t) => t !== 'dynamic' || true, (t) => (args, n) =>
+  simple(name, type, any, (t) => (args, n) =>
     rowwise(type, args, n, ([v]) => {
+      // A string must hold an integer for tolong/toint ("1.5" is not one): otherwise null.
+      if (t === 'string' && type !== 'real' && !/^\s*[+-]?\d+\s*$/.test(v as string)) return null;
       const x = toNumber(v!, t);
       if (x === null) return null;
       if (type === 'real') return x;
-      // Conversions to integers truncate toward zero; toint wraps to 32 bits like a .NET cast.
-      return type === 'int' ? Math.trunc(x) | 0 : Math.trunc(x);
+      const whole = Math.trunc(x);
+      // Out of range for the target type: null rather than a wrapped value.
+      if (type === 'int' && (whole < -2147483648 || whole > 2147483647)) return null;
+      return whole;
     }),
   );
 }

@@ -1,0 +1,390 @@
+import type { BoolColumn, Column, NumberColumn, ScalarType, StringColumn, TimeColumn } from '../table/column';
+
+/**
+ * Growable typed columns for streaming ingest. Capacity doubles, so memory follows the kept
+ * columns, not the file. Writes go to a row slot; a reader that rejects a row after writing some
+ * of its cells simply reuses the slot (every setter overwrites value and validity).
+ */
+
+const INITIAL_CAPACITY = 1024;
+
+function nextCapacity(cap: number, need: number): number {
+  let c = Math.max(cap, INITIAL_CAPACITY);
+  while (c < need) c *= 2;
+  return c;
+}
+
+/**
+ * V8 keeps a substring as a view of its parent when it is 13+ code units long, so a dictionary
+ * entry sliced from a 1 MB chunk would pin the whole chunk. Concatenate-then-slice forces a flat
+ * copy of just the value (done once per distinct value, not per cell).
+ */
+function ownString(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+export class StringColumnBuilder {
+  readonly type = 'string' as const;
+  private codes = new Int32Array(INITIAL_CAPACITY);
+  private readonly dict: string[] = [];
+  private readonly index = new Map<string, number>();
+  // Consecutive rows often repeat a value (DeviceName, ActionType): skip the hash lookup then.
+  private last = '';
+  private lastCode = -1;
+
+  ensure(n: number): void {
+    if (n > this.codes.length) {
+      const c = new Int32Array(nextCapacity(this.codes.length, n));
+      c.set(this.codes);
+      this.codes = c;
+    }
+  }
+
+  /** Interns `value` and writes its code; `value` may be a slice of a big chunk (see `ownString`). */
+  set(row: number, value: string): void {
+    if (row >= this.codes.length) this.ensure(row + 1);
+    if (this.lastCode >= 0 && value === this.last) {
+      this.codes[row] = this.lastCode;
+      return;
+    }
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.dict.length;
+      const own = ownString(value);
+      this.dict.push(own);
+      this.index.set(own, code);
+      this.last = own;
+    } else {
+      this.last = this.dict[code]!;
+    }
+    this.lastCode = code;
+    this.codes[row] = code;
+  }
+
+  /**
+   * Interns the text `src[s..e)` without slicing it first: an FNV-1a hash over the code units
+   * probes an open-addressing table of codes, and a hit is confirmed with `startsWith` at `s`.
+   * Only a new distinct value is sliced (and copied, see `ownString`). On CSV this avoids one
+   * substring allocation and one V8 string hash per cell, the largest cost of string columns.
+   */
+  setRange(row: number, src: string, s: number, e: number): void {
+    if (row >= this.codes.length) this.ensure(row + 1);
+    const len = e - s;
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ src.charCodeAt(i), 16777619);
+    const mask = this.slots.length - 1;
+    let p = h & mask;
+    for (;;) {
+      const c = this.slots[p]! - 1;
+      if (c < 0) break;
+      if (this.hashes[c] === h) {
+        const d = this.dict[c]!;
+        if (d.length === len && src.startsWith(d, s)) {
+          this.codes[row] = c;
+          return;
+        }
+      }
+      p = (p + 1) & mask;
+    }
+    const value = len === 0 ? '' : src.slice(s, e);
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.dict.length;
+      const own = ownString(value);
+      this.dict.push(own);
+      this.index.set(own, code);
+    }
+    this.addSlot(code, h);
+    this.codes[row] = code;
+  }
+
+  private slots = new Int32Array(1024);
+  private hashes: number[] = [];
+  private slotted = 0;
+
+  private addSlot(code: number, h: number): void {
+    while (this.hashes.length <= code) this.hashes.push(0);
+    this.hashes[code] = h;
+    if (++this.slotted * 2 > this.slots.length) {
+      const next = new Int32Array(this.slots.length * 2);
+      const m = next.length - 1;
+      for (let i = 0; i < this.slots.length; i++) {
+        const c = this.slots[i]! - 1;
+        if (c < 0) continue;
+        let q = this.hashes[c]! & m;
+        while (next[q] !== 0) q = (q + 1) & m;
+        next[q] = c + 1;
+      }
+      this.slots = next;
+    }
+    const m = this.slots.length - 1;
+    let q = h & m;
+    while (this.slots[q] !== 0) q = (q + 1) & m;
+    this.slots[q] = code + 1;
+  }
+
+  /** Code of `value`, interning it; for callers that map whole dictionaries (Arrow). */
+  intern(value: string): number {
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.dict.length;
+      const own = ownString(value);
+      this.dict.push(own);
+      this.index.set(own, code);
+    }
+    return code;
+  }
+
+  setCode(row: number, code: number): void {
+    if (row >= this.codes.length) this.ensure(row + 1);
+    this.codes[row] = code;
+  }
+
+  /** Copies row `from` to row `to` (compaction after rejects). */
+  moveRow(from: number, to: number): void {
+    this.codes[to] = this.codes[from]!;
+  }
+
+  get dictionarySize(): number {
+    return this.dict.length;
+  }
+
+  finish(n: number): StringColumn {
+    return { type: 'string', length: n, codes: this.codes.slice(0, n), dict: this.dict };
+  }
+}
+
+export class NumberColumnBuilder {
+  private values = new Float64Array(INITIAL_CAPACITY);
+  /** Allocated at the first null (1 = valid), so all-valid columns carry none. */
+  private valid: Uint8Array | null = null;
+  private hi = 0;
+
+  constructor(readonly type: 'int' | 'long' | 'real') {}
+
+  ensure(n: number): void {
+    if (n > this.values.length) {
+      const cap = nextCapacity(this.values.length, n);
+      const v = new Float64Array(cap);
+      v.set(this.values);
+      this.values = v;
+      if (this.valid !== null) {
+        const m = new Uint8Array(cap);
+        m.set(this.valid);
+        this.valid = m;
+      }
+    }
+  }
+
+  set(row: number, value: number): void {
+    if (row >= this.values.length) this.ensure(row + 1);
+    this.values[row] = value;
+    if (this.valid !== null) this.valid[row] = 1;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  setNull(row: number): void {
+    if (row >= this.values.length) this.ensure(row + 1);
+    if (this.valid === null) {
+      this.valid = new Uint8Array(this.values.length);
+      this.valid.fill(1, 0, this.hi);
+    }
+    this.values[row] = 0;
+    this.valid[row] = 0;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  moveRow(from: number, to: number): void {
+    this.values[to] = this.values[from]!;
+    if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  finish(n: number): NumberColumn {
+    return {
+      type: this.type,
+      length: n,
+      values: this.values.slice(0, n),
+      valid: this.valid === null ? null : this.valid.slice(0, n),
+    };
+  }
+}
+
+export class BoolColumnBuilder {
+  readonly type = 'bool' as const;
+  private values = new Uint8Array(INITIAL_CAPACITY);
+  private valid: Uint8Array | null = null;
+  private hi = 0;
+
+  ensure(n: number): void {
+    if (n > this.values.length) {
+      const cap = nextCapacity(this.values.length, n);
+      const v = new Uint8Array(cap);
+      v.set(this.values);
+      this.values = v;
+      if (this.valid !== null) {
+        const m = new Uint8Array(cap);
+        m.set(this.valid);
+        this.valid = m;
+      }
+    }
+  }
+
+  set(row: number, value: boolean): void {
+    if (row >= this.values.length) this.ensure(row + 1);
+    this.values[row] = value ? 1 : 0;
+    if (this.valid !== null) this.valid[row] = 1;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  setNull(row: number): void {
+    if (row >= this.values.length) this.ensure(row + 1);
+    if (this.valid === null) {
+      this.valid = new Uint8Array(this.values.length);
+      this.valid.fill(1, 0, this.hi);
+    }
+    this.values[row] = 0;
+    this.valid[row] = 0;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  moveRow(from: number, to: number): void {
+    this.values[to] = this.values[from]!;
+    if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  finish(n: number): BoolColumn {
+    return {
+      type: 'bool',
+      length: n,
+      values: this.values.slice(0, n),
+      valid: this.valid === null ? null : this.valid.slice(0, n),
+    };
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const TWO_24 = 16777216;
+const TWO_32 = 4294967296;
+
+/**
+ * Datetime / timespan ticks. `setParts(secs, frac)` writes the 64-bit tick count as two int32
+ * halves computed in exact double arithmetic, so the hot path allocates no BigInt per cell.
+ */
+export class TimeColumnBuilder {
+  private buffer = new ArrayBuffer(INITIAL_CAPACITY * 8);
+  private big = new BigInt64Array(this.buffer);
+  private i32 = new Int32Array(this.buffer);
+  private valid: Uint8Array | null = null;
+  private hi = 0;
+
+  constructor(readonly type: 'datetime' | 'timespan') {}
+
+  ensure(n: number): void {
+    if (n > this.big.length) {
+      const cap = nextCapacity(this.big.length, n);
+      const buffer = new ArrayBuffer(cap * 8);
+      const big = new BigInt64Array(buffer);
+      big.set(this.big);
+      this.buffer = buffer;
+      this.big = big;
+      this.i32 = new Int32Array(buffer);
+      if (this.valid !== null) {
+        const m = new Uint8Array(cap);
+        m.set(this.valid);
+        this.valid = m;
+      }
+    }
+  }
+
+  private mark(row: number): void {
+    if (this.valid !== null) this.valid[row] = 1;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  /**
+   * ticks = secs * 10^7 + frac for 0 <= secs < 2^39, 0 <= frac < 10^7 (any datetime up to 9999).
+   * Split secs = s1 * 2^24 + s0 so every partial product stays below 2^53, then carry into
+   * the high 32-bit word.
+   */
+  setParts(row: number, secs: number, frac: number): void {
+    if (row >= this.big.length) this.ensure(row + 1);
+    if (!LITTLE_ENDIAN) {
+      this.big[row] = BigInt(secs) * 10_000_000n + BigInt(frac);
+    } else {
+      const s1 = Math.floor(secs / TWO_24);
+      const s0 = secs - s1 * TWO_24;
+      const t = s1 * 10_000_000;
+      const low = s0 * 10_000_000 + frac;
+      const tHi = Math.floor(t / 256);
+      const m = (t - tHi * 256) * TWO_24 + low;
+      const carry = Math.floor(m / TWO_32);
+      this.i32[2 * row] = (m - carry * TWO_32) | 0;
+      this.i32[2 * row + 1] = tHi + carry;
+    }
+    this.mark(row);
+  }
+
+  setTicks(row: number, ticks: bigint): void {
+    if (row >= this.big.length) this.ensure(row + 1);
+    this.big[row] = ticks;
+    this.mark(row);
+  }
+
+  setNull(row: number): void {
+    if (row >= this.big.length) this.ensure(row + 1);
+    if (this.valid === null) {
+      this.valid = new Uint8Array(this.big.length);
+      this.valid.fill(1, 0, this.hi);
+    }
+    this.big[row] = 0n;
+    this.valid[row] = 0;
+    if (row >= this.hi) this.hi = row + 1;
+  }
+
+  moveRow(from: number, to: number): void {
+    this.i32[2 * to] = this.i32[2 * from]!;
+    this.i32[2 * to + 1] = this.i32[2 * from + 1]!;
+    if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  finish(n: number): TimeColumn {
+    return {
+      type: this.type,
+      length: n,
+      values: this.big.slice(0, n),
+      valid: this.valid === null ? null : this.valid.slice(0, n),
+    };
+  }
+}
+
+export type ColumnBuilder = StringColumnBuilder | NumberColumnBuilder | BoolColumnBuilder | TimeColumnBuilder;
+
+/** A builder for a column of `type`; `dynamic` is held as its raw text (string) in this version. */
+export function makeColumnBuilder(type: ScalarType): ColumnBuilder {
+  switch (type) {
+    case 'string':
+    case 'dynamic':
+      return new StringColumnBuilder();
+    case 'int':
+    case 'long':
+    case 'real':
+      return new NumberColumnBuilder(type);
+    case 'bool':
+      return new BoolColumnBuilder();
+    case 'datetime':
+    case 'timespan':
+      return new TimeColumnBuilder(type);
+  }
+}
+
+/** An all-empty column (`""` strings, null otherwise) of `n` rows. */
+export function emptyColumn(type: ScalarType, n: number): Column {
+  const b = makeColumnBuilder(type);
+  if (b instanceof StringColumnBuilder) {
+    if (n > 0) b.intern('');
+    const col = b.finish(0);
+    return { ...col, length: n, codes: new Int32Array(n) };
+  }
+  for (let i = 0; i < n; i++) b.setNull(i);
+  return b.finish(n);
+}
