@@ -412,7 +412,7 @@ class Binder {
       if (e.kind !== 'Call' || !lookupAggregate(e.name)) {
         return this.error('KQL303', `summarize needs an aggregate function call here (expressions over aggregates are not supported): '${this.src(item.expr.span)}'`, item.expr.span);
       }
-      const bound = this.bindAggregate(e, item.name, input.schema);
+      const bound = this.bindAggregate(e, item.name, input.schema, keys);
       if (!bound) return null;
       aggs.push(...bound);
     }
@@ -431,7 +431,12 @@ class Binder {
     };
   }
 
-  private bindAggregate(call: CallNode, explicitName: string | null, schema: readonly ColumnSchema[]): BoundAggregate[] | null {
+  private bindAggregate(
+    call: CallNode,
+    explicitName: string | null,
+    schema: readonly ColumnSchema[],
+    keys: readonly NamedExpr[],
+  ): BoundAggregate[] | null {
     const def = lookupAggregate(call.name)!;
     const text = this.src(call.span);
     if (call.name === 'arg_max' || call.name === 'arg_min') {
@@ -441,8 +446,10 @@ class Binder {
       const outputs: NamedExpr[] = [{ name: inferName(call.args[0]!) ?? `${call.name}_`, expr: by }];
       for (const a of call.args.slice(1)) {
         if (a.kind === 'Name' && a.name === '*') {
+          // `*` is every column but the one maximised and the plain `by` columns (K.L naming).
+          const byColumns = new Set(keys.flatMap((k) => (k.expr.kind === 'ColumnRef' ? [k.expr.index] : [])));
           schema.forEach((c, index) => {
-            if (!(by.kind === 'ColumnRef' && by.index === index))
+            if (!(by.kind === 'ColumnRef' && by.index === index) && !byColumns.has(index))
               outputs.push({ name: c.name, expr: { kind: 'ColumnRef', index, name: c.name, type: c.type } });
           });
           continue;

@@ -1,0 +1,267 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import {
+  isAbortError,
+  type DetectionView,
+  type EngineClient,
+  type EngineMode,
+  type RuleSummary,
+  type TableSummary,
+} from '../engine/worker/client';
+import { AlertsTable } from './AlertsTable';
+import { AllowListEditor } from './AllowListEditor';
+import { AppHeader } from './AppHeader';
+import { DropZone } from './DropZone';
+import { EmptyState } from './EmptyState';
+import { ErrorBanner } from './ErrorBanner';
+import { ExportButton } from './ExportButton';
+import type { FileJob } from './file-job';
+import { FileProgressList } from './FileProgressList';
+import { formatCount, formatUtc, plural } from './format';
+import { IngestReportPanel } from './IngestReportPanel';
+import { LoadControls } from './LoadControls';
+import { StagesPanel } from './StagesPanel';
+
+interface Props {
+  readonly client: EngineClient;
+}
+
+/** A file to load: already in hand (picked or dropped), or fetched from the app's own origin. */
+interface Source {
+  readonly name: string;
+  readonly fetched: boolean;
+  readonly open: (signal: AbortSignal) => Promise<Blob>;
+}
+
+const SAMPLE_FILES = ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
+const RULE_TABLES = ['DeviceNetworkEvents', 'DeviceProcessEvents'];
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sampleSource(name: string): Source {
+  return {
+    name,
+    fetched: true,
+    open: async (signal) => {
+      // Same origin only (CSP connect-src 'self'): the samples ship with the app.
+      const res = await fetch(`./samples/${name}`, { signal });
+      if (!res.ok) throw new Error(`sample ${name}: HTTP ${res.status}`);
+      return res.blob();
+    },
+  };
+}
+
+/** The investigation page: load files, read the ingest report, review and tune the alerts. */
+export function App({ client }: Props) {
+  const [mode, setMode] = useState<EngineMode | null>(null);
+  const [rule, setRule] = useState<RuleSummary | null>(null);
+  const [jobs, setJobs] = useState<readonly FileJob[]>([]);
+  const [tables, setTables] = useState<readonly TableSummary[]>([]);
+  const [entries, setEntries] = useState<readonly string[]>([]);
+  const [active, setActive] = useState<ReadonlySet<string>>(new Set());
+  const [detection, setDetection] = useState<DetectionView | null>(null);
+  const [diff, setDiff] = useState<DetectionView['diff']>(null);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const loads = useRef(new Map<string, AbortController>());
+  const run = useRef<AbortController | null>(null);
+  const seq = useRef(0);
+  // The allow-list the next run uses; a ref so async loads read the latest, not their closure's.
+  const allowList = useRef<readonly string[] | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void client.mode.then((m) => {
+      if (!live) return;
+      setMode(m);
+      document.documentElement.dataset.engine = m;
+    });
+    client
+      .describeRule()
+      .then((r) => {
+        if (!live) return;
+        setRule(r);
+        setEntries(r.allowList);
+        setActive(new Set(r.allowList));
+        allowList.current = r.allowList;
+      })
+      .catch((err: unknown) => live && setError(`The rule could not be loaded: ${message(err)}`));
+    return () => {
+      live = false;
+    };
+  }, [client]);
+
+  const detect = useCallback(
+    async (fromAllowList: boolean): Promise<void> => {
+      run.current?.abort();
+      const ctl = new AbortController();
+      run.current = ctl;
+      setRunning(true);
+      try {
+        const d = await client.detect(allowList.current, { signal: ctl.signal });
+        setDetection(d);
+        setDiff(fromAllowList ? d.diff : null);
+      } catch (err) {
+        if (!isAbortError(err)) setError(`The rule failed: ${message(err)}`);
+      } finally {
+        if (run.current === ctl) {
+          run.current = null;
+          setRunning(false);
+        }
+      }
+    },
+    [client],
+  );
+
+  const load = useCallback(
+    async (sources: readonly Source[]): Promise<void> => {
+      setError(null);
+      const started = sources.map((source) => ({ source, key: `f${++seq.current}`, ctl: new AbortController() }));
+      for (const s of started) loads.current.set(s.key, s.ctl);
+      const names = new Set(sources.map((s) => s.name));
+      setJobs((prev) => [
+        // Loading a file again replaces it (the engine keys tables by file name too).
+        ...prev.filter((j) => !names.has(j.name)),
+        ...started.map(({ source, key }): FileJob => ({
+          key,
+          name: source.name,
+          status: source.fetched ? 'fetching' : 'reading',
+          progress: { bytes: 0, totalBytes: 0, rows: 0 },
+          report: null,
+          error: null,
+        })),
+      ]);
+      const update = (key: string, patch: Partial<FileJob>): void =>
+        setJobs((prev) => prev.map((j) => (j.key === key ? { ...j, ...patch } : j)));
+      const seen: { tables: readonly TableSummary[] | null } = { tables: null };
+      await Promise.all(
+        started.map(async ({ source, key, ctl }) => {
+          try {
+            const blob = await source.open(ctl.signal);
+            update(key, { status: 'reading', progress: { bytes: 0, totalBytes: blob.size, rows: 0 } });
+            const out = await client.ingest(blob, source.name, {
+              signal: ctl.signal,
+              onProgress: (progress) => update(key, { progress }),
+            });
+            update(key, { status: out.report.fatal === null ? 'done' : 'failed', report: out.report });
+            if (seen.tables === null || out.tables.length >= seen.tables.length) seen.tables = out.tables;
+          } catch (err) {
+            update(key, isAbortError(err) ? { status: 'cancelled' } : { status: 'failed', error: message(err) });
+          } finally {
+            loads.current.delete(key);
+          }
+        }),
+      );
+      const loaded = seen.tables;
+      if (loaded === null) return;
+      setTables(loaded);
+      if (RULE_TABLES.every((t) => loaded.some((x) => x.name === t))) await detect(false);
+    },
+    [client, detect],
+  );
+
+  const onFiles = useCallback(
+    (files: readonly File[]) => void load(files.map((f) => ({ name: f.name, fetched: false, open: async () => f }))),
+    [load],
+  );
+
+  const toggle = (entry: string, on: boolean): void => {
+    const next = new Set(active);
+    if (on) next.add(entry);
+    else next.delete(entry);
+    setActive(next);
+    allowList.current = entries.filter((e) => next.has(e));
+    void detect(true);
+  };
+
+  const add = (entry: string): void => {
+    if (active.has(entry)) return;
+    const nextEntries = entries.includes(entry) ? entries : [...entries, entry];
+    const next = new Set(active).add(entry);
+    setEntries(nextEntries);
+    setActive(next);
+    allowList.current = nextEntries.filter((e) => next.has(e));
+    void detect(true);
+  };
+
+  const clear = async (): Promise<void> => {
+    for (const c of loads.current.values()) c.abort();
+    run.current?.abort();
+    try {
+      await client.clear();
+    } catch (err) {
+      setError(message(err));
+    }
+    setJobs([]);
+    setTables([]);
+    setDetection(null);
+    setDiff(null);
+    setError(null);
+  };
+
+  const loading = jobs.some((j) => j.status === 'fetching' || j.status === 'reading');
+  const missing = tables.length > 0 && !loading ? RULE_TABLES.filter((t) => !tables.some((x) => x.name === t)) : [];
+
+  return (
+    <DropZone onFiles={onFiles}>
+      <AppHeader rule={rule} mode={mode} />
+      <main className="main">
+        <LoadControls
+          busy={loading}
+          hasData={jobs.length > 0}
+          onFiles={onFiles}
+          onSample={() => void load(SAMPLE_FILES.map(sampleSource))}
+          onClear={() => void clear()}
+        />
+        {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
+        <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
+        {jobs.length === 0 && <EmptyState />}
+        <IngestReportPanel jobs={jobs} />
+        {missing.length > 0 && (
+          <p className="note" role="status">
+            The rule reads {RULE_TABLES.join(' and ')}: load a {missing.join(' and a ')} export to run it.
+          </p>
+        )}
+        {detection && (
+          <>
+            <section className="panel results-panel" aria-labelledby="alerts-title">
+              <div className="results-head">
+                <h2 id="alerts-title" className="results-title">
+                  {plural(detection.rows.length, 'alert')}
+                </h2>
+                <span className="results-meta">
+                  {tables.map((t) => `${t.name} ${formatCount(t.rows)} rows`).join(' · ')} · now() ={' '}
+                  {formatUtc(detection.now)}
+                </span>
+                <span className="spacer" />
+                {running && (
+                  <button
+                    type="button"
+                    className="button button-small button-quiet"
+                    onClick={() => run.current?.abort()}
+                  >
+                    Cancel run
+                  </button>
+                )}
+                <ExportButton client={client} disabled={running} onError={(m) => setError(`Export failed: ${m}`)} />
+              </div>
+              <AlertsTable columns={detection.columns} rows={detection.rows} />
+            </section>
+            <div className="lower-grid">
+              <AllowListEditor
+                entries={entries}
+                active={active}
+                busy={running}
+                diff={diff}
+                onToggle={toggle}
+                onAdd={add}
+              />
+              <StagesPanel stages={detection.stages} elapsedMs={detection.elapsedMs} />
+            </div>
+          </>
+        )}
+      </main>
+    </DropZone>
+  );
+}

@@ -1,0 +1,351 @@
+/**
+ * The built app (dist/) in Debian's Chromium, served by Vite's preview server with the production
+ * CSP header: load the samples two ways, tune the allow-list, export CSV, and prove no request
+ * leaves the origin. `npm test` builds first; run `npm run build` before running this file alone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const DIST = join(ROOT, 'dist');
+const SAMPLES = join(ROOT, 'public/samples');
+const SHOTS = join(ROOT, 'test-results/screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const SAMPLE_FILES = ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
+
+// Skipping is allowed only on a developer machine without Chromium; in CI a missing browser fails.
+const skip = !existsSync(CHROMIUM) && !process.env.CI;
+if (skip)
+  console.warn(
+    `e2e tests skipped: ${CHROMIUM} not found (apt-get install -y chromium). With CI set they run and fail.`,
+  );
+
+interface Truth {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
+}
+
+function readTruth(): Truth {
+  return JSON.parse(readFileSync(join(SAMPLES, 'truth.json'), 'utf8')) as Truth;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** A cell as the CSV export writes it (formulas neutralised with a leading apostrophe). */
+function csvText(v: unknown): string {
+  const s = v === null ? '' : Array.isArray(v) ? JSON.stringify(v) : String(v);
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+/** A row as comparable text, the set column sorted (its order is undefined in Kusto). */
+function rowKey(cells: readonly unknown[]): string {
+  return JSON.stringify(cells.map((c) => (Array.isArray(c) ? [...(c as string[])].sort() : c)));
+}
+
+describe.skipIf(skip)('dcomlens in Chromium', () => {
+  let server: PreviewServer;
+  let browser: Browser;
+  let origin: string;
+  let context: BrowserContext;
+  let page: Page;
+  let requests: { url: string; method: string }[];
+  let consoleErrors: string[];
+  let truth: Truth;
+
+  beforeAll(async () => {
+    if (!existsSync(join(DIST, 'index.html')))
+      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+    if (!existsSync(join(DIST, 'samples', SAMPLE_FILES[0]!)))
+      throw new Error('dist/samples is missing: public/samples must hold the sample exports');
+    truth = readTruth();
+    mkdirSync(SHOTS, { recursive: true });
+    const port = await freePort();
+    server = await preview({
+      root: ROOT,
+      logLevel: 'silent',
+      preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+    });
+    origin = `http://127.0.0.1:${port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      acceptDownloads: true,
+      serviceWorkers: 'block',
+    });
+    requests = [];
+    consoleErrors = [];
+    // Every request of the page and its worker, wherever it goes.
+    context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
+    // Page script is CSP-bound; init scripts are not, so this can record violations.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  });
+
+  afterEach(async () => {
+    const csp = await page
+      .evaluate(() => (window as unknown as { __csp: string[] }).__csp)
+      .catch(() => ['(page gone)']);
+    await context.close();
+    expect(csp, 'CSP violations').toEqual([]);
+    expect(consoleErrors, 'console errors').toEqual([]);
+    for (const r of requests) {
+      const u = new URL(r.url);
+      const local = u.protocol === 'data:' || u.protocol === 'blob:' ? true : u.origin === origin;
+      expect(local, `off-origin request ${r.url}`).toBe(true);
+    }
+  });
+
+  /** Opens the app and waits until the engine is up; returns how many requests that took. */
+  async function open(): Promise<number> {
+    const res = await page.goto(`${origin}/`, { waitUntil: 'load' });
+    expect(res?.status()).toBe(200);
+    await page.waitForSelector('html[data-engine]');
+    await page.getByRole('banner').getByText('DCOM Lateral Movement', { exact: true }).waitFor();
+    return requests.length;
+  }
+
+  function alerts() {
+    return page.getByRole('table', { name: 'Alerts' });
+  }
+
+  async function waitForAlerts(n: number): Promise<void> {
+    await page.getByRole('heading', { name: `${n} alert${n === 1 ? '' : 's'}` }).waitFor();
+    await expect.poll(() => alerts().getAttribute('aria-rowcount')).toBe(String(n + 1));
+  }
+
+  /** The DCOM command line of the first row in the default order (RPC connection time, ascending). */
+  function firstDcomCmdLine(): string {
+    const i = truth.columns.indexOf('DCOMCmdLine');
+    const sorted = [...truth.rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    return String(sorted[0]![i]);
+  }
+
+  it('serves the strict CSP as a header and the same policy as a meta tag', async () => {
+    const res = await page.goto(`${origin}/`);
+    const header = res?.headers()['content-security-policy'] ?? '';
+    expect(header).toContain("script-src 'self'");
+    const scriptSrc = /script-src ([^;]*)/.exec(header)?.[1] ?? '';
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(scriptSrc).not.toContain("'unsafe-eval'");
+    const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    const directives = (p: string) =>
+      p
+        .split(';')
+        .map((d) => d.trim().replace(/\s+/g, ' '))
+        .filter((d) => d && !d.startsWith('frame-ancestors'));
+    expect(directives(meta ?? '')).toEqual(directives(header));
+    await page.waitForSelector('html[data-engine]');
+    expect(await page.locator('html').getAttribute('data-engine')).toBe('worker');
+    await expect.poll(() => page.getByText('Your data never leaves this browser').isVisible()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, '01-empty.png'), fullPage: true });
+  });
+
+  it('loads the sample data and shows exactly the truth alerts', async () => {
+    const before = await open();
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await waitForAlerts(truth.rows.length);
+    const table = alerts();
+    await expect.poll(() => table.getByText(firstDcomCmdLine(), { exact: true }).first().isVisible()).toBe(true);
+    const rendered = await table.locator('tbody tr.alert-row').count();
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered).toBeLessThanOrEqual(truth.rows.length);
+    // Every time shown carries its zone.
+    const firstTime = await table.locator('tbody tr.alert-row').first().locator('.time').first().textContent();
+    expect(firstTime).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{7} UTC$/);
+    // Virtualised: scrolling to the end renders the last row.
+    await table.locator('xpath=..').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(() => table.locator(`tbody tr[aria-rowindex="${truth.rows.length + 1}"]`).count()).toBe(1);
+    await table.locator('xpath=..').evaluate((el) => el.scrollTo(0, 0));
+    // The ingest report names both tables.
+    const report = page.getByRole('table', { name: 'Loaded files' });
+    await expect.poll(() => report.getByText('DeviceNetworkEvents', { exact: true }).isVisible()).toBe(true);
+    await expect.poll(() => report.getByText('DeviceProcessEvents', { exact: true }).isVisible()).toBe(true);
+    // Stages list the plan with counts.
+    const stages = page.getByRole('region', { name: /Stages/ });
+    expect(await stages.locator('.stage-rows').count()).toBeGreaterThan(5);
+    await page.screenshot({ path: join(SHOTS, '02-alerts.png'), fullPage: true });
+    await page.getByRole('region', { name: /Stages/ }).screenshot({ path: join(SHOTS, '03-stages.png') });
+
+    // After load: only the two same-origin sample fetches.
+    const after = requests.slice(before).map((r) => new URL(r.url).pathname);
+    expect(after.sort()).toEqual(SAMPLE_FILES.map((f) => `/samples/${f}`).sort());
+  });
+
+  it('sorts the alerts by a column header', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await waitForAlerts(truth.rows.length);
+    const header = alerts().getByRole('columnheader', { name: /RemoteIP/ });
+    await header.getByRole('button').click();
+    await expect.poll(() => header.getAttribute('aria-sort')).toBe('ascending');
+    await header.getByRole('button').click();
+    await expect.poll(() => header.getAttribute('aria-sort')).toBe('descending');
+    const ipIdx = truth.columns.indexOf('RemoteIP');
+    const maxIp = [...truth.rows.map((r) => String(r[ipIdx]))].sort().at(-1)!;
+    const firstIp = await alerts().locator('tbody tr.alert-row').first().locator('td').nth(ipIdx).textContent();
+    expect(firstIp).toBe(maxIp);
+  });
+
+  it('loads files through the file input, with no network request at all', async () => {
+    const before = await open();
+    await page.getByLabel('Load event files').setInputFiles(SAMPLE_FILES.map((f) => join(SAMPLES, f)));
+    await waitForAlerts(truth.rows.length);
+    await expect.poll(() => alerts().getByText(firstDcomCmdLine(), { exact: true }).first().isVisible()).toBe(true);
+    expect(requests.slice(before)).toEqual([]);
+  });
+
+  it('reports rejected rows with line and column', async () => {
+    await open();
+    const header = readFileSync(join(SAMPLES, 'DeviceNetworkEvents.csv'), 'utf8').split(/\r?\n/, 1)[0]!;
+    const cols = header.split(',');
+    const row = (patch: Record<string, string>) => cols.map((c) => patch[c.replace(/ \[UTC\]$/, '')] ?? '').join(',');
+    const broken = [
+      header,
+      row({ Timestamp: 'yesterday-ish', DeviceId: 'x1', DeviceName: 'broken-host', LocalPort: '135' }),
+      row({
+        Timestamp: '2024-05-01T08:30:00Z',
+        DeviceId: 'x1',
+        DeviceName: 'broken-host',
+        LocalPort: 'one-three-five',
+      }),
+      row({ Timestamp: '2024-05-01T08:30:01Z', DeviceId: 'x1', DeviceName: 'broken-host', LocalPort: '443' }),
+    ].join('\r\n');
+    await page
+      .getByLabel('Load event files')
+      .setInputFiles([
+        ...SAMPLE_FILES.map((f) => ({ name: f, mimeType: 'text/csv', buffer: readFileSync(join(SAMPLES, f)) })),
+        { name: 'DeviceNetworkEvents-extra.csv', mimeType: 'text/csv', buffer: Buffer.from(broken, 'utf8') },
+      ]);
+    await waitForAlerts(truth.rows.length);
+    const report = page.getByRole('table', { name: 'Loaded files' });
+    const extra = report.getByRole('row', { name: /DeviceNetworkEvents-extra\.csv/ });
+    await expect.poll(() => extra.locator('td').nth(3).textContent()).toBe('2');
+    await expect.poll(() => report.getByText(/^line 2(:\d+)? Timestamp$/).isVisible()).toBe(true);
+    await expect.poll(() => report.getByText(/^line 3(:\d+)? LocalPort$/).isVisible()).toBe(true);
+    await page.getByRole('region', { name: 'Loaded files' }).screenshot({ path: join(SHOTS, '04-ingest-report.png') });
+  });
+
+  it('accepts files dropped anywhere on the page and says which table is missing', async () => {
+    const before = await open();
+    const csv = readFileSync(join(SAMPLES, 'DeviceNetworkEvents.csv'), 'utf8');
+    const transfer = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'DeviceNetworkEvents.csv', { type: 'text/csv' }));
+      return dt;
+    }, csv);
+    const target = page.locator('.drop-zone');
+    await target.dispatchEvent('dragenter', { dataTransfer: transfer });
+    await target.dispatchEvent('dragover', { dataTransfer: transfer });
+    await page.getByText('Drop Defender exports to analyse them locally').waitFor();
+    await page.screenshot({ path: join(SHOTS, '06-drop-overlay.png') });
+    await target.dispatchEvent('drop', { dataTransfer: transfer });
+    await page.getByRole('status').filter({ hasText: 'load a DeviceProcessEvents export' }).waitFor();
+    expect(await page.getByText('Drop Defender exports to analyse them locally').count()).toBe(0);
+    expect(await alerts().count()).toBe(0);
+    expect(requests.slice(before)).toEqual([]);
+  });
+
+  it('shows per-file progress and cancels a load', async () => {
+    await open();
+    // A big file (the process sample 25 times over) so the load is still running when Cancel is pressed.
+    const [header, ...body] = readFileSync(join(SAMPLES, 'DeviceProcessEvents.csv'), 'utf8').split('\r\n');
+    const rows = body.join('\r\n');
+    const dir = mkdtempSync(join(tmpdir(), 'dcomlens-e2e-'));
+    const big = join(dir, 'DeviceProcessEvents-big.csv');
+    writeFileSync(big, [header, ...Array.from({ length: 25 }, () => rows.replace(/\r\n$/, ''))].join('\r\n'));
+    try {
+      await page.getByLabel('Load event files').setInputFiles(big);
+      const cancel = page.getByRole('button', { name: 'Cancel loading DeviceProcessEvents-big.csv' });
+      await cancel.waitFor();
+      await expect
+        .poll(() => page.getByLabel('Reading DeviceProcessEvents-big.csv').getAttribute('value'), { timeout: 10_000 })
+        .not.toBe('0');
+      await page.getByRole('region', { name: 'Loading files' }).screenshot({ path: join(SHOTS, '07-progress.png') });
+      await cancel.click();
+      const report = page.getByRole('table', { name: 'Loaded files' });
+      await expect
+        .poll(() => report.getByRole('row', { name: /DeviceProcessEvents-big\.csv/ }).textContent())
+        .toContain('cancelled');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('re-runs on an allow-list toggle and shows the difference', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await waitForAlerts(truth.rows.length);
+    const dllhost = page.getByRole('checkbox', { name: 'dllhost.exe' });
+    expect(await dllhost.isChecked()).toBe(true);
+    await dllhost.uncheck();
+    const status = page.getByRole('region', { name: /Allow-list/ }).getByRole('status');
+    await expect.poll(() => status.textContent()).toMatch(/^\+\d+ \/ −0 alerts$/);
+    const added = Number(/^\+(\d+)/.exec((await status.textContent()) ?? '')![1]);
+    expect(added).toBeGreaterThan(0);
+    await waitForAlerts(truth.rows.length + added);
+    await page.screenshot({ path: join(SHOTS, '05-allow-list-diff.png'), fullPage: true });
+    await dllhost.check();
+    await expect.poll(() => status.textContent()).toBe(`+0 / −${added} alerts`);
+    await waitForAlerts(truth.rows.length);
+  });
+
+  it('exports the alerts as CSV (UTF-8 BOM) equal to the truth', async () => {
+    const before = await open();
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await waitForAlerts(truth.rows.length);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export alerts CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    const bytes = readFileSync((await download.path())!);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
+    const [head, ...rows] = parseCsv(text, { relaxColumnCount: false }) as string[][];
+    expect(head).toEqual(truth.columns);
+    const setIdx = truth.columns.indexOf('set_ProcessCommandLine');
+    const got = rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? (JSON.parse(c) as unknown) : c))));
+    const want = truth.rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? c : csvText(c)))));
+    expect(got.sort()).toEqual(want.sort());
+    // The download is a Blob URL of this origin: no new network traffic besides the samples.
+    const after = requests.slice(before).filter((r) => !r.url.startsWith('blob:'));
+    expect(after.map((r) => new URL(r.url).pathname).sort()).toEqual(SAMPLE_FILES.map((f) => `/samples/${f}`).sort());
+  });
+});
