@@ -16,7 +16,7 @@ import { nodeFileChunks } from '../engine/ingest/node-source';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
 import { formatCsv, formatJson } from '../engine/output/format-results';
-import { loadRule, positionInRuleFile, replaceLetList } from '../engine/rule/rule';
+import { loadRule, positionInRuleFile, replaceLetList, setUnknownBoot } from '../engine/rule/rule';
 import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
 import { DEFENDER_TABLES } from '../engine/table/defender-schema';
 import type { Table } from '../engine/table/table';
@@ -38,7 +38,7 @@ export const ALERT_COLUMNS = [
 
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
-                  [--out FILE] [--format csv|json] [--explain] [--raw]
+                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--raw]
   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
                [--out FILE] [--format csv|json] [--explain] [--raw]
 
@@ -47,6 +47,9 @@ const USAGE = `usage:
   --rule      a Sentinel rule YAML (default: the shipped DCOM Lateral Movement rule)
   --allow     replaces the rule's allowListedExecs (comma-separated file names)
   --allow-file  the same, one file name per line (# comments allowed)
+  --unknown-boot  drop (default, as the rule is written) or keep candidates on devices
+              with no services.exe start in the data (rewrites the boot filter to
+              \`where isnull(LastBootTime) or ...\`)
   --out       write the result here instead of standard output
   --format    csv (default) or json
   --explain   print the plan with per-stage row counts to standard error
@@ -72,7 +75,7 @@ interface ParsedArgs {
   readonly flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(['--rule', '--allow', '--allow-file', '--out', '--format', '--query', '--table']);
+const VALUE_OPTIONS = new Set(['--rule', '--allow', '--allow-file', '--out', '--format', '--query', '--table', '--unknown-boot']);
 const FLAG_OPTIONS = new Set(['--explain', '--raw', '--help', '-h']);
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -225,6 +228,13 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     const list = allow !== undefined ? parseAllowList(allow) : parseAllowList(await readText(allowFile!, 'allow-list file'));
     const edited = replaceLetList(query, 'allowListedExecs', list);
     if (edited === null) throw new CliError(`${ruleFile}: the rule has no \`let allowListedExecs = dynamic([...])\` to replace`);
+    query = edited;
+  }
+  const unknownBoot = one(args, '--unknown-boot') ?? 'drop';
+  if (unknownBoot !== 'drop' && unknownBoot !== 'keep') throw new CliError(`--unknown-boot must be drop or keep, not ${unknownBoot}`);
+  if (unknownBoot === 'keep') {
+    const edited = setUnknownBoot(query, 'keep');
+    if (edited === null) throw new CliError(`${ruleFile}: the rule has no \`where\` on LastBootTime to relax`);
     query = edited;
   }
   // Bind once against the full Defender schemas to learn which columns the rule reads (column pruning).

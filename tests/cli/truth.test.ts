@@ -61,4 +61,17 @@ describe('detect equals the truth', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).rows).toEqual([]);
   });
+
+  it('--unknown-boot keep adds the candidates of devices without a boot, and keeps every alert', async () => {
+    const files = [join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')];
+    const drop = JSON.parse((await detect(files)).out) as { rows: unknown[][] };
+    const keep = JSON.parse((await detect(files, ['--unknown-boot', 'keep'])).out) as { rows: unknown[][] };
+    const key = (r: unknown[]) => JSON.stringify(r);
+    const kept = new Set(keep.rows.map(key));
+    expect(drop.rows.every((r) => kept.has(key(r)))).toBe(true);
+    const noBoot = keep.rows.filter((r) => r[7] === null);
+    expect(noBoot.length).toBeGreaterThan(0);
+    expect(keep.rows.length).toBe(drop.rows.length + noBoot.length);
+    expect((await detect(files, ['--unknown-boot', 'maybe'])).code).toBe(2);
+  });
 });

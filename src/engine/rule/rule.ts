@@ -5,7 +5,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import type { Diagnostic } from '../kql/diagnostics';
-import type { Query } from '../kql/ast';
+import type { Expr, Query, WhereOp } from '../kql/ast';
 import { parseQuery } from '../kql/parser';
 
 export interface EntityMapping {
@@ -156,4 +156,53 @@ export function replaceLetList(queryText: string, name: string, values: readonly
   if (!st || st.value.kind !== 'Dynamic') return null;
   const literal = `dynamic([${values.map(kqlString).join(', ')}])`;
   return queryText.slice(0, st.value.span.start) + literal + queryText.slice(st.value.span.end);
+}
+
+/** What the boot filter does with a device that has no `services.exe` start in the data. */
+export type UnknownBootMode = 'drop' | 'keep';
+
+function mentionsName(e: Expr, name: string): boolean {
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || x === null || typeof x !== 'object') return;
+    const node = x as { kind?: string; name?: string };
+    if (node.kind === 'Name' && node.name === name) {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(x)) if (typeof v === 'object') visit(v);
+  };
+  visit(e);
+  return found;
+}
+
+/** Every `where` operator of a query, depth first, with its predicate. */
+function whereOps(query: Query): WhereOp[] {
+  const out: WhereOp[] = [];
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object') return;
+    const node = x as { kind?: string };
+    if (node.kind === 'Where') out.push(x as WhereOp);
+    for (const v of Object.values(x)) if (typeof v === 'object') visit(v);
+  };
+  visit(query);
+  return out;
+}
+
+/**
+ * The boot-filter knob (issue "explain every non-hit"): as written, `where TimestampProcEvent >
+ * LastBootTime+5m` drops every candidate on a device without a boot in the data, because a
+ * comparison with null is null and `where` drops it. `keep` rewrites the filter to
+ * `where isnull(LastBootTime) or (…)`, splicing the text so the exported KQL carries the change.
+ * Returns the query unchanged for `drop`, and null when the query has no filter on LastBootTime.
+ */
+export function setUnknownBoot(queryText: string, mode: UnknownBootMode, column = 'LastBootTime'): string | null {
+  const { query } = parseQuery(queryText);
+  const target = whereOps(query).find((w) => mentionsName(w.predicate, column));
+  if (!target) return null;
+  if (mode === 'drop') return queryText;
+  const p = target.predicate;
+  const original = queryText.slice(p.span.start, p.span.end);
+  if (/^isnull\(/.test(original)) return queryText;
+  return `${queryText.slice(0, p.span.start)}isnull(${column}) or ${original}${queryText.slice(p.span.end)}`;
 }
