@@ -7,14 +7,16 @@
  *
  * Exit status: 0 on success, 2 on bad input (usage, files, rule, query), 130 when interrupted.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
-import defaultRuleText from '../rules/dcom-lateral-movement.yaml?raw';
 import { formatDiagnostic } from '../engine/kql/diagnostics';
 import { ingestFile, concatTables } from '../engine/ingest/ingest';
 import { nodeFileChunks } from '../engine/ingest/node-source';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
+import { explainQuery } from '../engine/explain/explain';
 import { formatCsv, formatJson } from '../engine/output/format-results';
 import { loadRule, positionInRuleFile, replaceLetList, setUnknownBoot } from '../engine/rule/rule';
 import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
@@ -38,7 +40,7 @@ export const ALERT_COLUMNS = [
 
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
-                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--raw]
+                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--funnel] [--raw]
   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
                [--out FILE] [--format csv|json] [--explain] [--raw]
 
@@ -53,8 +55,21 @@ const USAGE = `usage:
   --out       write the result here instead of standard output
   --format    csv (default) or json
   --explain   print the plan with per-stage row counts to standard error
+  --funnel    print how many candidates each stage suppressed (overall and per device)
   --raw       do not neutralise spreadsheet formulas in CSV cells
 `;
+
+/**
+ * The shipped rule YAML: next to the sources (src/cli → src/rules) or, from the bundle, in the
+ * package's src/rules (dist-cli → src/rules). Read at run time so the YAML stays the one truth.
+ */
+function shippedRulePath(): string {
+  for (const rel of ['../rules/dcom-lateral-movement.yaml', '../src/rules/dcom-lateral-movement.yaml']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new CliError('the shipped rule file src/rules/dcom-lateral-movement.yaml is missing; pass --rule FILE');
+}
 
 /** A user-facing failure: printed without a stack, exit status 2. */
 class CliError extends Error {}
@@ -76,7 +91,7 @@ interface ParsedArgs {
 }
 
 const VALUE_OPTIONS = new Set(['--rule', '--allow', '--allow-file', '--out', '--format', '--query', '--table', '--unknown-boot']);
-const FLAG_OPTIONS = new Set(['--explain', '--raw', '--help', '-h']);
+const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--help', '-h']);
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
   const positional: string[] = [];
@@ -190,6 +205,7 @@ async function runAndWrite(
   try {
     const result = await executePlan(plan, tables, { now, signal: controller.signal }, diagnostics);
     if (args.flags.has('--explain')) io.err(`now() = ${formatDateTime(now)}\n${result.explain}`);
+    if (args.flags.has('--funnel')) io.err(await funnelReport(queryText, tables, now));
     const format = one(args, '--format') ?? 'csv';
     if (format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, not ${format}`);
     const opts = { leadingColumns: leading, raw: args.flags.has('--raw') };
@@ -204,6 +220,21 @@ async function runAndWrite(
   }
 }
 
+/** `--funnel`: why every candidate did or did not become an alert, per stage and per device. */
+async function funnelReport(queryText: string, tables: Map<string, Table>, now: bigint): Promise<string> {
+  const { plan } = compileQuery(queryText, tables, now, { optimise: false });
+  if (!plan) return '';
+  const r = await explainQuery(plan, tables);
+  const alerts = r.candidates.filter((c) => c.state === 'alert').length;
+  let s = `funnel: ${r.candidates.length} candidates (${r.spines.join(', ')}): ${alerts} in alerts\n`;
+  for (const f of r.funnel) {
+    s += `  ${String(f.suppressed).padStart(6)} suppressed at: ${f.stage.replace(/\s+/g, ' ').slice(0, 100)}\n`;
+    for (const [p, n] of f.byPredicate) if (f.byPredicate.size > 1) s += `  ${String(n).padStart(10)}  by ${p}\n`;
+    for (const [g, n] of [...f.byGroup].sort((a, b) => b[1] - a[1]).slice(0, 5)) s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
+  }
+  return s;
+}
+
 function parseAllowList(text: string): string[] {
   return text
     .split(/[\n,]/)
@@ -214,7 +245,7 @@ function parseAllowList(text: string): string[] {
 async function detect(args: ParsedArgs, io: Io): Promise<void> {
   if (args.positional.length === 0) throw new CliError('detect needs at least one event file');
   const rulePath = one(args, '--rule');
-  const ruleText = rulePath ? await readText(rulePath, 'rule') : defaultRuleText;
+  const ruleText = await readText(rulePath ?? shippedRulePath(), 'rule');
   const ruleFile = rulePath ?? 'dcom-lateral-movement.yaml';
   const loaded = loadRule(ruleText);
   if (!loaded.rule) {

@@ -74,4 +74,14 @@ describe('detect equals the truth', () => {
     expect(keep.rows.length).toBe(drop.rows.length + noBoot.length);
     expect((await detect(files, ['--unknown-boot', 'maybe'])).code).toBe(2);
   });
+
+  it('--funnel accounts for every candidate on standard error', async () => {
+    const r = await detect([join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')], ['--funnel']);
+    expect(r.code).toBe(0);
+    const head = /funnel: (\d+) candidates \(rpcNetwEvents, dcomProcEvents\): (\d+) in alerts/.exec(r.err);
+    expect(head).not.toBeNull();
+    const suppressed = [...r.err.matchAll(/^\s+(\d+) suppressed at: /gm)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(Number(head![2]) + suppressed).toBe(Number(head![1]));
+    expect(r.err).toMatch(/suppressed at: where DCOMFileName !in~ \(allowListedExecs\)/);
+  });
 });

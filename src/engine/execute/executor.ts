@@ -3,16 +3,16 @@
  * row counts and keeping provenance. It yields to the event loop between operators and honours an
  * AbortSignal, so a run inside a worker can be cancelled.
  */
-import type { BoundExpr, BoundQuery, BoundTabular, InTableExpr, JoinNode, SortNode, SummarizeNode, UnionNode } from '../bind/bound';
+import type { BandSpec, BoundExpr, BoundQuery, BoundTabular, FilterNode, InTableExpr, JoinNode, SortNode, SummarizeNode, UnionNode } from '../bind/bound';
 import { assertNever } from '../kql/ast';
 import { compareStrings } from '../functions/compare';
 import type { Column, Scalar, TimeColumn } from '../table/column';
 import { columnFromValues, getValue } from '../table/column';
 import type { Table } from '../table/table';
-import { buildInSet, evalExpr, selectTrue, type InSet } from './eval-expr';
+import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
 import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
-import { Relation, composeColumns, type LazyColumn } from './relation';
+import { Relation, composeColumns, pairNotes, type LazyColumn, type RowNotes } from './relation';
 
 export interface NodeStats {
   readonly id: number;
@@ -21,8 +21,24 @@ export interface NodeStats {
   ms: number;
 }
 
+/**
+ * Hooks that change how operators treat rows, without changing results in normal runs. Explain mode
+ * (src/engine/explain) uses them to annotate rows instead of dropping them.
+ */
+export interface ExecutionHooks {
+  /** Replaces a filter's selection; undefined keeps the normal one. */
+  filter?(node: FilterNode, input: Relation, mask: Column, inSets: InTableSets): Relation | undefined;
+  /** The rows an aggregating operator or an `in` subquery consumes (default: all). */
+  consume?(node: BoundTabular | InTableExpr, input: Relation): Relation;
+  /** For an inner join: a note to keep each unmatched row of `side` with (undefined: drop them). */
+  unmatched?(node: JoinNode, side: 'left' | 'right'): unknown;
+  /** Replaces a join's time band (undefined: use the plan's). */
+  band?(node: JoinNode): BandSpec | undefined;
+}
+
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
+  readonly hooks?: ExecutionHooks;
 }
 
 export class AbortError extends Error {
@@ -98,7 +114,8 @@ export class Executor {
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
         const mask = evalExpr(node.predicate, input, sets);
-        return this.record(node, input.select(selectTrue(mask)), t0);
+        const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
+        return this.record(node, hooked ?? input.select(selectTrue(mask)), t0);
       }
       case 'Project': {
         const input = await this.exec(node.input);
@@ -108,7 +125,7 @@ export class Executor {
           if (c.expr.kind === 'ColumnRef') cols.push(input.cols[c.expr.index]!);
           else cols.push({ base: evalExpr(c.expr, input, await this.inSets(c.expr)), sel: null });
         }
-        return this.record(node, new Relation(node.schema, cols, input.rowCount, input.lineage), t0);
+        return this.record(node, new Relation(node.schema, cols, input.rowCount, input.lineage, input.notes), t0);
       }
       case 'Summarize':
         return this.summarize(node);
@@ -123,7 +140,7 @@ export class Executor {
       case 'Sort':
         return this.sort(node);
       case 'Distinct': {
-        const input = await this.exec(node.input);
+        const input = this.consume(node, await this.exec(node.input));
         const t0 = performance.now();
         const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
         const ids = cols.map((c) => valueIds(c, new Map()));
@@ -137,7 +154,7 @@ export class Executor {
         return this.record(node, new Relation(rel.schema, rel.cols, groupCount, groupsLineage(groups, groupCount, input.lineage)), t0);
       }
       case 'Count': {
-        const input = await this.exec(node.input);
+        const input = this.consume(node, await this.exec(node.input));
         const t0 = performance.now();
         const col = columnFromValues('long', [input.rowCount]);
         const groups = new Int32Array(input.rowCount);
@@ -168,7 +185,7 @@ export class Executor {
         return this.inSets(e.left, acc);
       case 'InTable': {
         await this.inSets(e.left, acc);
-        const rel = await this.exec(e.table);
+        const rel = this.consume(e, await this.exec(e.table));
         const first = rel.column(0);
         const values: Scalar[] = [];
         if (first.type === 'string') {
@@ -187,8 +204,12 @@ export class Executor {
     }
   }
 
+  private consume(node: BoundTabular | InTableExpr, input: Relation): Relation {
+    return this.options.hooks?.consume ? this.options.hooks.consume(node, input) : input;
+  }
+
   private async summarize(node: SummarizeNode): Promise<Relation> {
-    const input = await this.exec(node.input);
+    const input = this.consume(node, await this.exec(node.input));
     const t0 = performance.now();
     const n = input.rowCount;
     const keyCols: Column[] = [];
@@ -243,48 +264,54 @@ export class Executor {
       else index.set(k, [r]);
     }
     const kind = node.joinKind;
-    if (node.band && kind === 'inner') return this.record(node, bandJoin(node, left, right, lKeys, index), t0);
+    const hooks = this.options.hooks;
+    const band = hooks?.band?.(node) ?? node.band;
     const lOut: number[] = [];
     const rOut: number[] = [];
     const rightMatched = new Uint8Array(right.rowCount);
-    const seenLeftKeys = kind === 'innerunique' ? new Set<number | string>() : null;
-    for (let l = 0; l < left.rowCount; l++) {
-      const k = lKeys[l];
-      const matches = k === null || k === undefined ? undefined : index.get(k);
-      if (seenLeftKeys && k !== null && k !== undefined) {
-        // innerunique: keep the first left row per key (Kusto keeps an arbitrary one).
-        if (seenLeftKeys.has(k)) continue;
-        seenLeftKeys.add(k);
-      }
-      switch (kind) {
-        case 'inner':
-        case 'innerunique':
-        case 'leftouter':
-        case 'fullouter':
-        case 'rightouter':
-          if (matches) {
-            for (const r of matches) {
+    if (band && kind === 'inner') {
+      bandPairs(band, left, right, lKeys, index, lOut, rOut);
+      for (const r of rOut) rightMatched[r] = 1;
+    } else {
+      const seenLeftKeys = kind === 'innerunique' ? new Set<number | string>() : null;
+      for (let l = 0; l < left.rowCount; l++) {
+        const k = lKeys[l];
+        const matches = k === null || k === undefined ? undefined : index.get(k);
+        if (seenLeftKeys && k !== null && k !== undefined) {
+          // innerunique: keep the first left row per key (Kusto keeps an arbitrary one).
+          if (seenLeftKeys.has(k)) continue;
+          seenLeftKeys.add(k);
+        }
+        switch (kind) {
+          case 'inner':
+          case 'innerunique':
+          case 'leftouter':
+          case 'fullouter':
+          case 'rightouter':
+            if (matches) {
+              for (const r of matches) {
+                lOut.push(l);
+                rOut.push(r);
+                rightMatched[r] = 1;
+              }
+            } else if (kind === 'leftouter' || kind === 'fullouter') {
               lOut.push(l);
-              rOut.push(r);
-              rightMatched[r] = 1;
+              rOut.push(-1);
             }
-          } else if (kind === 'leftouter' || kind === 'fullouter') {
-            lOut.push(l);
-            rOut.push(-1);
-          }
-          break;
-        case 'leftsemi':
-          if (matches) lOut.push(l);
-          break;
-        case 'leftanti':
-          if (!matches) lOut.push(l);
-          break;
-        case 'rightsemi':
-        case 'rightanti':
-          if (matches) for (const r of matches) rightMatched[r] = 1;
-          break;
-        default:
-          assertNever(kind);
+            break;
+          case 'leftsemi':
+            if (matches) lOut.push(l);
+            break;
+          case 'leftanti':
+            if (!matches) lOut.push(l);
+            break;
+          case 'rightsemi':
+          case 'rightanti':
+            if (matches) for (const r of matches) rightMatched[r] = 1;
+            break;
+          default:
+            assertNever(kind);
+        }
       }
     }
     if (kind === 'rightouter' || kind === 'fullouter') {
@@ -293,6 +320,31 @@ export class Executor {
           lOut.push(-1);
           rOut.push(r);
         }
+      }
+    }
+    // Explain mode keeps the unmatched rows of an inner join, with a note saying so.
+    const extraNotes: (readonly unknown[] | null)[] = [];
+    const pairCount = lOut.length;
+    if (kind === 'inner' && hooks?.unmatched) {
+      const leftNote = hooks.unmatched(node, 'left');
+      if (leftNote !== undefined) {
+        const matched = new Uint8Array(left.rowCount);
+        for (const l of lOut) matched[l] = 1;
+        for (let l = 0; l < left.rowCount; l++)
+          if (!matched[l]) {
+            lOut.push(l);
+            rOut.push(-1);
+            extraNotes.push([leftNote]);
+          }
+      }
+      const rightNote = hooks.unmatched(node, 'right');
+      if (rightNote !== undefined) {
+        for (let r = 0; r < right.rowCount; r++)
+          if (!rightMatched[r]) {
+            lOut.push(-1);
+            rOut.push(r);
+            extraNotes.push([rightNote]);
+          }
       }
     }
     let rel: Relation;
@@ -312,9 +364,9 @@ export class Executor {
         left: left.select(lRows).lineage,
         right: right.select(rRows).lineage,
       };
-      rel = new Relation(node.schema, cols, lRows.length, lineage);
+      rel = new Relation(node.schema, cols, lRows.length, lineage, joinNotes(left.notes, right.notes, lRows, rRows, pairCount, extraNotes));
     }
-    return this.record(node, new Relation(node.schema, rel.cols, rel.rowCount, rel.lineage), t0);
+    return this.record(node, new Relation(node.schema, rel.cols, rel.rowCount, rel.lineage, rel.notes), t0);
   }
 
   private async sort(node: SortNode): Promise<Relation> {
@@ -359,18 +411,19 @@ export class Executor {
 }
 
 /**
- * Inner join restricted to pairs with `lo <= R.time - L.time <= hi` (see plan/optimise): each key's
+ * Pairs of an inner join restricted to `lo <= R.time - L.time <= hi` (see plan/optimise): each key's
  * right rows are sorted by time once, and each left row binary-searches its window. Pairs come out
  * in left-row order, then right time order.
  */
-function bandJoin(
-  node: JoinNode,
+function bandPairs(
+  band: BandSpec,
   left: Relation,
   right: Relation,
   lKeys: readonly (number | string | null)[],
   index: Map<number | string, number[]>,
-): Relation {
-  const band = node.band!;
+  lOut: number[],
+  rOut: number[],
+): void {
   const rt = right.column(band.rightTime) as TimeColumn;
   const lt = left.column(band.leftTime) as TimeColumn;
   const rv = rt.values;
@@ -380,8 +433,6 @@ function bandJoin(
     rows.sort((x, y) => (rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y));
     sorted.set(k, Int32Array.from(rows));
   }
-  const lOut: number[] = [];
-  const rOut: number[] = [];
   for (let l = 0; l < left.rowCount; l++) {
     const k = lKeys[l];
     if (k === null || k === undefined) continue;
@@ -402,10 +453,25 @@ function bandJoin(
       rOut.push(rows[i]!);
     }
   }
-  const lRows = Int32Array.from(lOut);
-  const rRows = Int32Array.from(rOut);
-  const cols = [...composeColumns(left.cols, lRows), ...composeColumns(right.cols, rRows)];
-  return new Relation(node.schema, cols, lRows.length, { kind: 'pair', left: left.select(lRows).lineage, right: right.select(rRows).lineage });
+}
+
+/** Notes of a join's output: pairs carry both sides' notes; appended unmatched rows carry their own too. */
+function joinNotes(
+  left: RowNotes | null,
+  right: RowNotes | null,
+  lRows: Int32Array,
+  rRows: Int32Array,
+  pairCount: number,
+  extra: readonly (readonly unknown[] | null)[],
+): RowNotes | null {
+  if (left === null && right === null && extra.length === 0) return null;
+  const base = pairNotes(left, right, lRows, rRows) ?? new Array<null>(lRows.length).fill(null);
+  const out = [...base];
+  for (let i = 0; i < extra.length; i++) {
+    const own = out[pairCount + i];
+    out[pairCount + i] = own ? [...extra[i]!, ...own] : extra[i]!;
+  }
+  return out;
 }
 
 function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): Lineage {

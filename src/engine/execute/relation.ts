@@ -16,13 +16,25 @@ export interface LazyColumn {
   memo?: Column;
 }
 
+/**
+ * Per-row annotations carried through operators (explain mode records why a row would have been
+ * dropped). Opaque to the executor: it only gathers and concatenates them.
+ */
+export type RowNotes = readonly (readonly unknown[] | null)[];
+
 export class Relation {
   constructor(
     readonly schema: readonly ColumnSchema[],
     readonly cols: readonly LazyColumn[],
     readonly rowCount: number,
     readonly lineage: Lineage,
+    /** null: no row carries a note (the normal, non-explain case). */
+    readonly notes: RowNotes | null = null,
   ) {}
+
+  withNotes(notes: RowNotes | null): Relation {
+    return new Relation(this.schema, this.cols, this.rowCount, this.lineage, notes);
+  }
 
   static fromColumns(schema: readonly ColumnSchema[], columns: readonly Column[], rowCount: number, lineage: Lineage): Relation {
     return new Relation(
@@ -41,7 +53,7 @@ export class Relation {
 
   /** Rows `rows` of this relation (composes index vectors; gathers nothing). */
   select(rows: Int32Array): Relation {
-    return new Relation(this.schema, composeColumns(this.cols, rows), rows.length, selectLineage(this.lineage, rows));
+    return new Relation(this.schema, composeColumns(this.cols, rows), rows.length, selectLineage(this.lineage, rows), selectNotes(this.notes, rows));
   }
 }
 
@@ -61,4 +73,23 @@ export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): L
     }
     return { base: c.base, sel };
   });
+}
+
+export function selectNotes(notes: RowNotes | null, rows: Int32Array): RowNotes | null {
+  if (notes === null) return null;
+  const out = new Array<readonly unknown[] | null>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = rows[i]! < 0 ? null : notes[rows[i]!]!;
+  return out;
+}
+
+/** Notes of joined row pairs: the left row's notes, then the right row's. */
+export function pairNotes(left: RowNotes | null, right: RowNotes | null, lRows: Int32Array, rRows: Int32Array): RowNotes | null {
+  if (left === null && right === null) return null;
+  const out = new Array<readonly unknown[] | null>(lRows.length);
+  for (let i = 0; i < lRows.length; i++) {
+    const a = left && lRows[i]! >= 0 ? left[lRows[i]!]! : null;
+    const b = right && rRows[i]! >= 0 ? right[rRows[i]!]! : null;
+    out[i] = a && b ? [...a, ...b] : (a ?? b);
+  }
+  return out;
 }
