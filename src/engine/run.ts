@@ -72,7 +72,11 @@ export function compileQuery(
  * Parses, binds and executes `text` against `tables` (by name). Rejects with a QueryError listing
  * the diagnostics when the query has errors.
  */
-export async function runQuery(text: string, tables: ReadonlyMap<string, Table>, options: RunOptions = {}): Promise<QueryResult> {
+export async function runQuery(
+  text: string,
+  tables: ReadonlyMap<string, Table>,
+  options: RunOptions = {},
+): Promise<QueryResult> {
   const now = options.now ?? wallClockTicks();
   const { plan, diagnostics } = compileQuery(text, tables, now, { optimise: options.optimise !== false });
   if (!plan) throw new QueryError(diagnostics);

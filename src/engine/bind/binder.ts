@@ -17,10 +17,8 @@ import type {
 import { assertNever } from '../kql/ast';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from '../kql/diagnostics';
 import '../functions/index';
-import { lookupAggregate, lookupScalar } from '../functions/registry';
-import { constantColumn } from '../functions/vec';
-import type { Scalar, ScalarType } from '../table/column';
-import { getValue } from '../table/column';
+import { lookupAggregate } from '../functions/registry';
+import type { Scalar } from '../table/column';
 import type { ColumnSchema } from '../table/table';
 import type {
   BoundAggregate,
@@ -32,6 +30,8 @@ import type {
   NamedExpr,
   SortSpec,
 } from './bound';
+import { inferName, makeUniqueSchema, normaliseTypeName } from './naming';
+import { isNumericType, isTabularSyntax, ScalarBinder, type LetBinding } from './scalar-binder';
 import { makeNamesUnique } from './unique-names';
 
 export interface BindOptions {
@@ -45,10 +45,6 @@ export interface BindResult {
   readonly bound: BoundQuery | null;
   readonly diagnostics: readonly Diagnostic[];
 }
-
-type LetBinding =
-  | { readonly kind: 'scalar'; readonly expr: BoundExpr }
-  | { readonly kind: 'tabular'; readonly letId: number; readonly schema: readonly ColumnSchema[] };
 
 const JOIN_KINDS: Readonly<Record<string, JoinKind>> = {
   inner: 'inner',
@@ -66,21 +62,28 @@ const JOIN_KINDS: Readonly<Record<string, JoinKind>> = {
   rightantisemi: 'rightanti',
 };
 
-/** Functions whose unnamed result column takes the first argument's name (ResultNameKind.FirstArgument). */
-const FIRST_ARGUMENT_NAMED = new Set(['bin', 'floor', 'tolower', 'toupper', 'tostring', 'todatetime', 'tolong', 'toint', 'toreal', 'todouble']);
-
-const NOT_SUPPORTED_FUNCTIONS_HINT = 'see the README for the supported subset';
-
 class Binder {
   readonly diagnostics: Diagnostic[] = [];
   private readonly scopes: Map<string, LetBinding>[] = [new Map()];
   private readonly lets: BoundLet[] = [];
   private nextId = 1;
 
+  private readonly scalars: ScalarBinder;
+
   constructor(
     private readonly text: string,
     private readonly options: BindOptions,
-  ) {}
+  ) {
+    this.scalars = new ScalarBinder({
+      error: (code, message, span) => this.error(code, message, span),
+      src: (span) => this.src(span),
+      lookupLet: (name) => this.lookupLet(name),
+      tableSchema: (name) => this.options.tableSchema(name),
+      namesTabular: (e) => this.namesTabular(e),
+      bindTabular: (e) => this.bindTabular(e),
+      now: options.now,
+    });
+  }
 
   error(code: DiagnosticCode, message: string, span: Span): null {
     this.diagnostics.push(makeDiagnostic(this.text, code, message, span));
@@ -91,7 +94,7 @@ class Binder {
     return span ? this.text.slice(span.start, span.end).replace(/\s+/g, ' ').trim() : '';
   }
 
-  private lookupLet(name: string): LetBinding | undefined {
+  lookupLet(name: string): LetBinding | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const b = this.scopes[i]!.get(name);
       if (b) return b;
@@ -119,14 +122,15 @@ class Binder {
         result = this.bindTabular(st.expr);
       }
     }
-    if (!sawResult) this.error('KQL201', 'the query has no tabular expression to run (only let statements)', query.span);
+    if (!sawResult)
+      this.error('KQL201', 'the query has no tabular expression to run (only let statements)', query.span);
     if (!result || this.diagnostics.some((d) => d.severity === 'error')) return null;
     // Which columns each table must provide is the planner's job (plan/required-columns).
     return { lets: this.lets, result, tables: new Map() };
   }
 
   /** Whether a bare name refers to a tabular let or a table (so a `let x = T;` is tabular). */
-  private namesTabular(e: Expr): boolean {
+  namesTabular(e: Expr): boolean {
     if (e.kind === 'Name') {
       const b = this.lookupLet(e.name);
       if (b) return b.kind === 'tabular';
@@ -144,16 +148,35 @@ class Binder {
   // Tabular expressions
   // ------------------------------------------------------------------------------------------
 
+  /** Scalar expressions in the scope of this query's lets. */
+  bindScalar(e: Expr, schema: readonly ColumnSchema[]): BoundExpr | null {
+    return this.scalars.bind(e, schema);
+  }
+
   bindTabular(e: Expr): BoundTabular | null {
     switch (e.kind) {
       case 'Name': {
         const b = this.lookupLet(e.name);
         if (b?.kind === 'tabular') {
-          return { kind: 'LetRef', id: this.id(), name: e.name, letId: b.letId, schema: b.schema, text: e.name, span: e.span };
+          return {
+            kind: 'LetRef',
+            id: this.id(),
+            name: e.name,
+            letId: b.letId,
+            schema: b.schema,
+            text: e.name,
+            span: e.span,
+          };
         }
-        if (b?.kind === 'scalar') return this.error('KQL405', `'${e.name}' is a scalar, but a table is expected here`, e.span);
+        if (b?.kind === 'scalar')
+          return this.error('KQL405', `'${e.name}' is a scalar, but a table is expected here`, e.span);
         const schema = this.options.tableSchema(e.name);
-        if (!schema) return this.error('KQL401', `unknown table '${e.name}' (no such table is loaded and no let defines it)`, e.span);
+        if (!schema)
+          return this.error(
+            'KQL401',
+            `unknown table '${e.name}' (no such table is loaded and no let defines it)`,
+            e.span,
+          );
         return { kind: 'Scan', id: this.id(), table: e.name, schema, text: e.name, span: e.span };
       }
       case 'Paren':
@@ -163,8 +186,13 @@ class Binder {
           if (e.args.length !== 1) return this.error('KQL403', 'materialize() takes one tabular argument', e.span);
           return this.bindTabular(e.args[0]!);
         }
-        if (e.name === 'view' || e.name === 'toscalar') return this.error('KQL302', `function '${e.name}' is not supported`, e.nameSpan);
-        return this.error('KQL405', `'${this.src(e.span)}' is a scalar expression, but a table is expected here`, e.span);
+        if (e.name === 'view' || e.name === 'toscalar')
+          return this.error('KQL302', `function '${e.name}' is not supported`, e.nameSpan);
+        return this.error(
+          'KQL405',
+          `'${this.src(e.span)}' is a scalar expression, but a table is expected here`,
+          e.span,
+        );
       case 'Pipe': {
         const input = this.bindTabular(e.source);
         if (!input) return null;
@@ -186,16 +214,30 @@ class Binder {
         for (let i = 0; i < e.values.length; i += schema.length) {
           const row: Scalar[] = [];
           for (let j = 0; j < schema.length; j++) {
-            const v = this.constantValue(e.values[i + j]!, schema[j]!.type);
+            const v = this.scalars.constantValue(e.values[i + j]!, schema[j]!.type);
             if (v === undefined) return null;
             row.push(v);
           }
           rows.push(row);
         }
-        return { kind: 'Values', id: this.id(), schema: makeUniqueSchema(schema), rows, text: 'datatable', span: e.span };
+        return {
+          kind: 'Values',
+          id: this.id(),
+          schema: makeUniqueSchema(schema),
+          rows,
+          text: 'datatable',
+          span: e.span,
+        };
       }
       case 'Print': {
-        const one: BoundTabular = { kind: 'Values', id: this.id(), schema: [], rows: [[]], text: 'print', span: e.span };
+        const one: BoundTabular = {
+          kind: 'Values',
+          id: this.id(),
+          schema: [],
+          rows: [[]],
+          text: 'print',
+          span: e.span,
+        };
         const cols: NamedExpr[] = [];
         let unnamed = 0;
         for (const c of e.columns) {
@@ -212,7 +254,11 @@ class Binder {
       case 'In':
       case 'Between':
       case 'Path':
-        return this.error('KQL405', `'${this.src(e.span)}' is a scalar expression, but a table is expected here`, e.span);
+        return this.error(
+          'KQL405',
+          `'${this.src(e.span)}' is a scalar expression, but a table is expected here`,
+          e.span,
+        );
       default:
         return assertNever(e);
     }
@@ -244,7 +290,8 @@ class Binder {
       case 'Where': {
         const predicate = this.bindScalar(op.predicate, input.schema);
         if (!predicate) return null;
-        if (predicate.type !== 'bool') return this.error('KQL402', `where needs a bool predicate, got ${predicate.type}`, op.predicate.span);
+        if (predicate.type !== 'bool')
+          return this.error('KQL402', `where needs a bool predicate, got ${predicate.type}`, op.predicate.span);
         return { kind: 'Filter', id: this.id(), input, predicate, schema: input.schema, text, span: op.span };
       }
       case 'Project': {
@@ -269,12 +316,14 @@ class Binder {
       case 'ProjectAway': {
         const drop = new Set<string>();
         for (const n of op.names) {
-          if (!input.schema.some((c) => c.name === n.name)) return this.error('KQL401', `project-away: unknown column '${n.name}'`, n.span);
+          if (!input.schema.some((c) => c.name === n.name))
+            return this.error('KQL401', `project-away: unknown column '${n.name}'`, n.span);
           drop.add(n.name);
         }
         const cols: NamedExpr[] = [];
         input.schema.forEach((c, index) => {
-          if (!drop.has(c.name)) cols.push({ name: c.name, expr: { kind: 'ColumnRef', index, name: c.name, type: c.type } });
+          if (!drop.has(c.name))
+            cols.push({ name: c.name, expr: { kind: 'ColumnRef', index, name: c.name, type: c.type } });
         });
         return this.projectNode(input, cols, 'project-away', op.span);
       }
@@ -301,7 +350,10 @@ class Binder {
       case 'Distinct': {
         let cols: NamedExpr[];
         if (op.columns.length === 0) {
-          cols = input.schema.map((c, index) => ({ name: c.name, expr: { kind: 'ColumnRef', index, name: c.name, type: c.type } }));
+          cols = input.schema.map((c, index) => ({
+            name: c.name,
+            expr: { kind: 'ColumnRef', index, name: c.name, type: c.type },
+          }));
         } else {
           const bound = this.bindColumnList(
             op.columns.map((expr) => ({ name: null, nameSpan: null, expr, span: expr.span })),
@@ -342,7 +394,7 @@ class Binder {
       if (p.name !== 'kind' || (p.value !== 'outer' && p.value !== 'inner')) {
         return this.error('KQL303', `union parameter '${p.name}=${p.value}' is not supported`, p.span);
       }
-      if (p.value === 'inner') return this.error('KQL303', "union kind=inner is not supported", p.span);
+      if (p.value === 'inner') return this.error('KQL303', 'union kind=inner is not supported', p.span);
     }
     const inputs: BoundTabular[] = first ? [first] : [];
     for (const t of tables) {
@@ -390,7 +442,11 @@ class Binder {
   }
 
   /** Binds `Name = expr` / bare `expr` items; unnamed items get Kusto's inferred names. */
-  private bindColumnList(items: readonly ColumnExpr[], schema: readonly ColumnSchema[], prefix: string): NamedExpr[] | null {
+  private bindColumnList(
+    items: readonly ColumnExpr[],
+    schema: readonly ColumnSchema[],
+    prefix: string,
+  ): NamedExpr[] | null {
     const out: NamedExpr[] = [];
     let unnamed = 1;
     for (const item of items) {
@@ -410,7 +466,11 @@ class Binder {
       let e = item.expr;
       while (e.kind === 'Paren') e = e.expr;
       if (e.kind !== 'Call' || !lookupAggregate(e.name)) {
-        return this.error('KQL303', `summarize needs an aggregate function call here (expressions over aggregates are not supported): '${this.src(item.expr.span)}'`, item.expr.span);
+        return this.error(
+          'KQL303',
+          `summarize needs an aggregate function call here (expressions over aggregates are not supported): '${this.src(item.expr.span)}'`,
+          item.expr.span,
+        );
       }
       const bound = this.bindAggregate(e, item.name, input.schema, keys);
       if (!bound) return null;
@@ -425,7 +485,10 @@ class Binder {
       input,
       keys: namedKeys,
       aggregates: namedAggs,
-      schema: [...namedKeys.map((k) => ({ name: k.name, type: k.expr.type })), ...namedAggs.map((a) => ({ name: a.name, type: a.type }))],
+      schema: [
+        ...namedKeys.map((k) => ({ name: k.name, type: k.expr.type })),
+        ...namedAggs.map((a) => ({ name: a.name, type: a.type })),
+      ],
       text: this.src(op.span),
       span: op.span,
     };
@@ -462,12 +525,22 @@ class Binder {
       for (const [i, o] of outputs.entries()) {
         const r = def.resolve([by.type, o.expr.type]);
         if (typeof r === 'string') return this.error('KQL402', r, call.span);
-        out.push({ name: i === 0 && explicitName ? explicitName : o.name, fn: r.fn, args: [by, o.expr], type: r.type, text });
+        out.push({
+          name: i === 0 && explicitName ? explicitName : o.name,
+          fn: r.fn,
+          args: [by, o.expr],
+          type: r.type,
+          text,
+        });
       }
       return out;
     }
     if (call.args.length < def.minArgs || call.args.length > def.maxArgs) {
-      return this.error('KQL403', `${call.name}() takes ${def.minArgs === def.maxArgs ? def.minArgs : `${def.minArgs} to ${def.maxArgs}`} arguments, got ${call.args.length}`, call.span);
+      return this.error(
+        'KQL403',
+        `${call.name}() takes ${def.minArgs === def.maxArgs ? def.minArgs : `${def.minArgs} to ${def.maxArgs}`} arguments, got ${call.args.length}`,
+        call.span,
+      );
     }
     const args: BoundExpr[] = [];
     for (const a of call.args) {
@@ -510,13 +583,21 @@ class Binder {
         ln = rn = e.name;
       } else if (e.kind === 'Binary' && e.op === '==' && e.left.kind === 'Path' && e.right.kind === 'Path') {
         if (e.left.side !== 'left' || e.right.side !== 'right') {
-          return this.error('KQL404', 'in a join condition the $left column must be on the left of == and the $right column on the right', e.span);
+          return this.error(
+            'KQL404',
+            'in a join condition the $left column must be on the left of == and the $right column on the right',
+            e.span,
+          );
         }
         ln = e.left.name;
         rn = e.right.name;
         span = e.span;
       } else {
-        return this.error('KQL404', `join conditions must be column names or $left.A == $right.B equalities, got '${this.src(e.span)}'`, e.span);
+        return this.error(
+          'KQL404',
+          `join conditions must be column names or $left.A == $right.B equalities, got '${this.src(e.span)}'`,
+          e.span,
+        );
       }
       const li = left.schema.findIndex((c) => c.name === ln);
       const ri = right.schema.findIndex((c) => c.name === rn);
@@ -525,235 +606,31 @@ class Binder {
       const lt = left.schema[li]!.type;
       const rt = right.schema[ri]!.type;
       const comparable = lt === rt || (isNumericType(lt) && isNumericType(rt));
-      if (!comparable || lt === 'dynamic') return this.error('KQL402', `join keys '${ln}' (${lt}) and '${rn}' (${rt}) cannot be compared`, span);
+      if (!comparable || lt === 'dynamic')
+        return this.error('KQL402', `join keys '${ln}' (${lt}) and '${rn}' (${rt}) cannot be compared`, span);
       keys.push({ left: li, right: ri });
     }
     let schema: ColumnSchema[];
     if (joinKind === 'leftsemi' || joinKind === 'leftanti') schema = [...left.schema];
     else if (joinKind === 'rightsemi' || joinKind === 'rightanti') schema = [...right.schema];
     else schema = makeUniqueSchema([...left.schema, ...right.schema]);
-    return { kind: 'Join', id: this.id(), joinKind, left, right, keys, hints, schema, text: this.src(op.span), span: op.span };
+    return {
+      kind: 'Join',
+      id: this.id(),
+      joinKind,
+      left,
+      right,
+      keys,
+      hints,
+      schema,
+      text: this.src(op.span),
+      span: op.span,
+    };
   }
 
   // ------------------------------------------------------------------------------------------
   // Scalar expressions
   // ------------------------------------------------------------------------------------------
-
-  bindScalar(e: Expr, schema: readonly ColumnSchema[]): BoundExpr | null {
-    switch (e.kind) {
-      case 'Name': {
-        const index = schema.findIndex((c) => c.name === e.name);
-        if (index >= 0) return { kind: 'ColumnRef', index, name: e.name, type: schema[index]!.type };
-        const b = this.lookupLet(e.name);
-        if (b?.kind === 'scalar') return b.expr;
-        if (b?.kind === 'tabular' || this.options.tableSchema(e.name))
-          return this.error('KQL405', `'${e.name}' is a table, but a scalar is expected here`, e.span);
-        return this.error('KQL401', `unknown column or name '${e.name}'`, e.span);
-      }
-      case 'Literal':
-        return { kind: 'Constant', type: e.type, value: e.value };
-      case 'Dynamic':
-        return { kind: 'Constant', type: 'dynamic', value: e.value as Scalar };
-      case 'Paren':
-        return this.bindScalar(e.expr, schema);
-      case 'Unary': {
-        const operand = this.bindScalar(e.operand, schema);
-        if (!operand) return null;
-        return e.op === '+' ? operand : this.call('negate', [operand], e.span, []);
-      }
-      case 'Binary': {
-        const l = this.bindScalar(e.left, schema);
-        const r = this.bindScalar(e.right, schema);
-        if (!l || !r) return null;
-        return this.call(e.op, [l, r], e.span, [literalOf(l), literalOf(r)]);
-      }
-      case 'Between': {
-        const x = this.bindScalar(e.left, schema);
-        const lo = this.bindScalar(e.low, schema);
-        const hi = this.bindScalar(e.high, schema);
-        if (!x || !lo || !hi) return null;
-        return this.call(e.negated ? '!between' : 'between', [x, lo, hi], e.span, []);
-      }
-      case 'In':
-        return this.bindIn(e, schema);
-      case 'Call':
-        return this.bindCall(e, schema);
-      case 'Path':
-        return this.error('KQL404', `$${e.side}.${e.name} can only appear in a join's on clause`, e.span);
-      case 'Pipe':
-      case 'Union':
-      case 'Datatable':
-      case 'Print':
-        return this.error('KQL405', 'a tabular expression is not allowed here; a scalar is expected', e.span);
-      default:
-        return assertNever(e);
-    }
-  }
-
-  private bindCall(e: CallNode, schema: readonly ColumnSchema[]): BoundExpr | null {
-    if (e.name === 'now' || e.name === 'ago') {
-      const now: BoundExpr = { kind: 'Constant', type: 'datetime', value: this.options.now };
-      if (e.name === 'now') {
-        if (e.args.length === 0) return now;
-        const offset = this.bindScalar(e.args[0]!, schema);
-        return offset ? this.call('+', [now, offset], e.span, []) : null;
-      }
-      if (e.args.length !== 1) return this.error('KQL403', 'ago() takes one timespan argument', e.span);
-      const span = this.bindScalar(e.args[0]!, schema);
-      return span ? this.call('-', [now, span], e.span, []) : null;
-    }
-    if (e.name === 'materialize') return this.error('KQL405', 'materialize() returns a table; a scalar is expected here', e.span);
-    if (lookupAggregate(e.name) && !lookupScalar(e.name)) {
-      return this.error('KQL405', `aggregate '${e.name}()' can only be used in summarize`, e.span);
-    }
-    const args: BoundExpr[] = [];
-    for (const a of e.args) {
-      const b = this.bindScalar(a, schema);
-      if (!b) return null;
-      args.push(b);
-    }
-    if (!lookupScalar(e.name)) return this.error('KQL302', `function '${e.name}' is not supported (${NOT_SUPPORTED_FUNCTIONS_HINT})`, e.nameSpan);
-    return this.call(e.name, args, e.span, args.map(literalOf));
-  }
-
-  /** Resolves a registry function; folds it to a constant when every argument is constant. */
-  private call(name: string, args: BoundExpr[], span: Span, literals: (Scalar | undefined)[]): BoundExpr | null {
-    const def = lookupScalar(name);
-    if (!def) return this.error('KQL302', `function '${name}' is not supported`, span);
-    if (args.length < def.minArgs || args.length > def.maxArgs) {
-      return this.error('KQL403', `${name}() takes ${def.minArgs === def.maxArgs ? def.minArgs : `${def.minArgs} to ${def.maxArgs}`} arguments, got ${args.length}`, span);
-    }
-    const r = def.resolve(
-      args.map((a) => a.type),
-      literals,
-    );
-    if (typeof r === 'string') return this.error('KQL402', r, span);
-    const text = this.src(span);
-    if (args.every((a) => a.kind === 'Constant')) {
-      const cols = args.map((a) => constantColumn(a.type, (a as { value: Scalar }).value, 1));
-      return { kind: 'Constant', type: r.type, value: getValue(r.fn.kernel(cols, 1), 0) };
-    }
-    return { kind: 'Call', fn: r.fn, args, type: r.type, text, span };
-  }
-
-  private bindIn(e: Extract<Expr, { kind: 'In' }>, schema: readonly ColumnSchema[]): BoundExpr | null {
-    const left = this.bindScalar(e.left, schema);
-    if (!left) return null;
-    const caseInsensitive = e.op === 'in~' || e.op === '!in~';
-    const negated = e.op === '!in' || e.op === '!in~';
-    const text = this.src(e.span);
-    if (e.items.length === 1 && (isTabularSyntax(e.items[0]!) || this.namesTabular(e.items[0]!))) {
-      const table = this.bindTabular(e.items[0]!);
-      if (!table) return null;
-      if (table.schema.length === 0) return this.error('KQL402', 'the tabular expression in `in` has no columns', e.items[0]!.span);
-      return { kind: 'InTable', left, table, caseInsensitive, negated, type: 'bool', text, span: e.span };
-    }
-    const values: Scalar[] = [];
-    for (const item of e.items) {
-      if (isTabularSyntax(item)) return this.error('KQL303', 'mixing a tabular expression with other values in `in` is not supported', item.span);
-      const b = this.bindScalar(item, schema);
-      if (!b) return null;
-      if (b.kind !== 'Constant') return this.error('KQL303', '`in` lists must hold constants (column references are not supported)', item.span);
-      flattenInto(values, b.value);
-    }
-    if (caseInsensitive && left.type !== 'string') return this.error('KQL402', `${e.op} needs a string on the left, got ${left.type}`, e.span);
-    return { kind: 'InList', left, values, caseInsensitive, negated, type: 'bool', text, span: e.span };
-  }
-
-  /** A literal's value as the column type, or undefined (with a diagnostic) when it does not fit. */
-  private constantValue(e: Expr, type: ScalarType): Scalar | undefined {
-    const b = this.bindScalar(e, []);
-    if (!b) return undefined;
-    if (b.kind !== 'Constant') {
-      this.error('KQL402', 'datatable values must be literals', e.span);
-      return undefined;
-    }
-    if (b.value === null) return type === 'string' ? '' : null;
-    if (b.type === type || (isNumericType(b.type) && isNumericType(type))) return b.value;
-    if (type === 'dynamic') return b.value;
-    this.error('KQL402', `value of type ${b.type} in a ${type} column`, e.span);
-    return undefined;
-  }
-}
-
-function flattenInto(out: Scalar[], v: Scalar): void {
-  // Nested arrays are flattened into a single list of values (in-operator docs).
-  if (Array.isArray(v)) for (const x of v) flattenInto(out, x as Scalar);
-  else out.push(v);
-}
-
-function literalOf(b: BoundExpr): Scalar | undefined {
-  return b.kind === 'Constant' ? b.value : undefined;
-}
-
-function isNumericType(t: ScalarType): boolean {
-  return t === 'int' || t === 'long' || t === 'real';
-}
-
-/** Syntax that can only be tabular. */
-function isTabularSyntax(e: Expr): boolean {
-  switch (e.kind) {
-    case 'Pipe':
-    case 'Union':
-    case 'Datatable':
-    case 'Print':
-      return true;
-    case 'Paren':
-      return isTabularSyntax(e.expr);
-    case 'Call':
-      return e.name === 'materialize';
-    default:
-      return false;
-  }
-}
-
-/** The column name Kusto gives an unnamed expression, or null when it would invent one. */
-export function inferName(e: Expr): string | null {
-  switch (e.kind) {
-    case 'Name':
-      return e.name;
-    case 'Paren':
-      return inferName(e.expr);
-    case 'Call':
-      if (FIRST_ARGUMENT_NAMED.has(e.name) && e.args.length > 0) return inferName(e.args[0]!);
-      return null;
-    default:
-      return null;
-  }
-}
-
-function makeUniqueSchema(schema: readonly ColumnSchema[]): ColumnSchema[] {
-  const names = makeNamesUnique(schema.map((c) => c.name));
-  return schema.map((c, i) => ({ name: names[i]!, type: c.type }));
-}
-
-export function normaliseTypeName(t: string): ScalarType | null {
-  switch (t.toLowerCase()) {
-    case 'bool':
-    case 'boolean':
-      return 'bool';
-    case 'int':
-    case 'int32':
-      return 'int';
-    case 'long':
-    case 'int64':
-      return 'long';
-    case 'real':
-    case 'double':
-      return 'real';
-    case 'string':
-      return 'string';
-    case 'datetime':
-    case 'date':
-      return 'datetime';
-    case 'timespan':
-    case 'time':
-      return 'timespan';
-    case 'dynamic':
-      return 'dynamic';
-    default:
-      return null;
-  }
 }
 
 /** Binds a parsed query. Never throws on user input. */

@@ -98,7 +98,8 @@ function evalIn(e: InListExpr | InTableExpr, left: Column, set: InSet, n: number
     case 'dynamic': {
       const values = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
-        const v = left.type === 'bool' ? (left.valid && left.valid[i] === 0 ? null : left.values[i] === 1) : left.values[i];
+        const v =
+          left.type === 'bool' ? (left.valid && left.valid[i] === 0 ? null : left.values[i] === 1) : left.values[i];
         const hit = v !== null && v !== undefined && set.strings.has(scalarToString(v as Scalar, left.type));
         values[i] = hit !== neg ? 1 : 0;
       }

@@ -3,16 +3,28 @@
  * row counts and keeping provenance. It yields to the event loop between operators and honours an
  * AbortSignal, so a run inside a worker can be cancelled.
  */
-import type { BandSpec, BoundExpr, BoundQuery, BoundTabular, FilterNode, InTableExpr, JoinNode, SortNode, SummarizeNode, UnionNode } from '../bind/bound';
+import type {
+  BandSpec,
+  BoundExpr,
+  BoundQuery,
+  BoundTabular,
+  FilterNode,
+  InTableExpr,
+  JoinNode,
+  SortNode,
+  SummarizeNode,
+  UnionNode,
+} from '../bind/bound';
 import { assertNever } from '../kql/ast';
-import { compareStrings } from '../functions/compare';
-import type { Column, Scalar, TimeColumn } from '../table/column';
+import type { Column, Scalar } from '../table/column';
 import { columnFromValues, getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
 import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
-import { Relation, composeColumns, pairNotes, type LazyColumn, type RowNotes } from './relation';
+import { joinRelations } from './join';
+import { Relation, type LazyColumn } from './relation';
+import { cellComparator } from './sort';
 
 export interface NodeStats {
   readonly id: number;
@@ -96,7 +108,11 @@ export class Executor {
           const i = table.schema.findIndex((s) => s.name === c.name);
           return i >= 0 ? table.columns[i]! : columnFromValues(c.type, new Array<Scalar>(table.rowCount).fill(null));
         });
-        return this.record(node, Relation.fromColumns(node.schema, cols, table.rowCount, { kind: 'base', source, rowCount: table.rowCount }), t0);
+        return this.record(
+          node,
+          Relation.fromColumns(node.schema, cols, table.rowCount, { kind: 'base', source, rowCount: table.rowCount }),
+          t0,
+        );
       }
       case 'LetRef': {
         let p = this.letResults.get(node.letId);
@@ -145,26 +161,34 @@ export class Executor {
         const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
         const ids = cols.map((c) => valueIds(c, new Map()));
         const { groups, groupCount, firstRow } = groupIds(combineKeys(ids, input.rowCount, true));
-        const rel = Relation.fromColumns(
-          node.schema,
-          cols,
-          input.rowCount,
-          input.lineage,
-        ).select(firstRow);
-        return this.record(node, new Relation(rel.schema, rel.cols, groupCount, groupsLineage(groups, groupCount, input.lineage)), t0);
+        const rel = Relation.fromColumns(node.schema, cols, input.rowCount, input.lineage).select(firstRow);
+        return this.record(
+          node,
+          new Relation(rel.schema, rel.cols, groupCount, groupsLineage(groups, groupCount, input.lineage)),
+          t0,
+        );
       }
       case 'Count': {
         const input = this.consume(node, await this.exec(node.input));
         const t0 = performance.now();
         const col = columnFromValues('long', [input.rowCount]);
         const groups = new Int32Array(input.rowCount);
-        return this.record(node, Relation.fromColumns(node.schema, [col], 1, groupsLineage(groups, 1, input.lineage)), t0);
+        return this.record(
+          node,
+          Relation.fromColumns(node.schema, [col], 1, groupsLineage(groups, 1, input.lineage)),
+          t0,
+        );
       }
       case 'Union':
         return this.union(node);
       case 'Values': {
         const t0 = performance.now();
-        const cols = node.schema.map((c, j) => columnFromValues(c.type, node.rows.map((r) => r[j] ?? null)));
+        const cols = node.schema.map((c, j) =>
+          columnFromValues(
+            c.type,
+            node.rows.map((r) => r[j] ?? null),
+          ),
+        );
         return this.record(node, Relation.fromColumns(node.schema, cols, node.rows.length, { kind: 'none' }), t0);
       }
       default:
@@ -237,7 +261,11 @@ export class Executor {
       for (const x of a.args) args.push(evalExpr(x, input, await this.inSets(x)));
       out.push({ base: a.fn.kernel(args, groups, groupCount), sel: null });
     }
-    return this.record(node, new Relation(node.schema, out, groupCount, groupsLineage(groups, groupCount, input.lineage)), t0);
+    return this.record(
+      node,
+      new Relation(node.schema, out, groupCount, groupsLineage(groups, groupCount, input.lineage)),
+      t0,
+    );
   }
 
   private async join(node: JoinNode): Promise<Relation> {
@@ -245,128 +273,7 @@ export class Executor {
     const right = await this.exec(node.right);
     await this.checkpoint();
     const t0 = performance.now();
-    const shared = new Map<unknown, number>();
-    const lIds: Int32Array[] = [];
-    const rIds: Int32Array[] = [];
-    for (const k of node.keys) {
-      lIds.push(valueIds(left.column(k.left), shared));
-      rIds.push(valueIds(right.column(k.right), shared));
-    }
-    // Null keys of non-string type never match (the project's decision, kql-semantics §8).
-    const lKeys = combineKeys(lIds, left.rowCount, false);
-    const rKeys = combineKeys(rIds, right.rowCount, false);
-    const index = new Map<number | string, number[]>();
-    for (let r = 0; r < right.rowCount; r++) {
-      const k = rKeys[r];
-      if (k === null || k === undefined) continue;
-      const list = index.get(k);
-      if (list) list.push(r);
-      else index.set(k, [r]);
-    }
-    const kind = node.joinKind;
-    const hooks = this.options.hooks;
-    const band = hooks?.band?.(node) ?? node.band;
-    const lOut: number[] = [];
-    const rOut: number[] = [];
-    const rightMatched = new Uint8Array(right.rowCount);
-    if (band && kind === 'inner') {
-      bandPairs(band, left, right, lKeys, index, lOut, rOut);
-      for (const r of rOut) rightMatched[r] = 1;
-    } else {
-      const seenLeftKeys = kind === 'innerunique' ? new Set<number | string>() : null;
-      for (let l = 0; l < left.rowCount; l++) {
-        const k = lKeys[l];
-        const matches = k === null || k === undefined ? undefined : index.get(k);
-        if (seenLeftKeys && k !== null && k !== undefined) {
-          // innerunique: keep the first left row per key (Kusto keeps an arbitrary one).
-          if (seenLeftKeys.has(k)) continue;
-          seenLeftKeys.add(k);
-        }
-        switch (kind) {
-          case 'inner':
-          case 'innerunique':
-          case 'leftouter':
-          case 'fullouter':
-          case 'rightouter':
-            if (matches) {
-              for (const r of matches) {
-                lOut.push(l);
-                rOut.push(r);
-                rightMatched[r] = 1;
-              }
-            } else if (kind === 'leftouter' || kind === 'fullouter') {
-              lOut.push(l);
-              rOut.push(-1);
-            }
-            break;
-          case 'leftsemi':
-            if (matches) lOut.push(l);
-            break;
-          case 'leftanti':
-            if (!matches) lOut.push(l);
-            break;
-          case 'rightsemi':
-          case 'rightanti':
-            if (matches) for (const r of matches) rightMatched[r] = 1;
-            break;
-          default:
-            assertNever(kind);
-        }
-      }
-    }
-    if (kind === 'rightouter' || kind === 'fullouter') {
-      for (let r = 0; r < right.rowCount; r++) {
-        if (!rightMatched[r]) {
-          lOut.push(-1);
-          rOut.push(r);
-        }
-      }
-    }
-    // Explain mode keeps the unmatched rows of an inner join, with a note saying so.
-    const extraNotes: (readonly unknown[] | null)[] = [];
-    const pairCount = lOut.length;
-    if (kind === 'inner' && hooks?.unmatched) {
-      const leftNote = hooks.unmatched(node, 'left');
-      if (leftNote !== undefined) {
-        const matched = new Uint8Array(left.rowCount);
-        for (const l of lOut) matched[l] = 1;
-        for (let l = 0; l < left.rowCount; l++)
-          if (!matched[l]) {
-            lOut.push(l);
-            rOut.push(-1);
-            extraNotes.push([leftNote]);
-          }
-      }
-      const rightNote = hooks.unmatched(node, 'right');
-      if (rightNote !== undefined) {
-        for (let r = 0; r < right.rowCount; r++)
-          if (!rightMatched[r]) {
-            lOut.push(-1);
-            rOut.push(r);
-            extraNotes.push([rightNote]);
-          }
-      }
-    }
-    let rel: Relation;
-    if (kind === 'leftsemi' || kind === 'leftanti') {
-      rel = left.select(Int32Array.from(lOut));
-    } else if (kind === 'rightsemi' || kind === 'rightanti') {
-      const want = kind === 'rightsemi' ? 1 : 0;
-      const rows: number[] = [];
-      for (let r = 0; r < right.rowCount; r++) if (rightMatched[r] === want) rows.push(r);
-      rel = right.select(Int32Array.from(rows));
-    } else {
-      const lRows = Int32Array.from(lOut);
-      const rRows = Int32Array.from(rOut);
-      const cols = [...composeColumns(left.cols, lRows), ...composeColumns(right.cols, rRows)];
-      const lineage: Lineage = {
-        kind: 'pair',
-        left: left.select(lRows).lineage,
-        right: right.select(rRows).lineage,
-      };
-      rel = new Relation(node.schema, cols, lRows.length, lineage, joinNotes(left.notes, right.notes, lRows, rRows, pairCount, extraNotes));
-    }
-    return this.record(node, new Relation(node.schema, rel.cols, rel.rowCount, rel.lineage, rel.notes), t0);
+    return this.record(node, joinRelations(node, left, right, this.options.hooks), t0);
   }
 
   private async sort(node: SortNode): Promise<Relation> {
@@ -405,73 +312,13 @@ export class Executor {
       });
       return columnFromValues(c.type, values);
     });
-    const lineage: Lineage = { kind: 'concat', parts: inputs.map((r) => r.lineage), counts: inputs.map((r) => r.rowCount) };
+    const lineage: Lineage = {
+      kind: 'concat',
+      parts: inputs.map((r) => r.lineage),
+      counts: inputs.map((r) => r.rowCount),
+    };
     return this.record(node, Relation.fromColumns(node.schema, cols, total, lineage), t0);
   }
-}
-
-/**
- * Pairs of an inner join restricted to `lo <= R.time - L.time <= hi` (see plan/optimise): each key's
- * right rows are sorted by time once, and each left row binary-searches its window. Pairs come out
- * in left-row order, then right time order.
- */
-function bandPairs(
-  band: BandSpec,
-  left: Relation,
-  right: Relation,
-  lKeys: readonly (number | string | null)[],
-  index: Map<number | string, number[]>,
-  lOut: number[],
-  rOut: number[],
-): void {
-  const rt = right.column(band.rightTime) as TimeColumn;
-  const lt = left.column(band.leftTime) as TimeColumn;
-  const rv = rt.values;
-  const sorted = new Map<number | string, Int32Array>();
-  for (const [k, list] of index) {
-    const rows = list.filter((r) => rt.valid === null || rt.valid[r] === 1);
-    rows.sort((x, y) => (rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y));
-    sorted.set(k, Int32Array.from(rows));
-  }
-  for (let l = 0; l < left.rowCount; l++) {
-    const k = lKeys[l];
-    if (k === null || k === undefined) continue;
-    if (lt.valid !== null && lt.valid[l] === 0) continue;
-    const rows = sorted.get(k);
-    if (!rows) continue;
-    const from = lt.values[l]! + band.lo;
-    const to = lt.values[l]! + band.hi;
-    let a = 0;
-    let b = rows.length;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (rv[rows[m]!]! < from) a = m + 1;
-      else b = m;
-    }
-    for (let i = a; i < rows.length && rv[rows[i]!]! <= to; i++) {
-      lOut.push(l);
-      rOut.push(rows[i]!);
-    }
-  }
-}
-
-/** Notes of a join's output: pairs carry both sides' notes; appended unmatched rows carry their own too. */
-function joinNotes(
-  left: RowNotes | null,
-  right: RowNotes | null,
-  lRows: Int32Array,
-  rRows: Int32Array,
-  pairCount: number,
-  extra: readonly (readonly unknown[] | null)[],
-): RowNotes | null {
-  if (left === null && right === null && extra.length === 0) return null;
-  const base = pairNotes(left, right, lRows, rRows) ?? new Array<null>(lRows.length).fill(null);
-  const out = [...base];
-  for (let i = 0; i < extra.length; i++) {
-    const own = out[pairCount + i];
-    out[pairCount + i] = own ? [...extra[i]!, ...own] : extra[i]!;
-  }
-  return out;
 }
 
 function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): Lineage {
@@ -482,34 +329,4 @@ function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): 
   const members = new Int32Array(groups.length);
   for (let i = 0; i < groups.length; i++) members[fill[groups[i]!]!++] = i;
   return { kind: 'groups', offsets, members, input };
-}
-
-/** A comparator on row indices for one sort key (strings ordinal, nulls placed as asked). */
-function cellComparator(c: Column, descending: boolean, nullsFirst: boolean): (a: number, b: number) => number {
-  const dir = descending ? -1 : 1;
-  if (c.type === 'string') {
-    // Rank the dictionary once; rows then compare as integers.
-    const order = c.dict.map((_, i) => i).sort((x, y) => compareStrings(c.dict[x]!, c.dict[y]!));
-    const rank = new Int32Array(c.dict.length);
-    order.forEach((d, r) => (rank[d] = r));
-    // Equal strings may sit at different codes: give them the same rank.
-    for (let r = 1; r < order.length; r++) if (c.dict[order[r]!] === c.dict[order[r - 1]!]) rank[order[r]!] = rank[order[r - 1]!]!;
-    return (a, b) => dir * (rank[c.codes[a]!]! - rank[c.codes[b]!]!);
-  }
-  if (c.type === 'dynamic') {
-    return (a, b) => dir * compareStrings(JSON.stringify(c.values[a]) ?? '', JSON.stringify(c.values[b]) ?? '');
-  }
-  const values = c.values as ArrayLike<number | bigint>;
-  const valid = c.valid;
-  return (a, b) => {
-    const na = valid !== null && valid[a] === 0;
-    const nb = valid !== null && valid[b] === 0;
-    if (na || nb) {
-      if (na && nb) return 0;
-      return na === nullsFirst ? -1 : 1;
-    }
-    const x = values[a]!;
-    const y = values[b]!;
-    return x < y ? -dir : x > y ? dir : 0;
-  };
 }

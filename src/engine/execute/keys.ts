@@ -59,7 +59,11 @@ export function valueIds(col: Column, ids: Map<unknown, number>): Int32Array {
  * joined into a string. `nullAsValue`: summarize groups nulls together (one null group per key
  * position); joins never match a null key (returns null for that row).
  */
-export function combineKeys(idCols: readonly Int32Array[], n: number, nullAsValue: boolean): (number | string | null)[] {
+export function combineKeys(
+  idCols: readonly Int32Array[],
+  n: number,
+  nullAsValue: boolean,
+): (number | string | null)[] {
   const out = new Array<number | string | null>(n);
   if (idCols.length === 1) {
     const a = idCols[0]!;
@@ -83,7 +87,11 @@ export function combineKeys(idCols: readonly Int32Array[], n: number, nullAsValu
 }
 
 /** Dense group ids (0..groupCount-1, in order of first appearance) for row keys. */
-export function groupIds(keys: readonly (number | string | null)[]): { groups: Int32Array; groupCount: number; firstRow: Int32Array } {
+export function groupIds(keys: readonly (number | string | null)[]): {
+  groups: Int32Array;
+  groupCount: number;
+  firstRow: Int32Array;
+} {
   const n = keys.length;
   const groups = new Int32Array(n);
   const map = new Map<number | string | null, number>();

@@ -70,6 +70,10 @@ export function traceRow(lineage: Lineage, row: number): Map<LineageSource, numb
   };
   visit(lineage, row);
   const result = new Map<LineageSource, number[]>();
-  for (const [k, v] of out) result.set(k, [...v].sort((a, b) => a - b));
+  for (const [k, v] of out)
+    result.set(
+      k,
+      [...v].sort((a, b) => a - b),
+    );
   return result;
 }

@@ -36,7 +36,12 @@ export class Relation {
     return new Relation(this.schema, this.cols, this.rowCount, this.lineage, notes);
   }
 
-  static fromColumns(schema: readonly ColumnSchema[], columns: readonly Column[], rowCount: number, lineage: Lineage): Relation {
+  static fromColumns(
+    schema: readonly ColumnSchema[],
+    columns: readonly Column[],
+    rowCount: number,
+    lineage: Lineage,
+  ): Relation {
     return new Relation(
       schema,
       columns.map((base) => ({ base, sel: null })),
@@ -53,7 +58,13 @@ export class Relation {
 
   /** Rows `rows` of this relation (composes index vectors; gathers nothing). */
   select(rows: Int32Array): Relation {
-    return new Relation(this.schema, composeColumns(this.cols, rows), rows.length, selectLineage(this.lineage, rows), selectNotes(this.notes, rows));
+    return new Relation(
+      this.schema,
+      composeColumns(this.cols, rows),
+      rows.length,
+      selectLineage(this.lineage, rows),
+      selectNotes(this.notes, rows),
+    );
   }
 }
 
@@ -83,7 +94,12 @@ export function selectNotes(notes: RowNotes | null, rows: Int32Array): RowNotes 
 }
 
 /** Notes of joined row pairs: the left row's notes, then the right row's. */
-export function pairNotes(left: RowNotes | null, right: RowNotes | null, lRows: Int32Array, rRows: Int32Array): RowNotes | null {
+export function pairNotes(
+  left: RowNotes | null,
+  right: RowNotes | null,
+  lRows: Int32Array,
+  rRows: Int32Array,
+): RowNotes | null {
   if (left === null && right === null) return null;
   const out = new Array<readonly unknown[] | null>(lRows.length);
   for (let i = 0; i < lRows.length; i++) {

@@ -123,7 +123,11 @@ function scanIds(n: BoundTabular, out = new Set<number>()): Set<number> {
   return out;
 }
 
-export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string, Table>, options: ExplainOptions = {}): Promise<ExplainResult> {
+export async function explainQuery(
+  plan: BoundQuery,
+  tables: ReadonlyMap<string, Table>,
+  options: ExplainOptions = {},
+): Promise<ExplainResult> {
   const horizon = options.horizonTicks ?? 60n * TICKS_PER_SECOND;
   const spines = options.spine ?? defaultSpines(plan);
   const spineLets = plan.lets.filter((l) => spines.includes(l.name));
@@ -189,7 +193,9 @@ export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string,
     unmatched(node: JoinNode, side) {
       const input = side === 'left' ? node.left : node.right;
       if (!dependent.get(input.id) && !(input.kind === 'LetRef' && letDependent.get(input.letId))) return undefined;
-      const keys = node.keys.map((k) => `${node.left.schema[k.left]!.name} == ${node.right.schema[k.right]!.name}`).join(', ');
+      const keys = node.keys
+        .map((k) => `${node.left.schema[k.left]!.name} == ${node.right.schema[k.right]!.name}`)
+        .join(', ');
       const band = bands.get(node.id);
       const within = band ? ` within ±${Number(horizon) / 1e7} s` : '';
       const failure: Failure = {
@@ -215,11 +221,18 @@ export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string,
   const exec = new Executor(plan, tables, { hooks, ...(options.signal ? { signal: options.signal } : {}) });
   let rel = await exec.run();
   rel = consumed({ id: plan.result.id }, rel);
-  const table = makeTable('result', rel.schema, rel.schema.map((_, i) => rel.column(i)));
+  const table = makeTable(
+    'result',
+    rel.schema,
+    rel.schema.map((_, i) => rel.column(i)),
+  );
 
   // Candidates: every spine base row that passed its entry filter.
   const groupColumn = options.groupColumn ?? 'DeviceName';
-  const candidates = new Map<string, { spine: string; table: string; row: number; alertRows: number[]; paths: Terminal[] }>();
+  const candidates = new Map<
+    string,
+    { spine: string; table: string; row: number; alertRows: number[]; paths: Terminal[] }
+  >();
   const keyOf = (table: string, row: number) => `${table}#${row}`;
   // Rows past each entry filter (its plan slice is a scan and a filter: cheap to run again).
   for (const l of spineLets) {
@@ -230,7 +243,8 @@ export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string,
     const r = await new Executor(plan, tables, {}).exec(f);
     for (let i = 0; i < r.rowCount; i++) {
       for (const [, baseRows] of traceRow(r.lineage, i)) {
-        for (const row of baseRows) candidates.set(keyOf(tableName, row), { spine: l.name, table: tableName, row, alertRows: [], paths: [] });
+        for (const row of baseRows)
+          candidates.set(keyOf(tableName, row), { spine: l.name, table: tableName, row, alertRows: [], paths: [] });
       }
     }
   }
@@ -267,19 +281,43 @@ export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string,
   }
 
   const out: Candidate[] = [];
-  const funnel = new Map<number, { stage: string; kind: Failure['kind']; suppressed: number; byGroup: Map<string, number>; byPredicate: Map<string, number> }>();
+  const funnel = new Map<
+    number,
+    {
+      stage: string;
+      kind: Failure['kind'];
+      suppressed: number;
+      byGroup: Map<string, number>;
+      byPredicate: Map<string, number>;
+    }
+  >();
   for (const cand of candidates.values()) {
     const base = tables.get(cand.table);
     const gi = base ? base.schema.findIndex((c) => c.name === groupColumn) : -1;
     const group = base && gi >= 0 ? String(getValue(base.columns[gi]!, cand.row) ?? '') : '';
     if (cand.alertRows.length > 0) {
-      out.push({ spine: cand.spine, table: cand.table, row: cand.row, group, state: 'alert', failure: null, alsoFailed: [], alertRows: cand.alertRows, pathRows: alertPaths.get(keyOf(cand.table, cand.row)) ?? new Map() });
+      out.push({
+        spine: cand.spine,
+        table: cand.table,
+        row: cand.row,
+        group,
+        state: 'alert',
+        failure: null,
+        alsoFailed: [],
+        alertRows: cand.alertRows,
+        pathRows: alertPaths.get(keyOf(cand.table, cand.row)) ?? new Map(),
+      });
       continue;
     }
     // The path that got furthest; among those, the one closest to passing.
     let best: Terminal | null = null;
     for (const p of cand.paths) {
-      if (!best || p.order > best.order || (p.order === best.order && (firstOf(p).violation ?? Infinity) < (firstOf(best).violation ?? Infinity))) best = p;
+      if (
+        !best ||
+        p.order > best.order ||
+        (p.order === best.order && (firstOf(p).violation ?? Infinity) < (firstOf(best).violation ?? Infinity))
+      )
+        best = p;
     }
     const failure = best ? firstOf(best) : null;
     const sorted = best ? [...best.notes].sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0)) : [];
@@ -296,7 +334,17 @@ export async function explainQuery(plan: BoundQuery, tables: ReadonlyMap<string,
     });
     if (failure) {
       let st = funnel.get(failure.nodeId);
-      if (!st) funnel.set(failure.nodeId, (st = { stage: failure.stage, kind: failure.kind, suppressed: 0, byGroup: new Map(), byPredicate: new Map() }));
+      if (!st)
+        funnel.set(
+          failure.nodeId,
+          (st = {
+            stage: failure.stage,
+            kind: failure.kind,
+            suppressed: 0,
+            byGroup: new Map(),
+            byPredicate: new Map(),
+          }),
+        );
       st.suppressed++;
       st.byGroup.set(group, (st.byGroup.get(group) ?? 0) + 1);
       st.byPredicate.set(failure.predicate, (st.byPredicate.get(failure.predicate) ?? 0) + 1);

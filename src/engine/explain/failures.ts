@@ -42,7 +42,11 @@ export function exprText(e: BoundExpr): string {
     case 'ColumnRef':
       return e.name;
     case 'Constant':
-      return e.value === null ? 'null' : typeof e.value === 'string' ? JSON.stringify(e.value) : scalarToString(e.value, e.type);
+      return e.value === null
+        ? 'null'
+        : typeof e.value === 'string'
+          ? JSON.stringify(e.value)
+          : scalarToString(e.value, e.type);
     default:
       return e.text;
   }
@@ -78,7 +82,12 @@ function operands(e: BoundExpr): BoundExpr[] {
  * For every row of `input` the predicate does not keep, the failures of its conjuncts. Returns a
  * map row → failures (rows that pass are absent).
  */
-export function describeFailures(node: FilterNode, input: Relation, mask: Column, inSets: InTableSets): Map<number, Failure[]> {
+export function describeFailures(
+  node: FilterNode,
+  input: Relation,
+  mask: Column,
+  inSets: InTableSets,
+): Map<number, Failure[]> {
   const out = new Map<number, Failure[]>();
   if (mask.type !== 'bool') return out;
   const failing: number[] = [];
@@ -138,7 +147,8 @@ function describe(
     const loV = lo.kind === 'Constant' && typeof lo.value === 'number' ? lo.value : null;
     const hiV = hi.kind === 'Constant' && typeof hi.value === 'number' ? hi.value : null;
     let violation: number | null = null;
-    if (x !== null && loV !== null && hiV !== null && part.fn.name === 'between') violation = x < loV ? loV - x : x > hiV ? x - hiV : 0;
+    if (x !== null && loV !== null && hiV !== null && part.fn.name === 'between')
+      violation = x < loV ? loV - x : x > hiV ? x - hiV : 0;
     const range = `${exprText(lo)} .. ${exprText(hi)}`;
     const detail = isNull
       ? `${saw}: null is never ${part.fn.name === 'between' ? 'within' : 'outside'} ${range}`
@@ -150,9 +160,13 @@ function describe(
     const b = asNumber(opCols[1]!, row);
     const violation = a !== null && b !== null ? Math.abs(a - b) : null;
     const nullOperand = values.find((v) => v.value === 'null');
-    const detail = nullOperand ? `${nullOperand.expr} is null, so ${predicate} is null (where drops it)` : `${saw}: ${predicate} is false`;
+    const detail = nullOperand
+      ? `${nullOperand.expr} is null, so ${predicate} is null (where drops it)`
+      : `${saw}: ${predicate} is false`;
     return { ...base, detail, violation };
   }
-  const detail = isNull ? `${saw}: ${predicate} is null (where drops it)` : `${saw || predicate}: ${predicate} is false`;
+  const detail = isNull
+    ? `${saw}: ${predicate} is null (where drops it)`
+    : `${saw || predicate}: ${predicate} is false`;
   return { ...base, detail, violation: null };
 }

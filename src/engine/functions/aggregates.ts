@@ -42,7 +42,8 @@ registerAggregate({
             kernel: (args, groups, groupCount) => {
               const p = args[0] as { values: Uint8Array; valid: Uint8Array | null };
               const values = new Float64Array(groupCount);
-              for (let i = 0; i < groups.length; i++) if (p.values[i] === 1 && (p.valid === null || p.valid[i] === 1)) values[groups[i]!]!++;
+              for (let i = 0; i < groups.length; i++)
+                if (p.values[i] === 1 && (p.valid === null || p.valid[i] === 1)) values[groups[i]!]!++;
               return { type: 'long', length: groupCount, values, valid: null };
             },
           },
@@ -125,7 +126,13 @@ for (const [name, wantMax] of [
     resolve: ([t]) =>
       t === 'dynamic'
         ? `${name}() does not accept dynamic`
-        : { type: t!, fn: { name, kernel: (args, groups, groupCount) => pick(args[0]!, extremeRows(args[0]!, groups, groupCount, wantMax)) } },
+        : {
+            type: t!,
+            fn: {
+              name,
+              kernel: (args, groups, groupCount) => pick(args[0]!, extremeRows(args[0]!, groups, groupCount, wantMax)),
+            },
+          },
   });
   // arg_max / arg_min: args are (ExprToMaximize, Output); the binder expands `arg_max(X, a, b)` and `*`
   // into one aggregate per output column.

@@ -146,7 +146,9 @@ for (const op of ['+', '-', '*', '/', '%']) {
     maxArgs: 2,
     resolve: ([ta, tb]) => {
       const r = resolveArith(op, ta!, tb!);
-      return r ? { type: r.type, fn: { name: op, kernel: r.kernel } } : `operator ${op} does not apply to ${ta} and ${tb}`;
+      return r
+        ? { type: r.type, fn: { name: op, kernel: r.kernel } }
+        : `operator ${op} does not apply to ${ta} and ${tb}`;
     },
   });
 }

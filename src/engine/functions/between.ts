@@ -13,7 +13,15 @@ function kernel(negated: boolean, highIsSpan: boolean): Kernel {
     const values = new Uint8Array(n);
     let valid: Uint8Array | null = null;
     // Typed fast path for numbers (the rule's `datetime_diff(...) between (0 .. 2)`).
-    if (x.type !== 'string' && x.type !== 'dynamic' && lo.type !== 'string' && lo.type !== 'dynamic' && hi.type !== 'string' && hi.type !== 'dynamic' && !highIsSpan) {
+    if (
+      x.type !== 'string' &&
+      x.type !== 'dynamic' &&
+      lo.type !== 'string' &&
+      lo.type !== 'dynamic' &&
+      hi.type !== 'string' &&
+      hi.type !== 'dynamic' &&
+      !highIsSpan
+    ) {
       const xv = x.values as ArrayLike<number | bigint>;
       const lv = lo.values as ArrayLike<number | bigint>;
       const hv = hi.values as ArrayLike<number | bigint>;
@@ -48,10 +56,14 @@ function resolve(negated: boolean) {
   return (types: readonly ScalarType[]) => {
     const [t, l, h] = types as [ScalarType, ScalarType, ScalarType];
     const name = negated ? '!between' : 'between';
-    if (isNumeric(t) && isNumeric(l) && isNumeric(h)) return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
-    if (t === 'datetime' && l === 'datetime' && h === 'datetime') return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
-    if (t === 'datetime' && l === 'datetime' && h === 'timespan') return { type: 'bool' as const, fn: { name, kernel: kernel(negated, true) } };
-    if (t === 'timespan' && l === 'timespan' && h === 'timespan') return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
+    if (isNumeric(t) && isNumeric(l) && isNumeric(h))
+      return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
+    if (t === 'datetime' && l === 'datetime' && h === 'datetime')
+      return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
+    if (t === 'datetime' && l === 'datetime' && h === 'timespan')
+      return { type: 'bool' as const, fn: { name, kernel: kernel(negated, true) } };
+    if (t === 'timespan' && l === 'timespan' && h === 'timespan')
+      return { type: 'bool' as const, fn: { name, kernel: kernel(negated, false) } };
     return `${name} does not apply to ${t} between (${l} .. ${h})`;
   };
 }

@@ -21,7 +21,9 @@ export function scalarToString(v: Scalar, type: ScalarType): string {
     case 'bool':
       return v ? 'true' : 'false';
     case 'dynamic':
-      return typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+      return typeof v === 'string'
+        ? v
+        : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
     default:
       return String(v);
   }
@@ -35,7 +37,12 @@ function mapDistinct(col: StringColumn, f: (s: string) => Scalar, type: ScalarTy
   return columnFromValues(type, out);
 }
 
-function simple(name: string, type: ScalarType, accepts: (t: ScalarType) => boolean, kernelFor: (t: ScalarType) => Kernel): void {
+function simple(
+  name: string,
+  type: ScalarType,
+  accepts: (t: ScalarType) => boolean,
+  kernelFor: (t: ScalarType) => Kernel,
+): void {
   registerScalar({
     name,
     minArgs: 1,
@@ -72,46 +79,64 @@ for (const [name, type] of [
   ['toreal', 'real'],
   ['todouble', 'real'],
 ] as const) {
-  simple(name, type, any, (t) => (args, n) =>
-    rowwise(type, args, n, ([v]) => {
-      // A string must hold an integer for tolong/toint ("1.5" is not one): otherwise null.
-      if (t === 'string' && type !== 'real' && !/^\s*[+-]?\d+\s*$/.test(v as string)) return null;
-      const x = toNumber(v!, t);
-      if (x === null) return null;
-      if (type === 'real') return x;
-      const whole = Math.trunc(x);
-      // Out of range for the target type: null rather than a wrapped value.
-      if (type === 'int' && (whole < -2147483648 || whole > 2147483647)) return null;
-      return whole;
-    }),
+  simple(
+    name,
+    type,
+    any,
+    (t) => (args, n) =>
+      rowwise(type, args, n, ([v]) => {
+        // A string must hold an integer for tolong/toint ("1.5" is not one): otherwise null.
+        if (t === 'string' && type !== 'real' && !/^\s*[+-]?\d+\s*$/.test(v as string)) return null;
+        const x = toNumber(v!, t);
+        if (x === null) return null;
+        if (type === 'real') return x;
+        const whole = Math.trunc(x);
+        // Out of range for the target type: null rather than a wrapped value.
+        if (type === 'int' && (whole < -2147483648 || whole > 2147483647)) return null;
+        return whole;
+      }),
   );
 }
 
-simple('tobool', 'bool', any, (t) => (args, n) =>
-  rowwise('bool', args, n, ([v]) => {
-    if (v === null || v === undefined) return null;
-    if (t === 'bool') return v;
-    if (t === 'string') {
-      const s = (v as string).trim().toLowerCase();
-      return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : null;
-    }
-    if (isNumeric(t)) return (v as number) !== 0;
-    return null;
-  }),
+simple(
+  'tobool',
+  'bool',
+  any,
+  (t) => (args, n) =>
+    rowwise('bool', args, n, ([v]) => {
+      if (v === null || v === undefined) return null;
+      if (t === 'bool') return v;
+      if (t === 'string') {
+        const s = (v as string).trim().toLowerCase();
+        return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : null;
+      }
+      if (isNumeric(t)) return (v as number) !== 0;
+      return null;
+    }),
 );
 
-simple('todatetime', 'datetime', (t) => t === 'string' || t === 'datetime' || t === 'dynamic', (t) => (args, n) => {
-  const c = args[0]!;
-  if (t === 'datetime') return c;
-  if (c.type === 'string') return mapDistinct(c, (s) => parseIsoDateTime(s), 'datetime');
-  return rowwise('datetime', args, n, ([v]) => (typeof v === 'string' ? parseIsoDateTime(v) : null));
-});
+simple(
+  'todatetime',
+  'datetime',
+  (t) => t === 'string' || t === 'datetime' || t === 'dynamic',
+  (t) => (args, n) => {
+    const c = args[0]!;
+    if (t === 'datetime') return c;
+    if (c.type === 'string') return mapDistinct(c, (s) => parseIsoDateTime(s), 'datetime');
+    return rowwise('datetime', args, n, ([v]) => (typeof v === 'string' ? parseIsoDateTime(v) : null));
+  },
+);
 
-simple('totimespan', 'timespan', (t) => t === 'string' || t === 'timespan', (t) => (args) => {
-  const c = args[0]!;
-  if (t === 'timespan') return c;
-  return mapDistinct(c as StringColumn, (s) => parseTimespanText(s), 'timespan');
-});
+simple(
+  'totimespan',
+  'timespan',
+  (t) => t === 'string' || t === 'timespan',
+  (t) => (args) => {
+    const c = args[0]!;
+    if (t === 'timespan') return c;
+    return mapDistinct(c as StringColumn, (s) => parseTimespanText(s), 'timespan');
+  },
+);
 
 /** 1:1 code-unit lower-casing (the mirror of foldCase). */
 function lowerCase(s: string): string {
@@ -124,9 +149,24 @@ function lowerCase(s: string): string {
   return out;
 }
 
-simple('tolower', 'string', (t) => t === 'string', () => (args) => mapDistinct(args[0] as StringColumn, lowerCase, 'string'));
-simple('toupper', 'string', (t) => t === 'string', () => (args) => mapDistinct(args[0] as StringColumn, foldCase, 'string'));
-simple('strlen', 'long', (t) => t === 'string', () => (args) => mapDistinct(args[0] as StringColumn, (s) => s.length, 'long'));
+simple(
+  'tolower',
+  'string',
+  (t) => t === 'string',
+  () => (args) => mapDistinct(args[0] as StringColumn, lowerCase, 'string'),
+);
+simple(
+  'toupper',
+  'string',
+  (t) => t === 'string',
+  () => (args) => mapDistinct(args[0] as StringColumn, foldCase, 'string'),
+);
+simple(
+  'strlen',
+  'long',
+  (t) => t === 'string',
+  () => (args) => mapDistinct(args[0] as StringColumn, (s) => s.length, 'long'),
+);
 
 registerScalar({
   name: 'strcat',
@@ -136,7 +176,8 @@ registerScalar({
     type: 'string',
     fn: {
       name: 'strcat',
-      kernel: (args, n) => rowwise('string', args, n, (vals) => vals.map((v, i) => scalarToString(v, types[i]!)).join('')),
+      kernel: (args, n) =>
+        rowwise('string', args, n, (vals) => vals.map((v, i) => scalarToString(v, types[i]!)).join('')),
     },
   }),
 });

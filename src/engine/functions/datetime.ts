@@ -48,8 +48,10 @@ function binNumberKernel(type: 'int' | 'long' | 'real'): Kernel {
 
 function resolveBin(types: readonly ScalarType[]) {
   const [tv, ts] = types;
-  if (tv === 'datetime' && ts === 'timespan') return { type: 'datetime' as const, fn: { name: 'bin', kernel: binTimeKernel('datetime') } };
-  if (tv === 'timespan' && ts === 'timespan') return { type: 'timespan' as const, fn: { name: 'bin', kernel: binTimeKernel('timespan') } };
+  if (tv === 'datetime' && ts === 'timespan')
+    return { type: 'datetime' as const, fn: { name: 'bin', kernel: binTimeKernel('datetime') } };
+  if (tv === 'timespan' && ts === 'timespan')
+    return { type: 'timespan' as const, fn: { name: 'bin', kernel: binTimeKernel('timespan') } };
   if (isNumeric(tv!) && isNumeric(ts!)) {
     const type = widerNumeric(tv!, ts!);
     return { type, fn: { name: 'bin', kernel: binNumberKernel(type) } };
@@ -115,10 +117,12 @@ registerScalar({
   maxArgs: 3,
   resolve: (types, literals) => {
     const period = literals[0];
-    if (types[0] !== 'string' || typeof period !== 'string') return 'datetime_diff() needs a literal period string as its first argument';
+    if (types[0] !== 'string' || typeof period !== 'string')
+      return 'datetime_diff() needs a literal period string as its first argument';
     const index = DATETIME_DIFF_PERIODS[period.toLowerCase()];
     if (!index) return `datetime_diff(): unknown period '${period}'`;
-    if (types[1] !== 'datetime' || types[2] !== 'datetime') return `datetime_diff() compares two datetimes, got ${types[1]} and ${types[2]}`;
+    if (types[1] !== 'datetime' || types[2] !== 'datetime')
+      return `datetime_diff() compares two datetimes, got ${types[1]} and ${types[2]}`;
     return { type: 'long', fn: { name: 'datetime_diff', kernel: diffKernel(index) } };
   },
 });

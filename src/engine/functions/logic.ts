@@ -44,14 +44,18 @@ registerScalar({
   minArgs: 2,
   maxArgs: 2,
   resolve: ([a, b]) =>
-    a === 'bool' && b === 'bool' ? { type: 'bool', fn: { name: 'and', kernel: binary(true) } } : `and needs bool operands, got ${a} and ${b}`,
+    a === 'bool' && b === 'bool'
+      ? { type: 'bool', fn: { name: 'and', kernel: binary(true) } }
+      : `and needs bool operands, got ${a} and ${b}`,
 });
 registerScalar({
   name: 'or',
   minArgs: 2,
   maxArgs: 2,
   resolve: ([a, b]) =>
-    a === 'bool' && b === 'bool' ? { type: 'bool', fn: { name: 'or', kernel: binary(false) } } : `or needs bool operands, got ${a} and ${b}`,
+    a === 'bool' && b === 'bool'
+      ? { type: 'bool', fn: { name: 'or', kernel: binary(false) } }
+      : `or needs bool operands, got ${a} and ${b}`,
 });
 registerScalar({
   name: 'not',

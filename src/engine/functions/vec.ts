@@ -8,7 +8,11 @@ export function boolColumn(values: Uint8Array, valid: Uint8Array | null): BoolCo
   return { type: 'bool', length: values.length, values, valid };
 }
 
-export function numberColumn(type: 'int' | 'long' | 'real', values: Float64Array, valid: Uint8Array | null): NumberColumn {
+export function numberColumn(
+  type: 'int' | 'long' | 'real',
+  values: Float64Array,
+  valid: Uint8Array | null,
+): NumberColumn {
   return { type, length: values.length, values, valid };
 }
 

@@ -35,7 +35,9 @@ export function jsonCell(v: Scalar, type: ScalarType): unknown {
 }
 
 function sortDynamic(values: readonly unknown[]): unknown[] {
-  return [...values].sort((a, b) => compareStrings(typeof a === 'string' ? a : JSON.stringify(a), typeof b === 'string' ? b : JSON.stringify(b)));
+  return [...values].sort((a, b) =>
+    compareStrings(typeof a === 'string' ? a : JSON.stringify(a), typeof b === 'string' ? b : JSON.stringify(b)),
+  );
 }
 
 function cellText(v: unknown): string {

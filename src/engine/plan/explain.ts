@@ -15,7 +15,11 @@ function exprText(e: BoundExpr): string {
     case 'ColumnRef':
       return e.name;
     case 'Constant':
-      return typeof e.value === 'string' ? JSON.stringify(e.value) : typeof e.value === 'bigint' ? `${e.type}(${e.value} ticks)` : JSON.stringify(e.value);
+      return typeof e.value === 'string'
+        ? JSON.stringify(e.value)
+        : typeof e.value === 'bigint'
+          ? `${e.type}(${e.value} ticks)`
+          : JSON.stringify(e.value);
     case 'Call':
     case 'InList':
     case 'InTable':
@@ -38,7 +42,13 @@ function describe(node: BoundTabular, letNames: readonly string[]): string {
     case 'Summarize':
       return `Summarize ${node.aggregates.map((a) => `${a.name}=${a.text}`).join(', ')} by ${node.keys.map((k) => (k.expr.kind === 'ColumnRef' && k.expr.name === k.name ? k.name : `${k.name}=${exprText(k.expr)}`)).join(', ')}`;
     case 'Join':
-      return `Join kind=${node.joinKind} on ${node.keys.map((k) => `${node.left.schema[k.left]!.name}==${node.right.schema[k.right]!.name}`).join(', ')}${node.band ? ` band ${node.right.schema[node.band.rightTime]!.name} - ${node.left.schema[node.band.leftTime]!.name} in [${node.band.lo}, ${node.band.hi}] ticks` : ''}${Object.keys(node.hints).length ? ` hints ${Object.entries(node.hints).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`;
+      return `Join kind=${node.joinKind} on ${node.keys.map((k) => `${node.left.schema[k.left]!.name}==${node.right.schema[k.right]!.name}`).join(', ')}${node.band ? ` band ${node.right.schema[node.band.rightTime]!.name} - ${node.left.schema[node.band.leftTime]!.name} in [${node.band.lo}, ${node.band.hi}] ticks` : ''}${
+        Object.keys(node.hints).length
+          ? ` hints ${Object.entries(node.hints)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }`;
     case 'Take':
       return `Take ${node.count}`;
     case 'Sort':

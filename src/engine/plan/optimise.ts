@@ -13,7 +13,13 @@
  */
 import type { BandSpec, BoundExpr, BoundQuery, BoundTabular, FilterNode, JoinNode } from '../bind/bound';
 import { assertNever } from '../kql/ast';
-import { TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MILLISECOND, TICKS_PER_MINUTE, TICKS_PER_SECOND } from '../time/ticks';
+import {
+  TICKS_PER_DAY,
+  TICKS_PER_HOUR,
+  TICKS_PER_MILLISECOND,
+  TICKS_PER_MINUTE,
+  TICKS_PER_SECOND,
+} from '../time/ticks';
 
 const FIXED_UNITS: Readonly<Record<string, bigint>> = {
   day: TICKS_PER_DAY,
@@ -83,7 +89,11 @@ function rewriteChildren(node: BoundTabular): BoundTabular {
     case 'Filter':
       return { ...node, input: rewrite(node.input), predicate: rewriteExpr(node.predicate) };
     case 'Project':
-      return { ...node, input: rewrite(node.input), columns: node.columns.map((c) => ({ ...c, expr: rewriteExpr(c.expr) })) };
+      return {
+        ...node,
+        input: rewrite(node.input),
+        columns: node.columns.map((c) => ({ ...c, expr: rewriteExpr(c.expr) })),
+      };
     case 'Summarize':
     case 'Take':
     case 'Sort':
@@ -146,7 +156,12 @@ function rewrite(node: BoundTabular): BoundTabular {
   }
   const restack = (input: BoundTabular, filters: FilterNode[], delta: number): BoundTabular =>
     filters.reduceRight<BoundTabular>(
-      (acc, f) => ({ ...f, input: acc, schema: acc.schema, predicate: delta ? shift(f.predicate, delta) : f.predicate }),
+      (acc, f) => ({
+        ...f,
+        input: acc,
+        schema: acc.schema,
+        predicate: delta ? shift(f.predicate, delta) : f.predicate,
+      }),
       input,
     );
   let newJoin: JoinNode = {
@@ -174,7 +189,13 @@ function bandOf(predicate: BoundExpr, join: JoinNode): BandSpec | undefined {
   for (const c of conjuncts(predicate)) {
     if (c.kind !== 'Call' || c.fn.name !== 'between') continue;
     const [diff, lo, hi] = c.args as [BoundExpr, BoundExpr, BoundExpr];
-    if (lo.kind !== 'Constant' || hi.kind !== 'Constant' || typeof lo.value !== 'number' || typeof hi.value !== 'number') continue;
+    if (
+      lo.kind !== 'Constant' ||
+      hi.kind !== 'Constant' ||
+      typeof lo.value !== 'number' ||
+      typeof hi.value !== 'number'
+    )
+      continue;
     if (!Number.isInteger(lo.value) || !Number.isInteger(hi.value)) continue;
     if (diff.kind !== 'Call' || diff.fn.name !== 'datetime_diff') continue;
     const [period, a, b] = diff.args as [BoundExpr, BoundExpr, BoundExpr];

@@ -50,7 +50,10 @@ export interface LoadedRule {
 }
 
 /** A query diagnostic's position in the YAML file that holds the query. */
-export function positionInRuleFile(loaded: LoadedRule, d: { line: number; column: number }): { line: number; column: number } {
+export function positionInRuleFile(
+  loaded: LoadedRule,
+  d: { line: number; column: number },
+): { line: number; column: number } {
   return { line: d.line + loaded.queryLine - 1, column: d.column + loaded.queryIndent };
 }
 
@@ -71,7 +74,10 @@ export function loadRule(yamlText: string): LoadedRule {
   } catch (err) {
     const e = err as { message: string; linePos?: { line: number; col: number }[] };
     const pos = e.linePos?.[0];
-    problems.push({ message: `not valid YAML: ${e.message.split('\n')[0]}`, ...(pos ? { line: pos.line, column: pos.col } : {}) });
+    problems.push({
+      message: `not valid YAML: ${e.message.split('\n')[0]}`,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    });
     return { rule: null, problems, diagnostics: [], queryLine: 0, queryIndent: 0 };
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
@@ -80,7 +86,8 @@ export function loadRule(yamlText: string): LoadedRule {
   }
   const d = doc as Record<string, unknown>;
   for (const key of ['id', 'name', 'query'] as const) {
-    if (typeof d[key] !== 'string' || (d[key] as string).trim() === '') problems.push({ message: `the rule has no \`${key}\`` });
+    if (typeof d[key] !== 'string' || (d[key] as string).trim() === '')
+      problems.push({ message: `the rule has no \`${key}\`` });
   }
   const entityMappings: EntityMapping[] = [];
   if (Array.isArray(d.entityMappings)) {
