@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { createEngineClient } from './engine/worker/client';
 import './app.css';
+import './detail.css';
 
 // One engine for the page's lifetime, started before the first render so the worker loads with the page.
 const client = createEngineClient();

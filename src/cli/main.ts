@@ -12,8 +12,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { formatDiagnostic } from '../engine/kql/diagnostics';
-import { ingestFile, concatTables } from '../engine/ingest/ingest';
+import { ingestAny, concatTables } from '../engine/ingest/ingest';
 import { nodeFileChunks } from '../engine/ingest/node-source';
+import { enrichTablesAcrossFiles } from '../engine/ingest/windows';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
 import { explainQuery } from '../engine/explain/explain';
@@ -90,7 +91,16 @@ interface ParsedArgs {
   readonly flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(['--rule', '--allow', '--allow-file', '--out', '--format', '--query', '--table', '--unknown-boot']);
+const VALUE_OPTIONS = new Set([
+  '--rule',
+  '--allow',
+  '--allow-file',
+  '--out',
+  '--format',
+  '--query',
+  '--table',
+  '--unknown-boot',
+]);
 const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--help', '-h']);
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -128,7 +138,8 @@ async function readText(path: string, what: string): Promise<string> {
 
 function describeReport(r: IngestReport): string {
   const range = r.timeRange ? `, ${formatDateTime(r.timeRange.min)} .. ${formatDateTime(r.timeRange.max)}` : '';
-  let s = `${r.file}: ${r.table} (${r.format}), ${r.rowsLoaded} rows loaded, ${r.rowsRejected} rejected${range}\n`;
+  const skipped = r.rowsSkipped ? `, ${r.rowsSkipped} skipped` : '';
+  let s = `${r.file}: ${r.table} (${r.format}), ${r.rowsLoaded} rows loaded, ${r.rowsRejected} rejected${skipped}${range}\n`;
   for (const rej of r.rejects.slice(0, 5)) {
     s += `  ${r.file}:${rej.line}${rej.position ? `:${rej.position}` : ''}: ${rej.column ? `${rej.column}: ` : ''}${rej.reason}\n`;
   }
@@ -148,30 +159,50 @@ async function loadTables(
   for (const f of files) {
     const forced = f.name && f.name in DEFENDER_TABLES ? (f.name as DefenderTableName) : undefined;
     const columns = f.name ? needed.get(f.name) : undefined;
-    let result;
+    let results;
     try {
-      result = await ingestFile(basename(f.path), nodeFileChunks(f.path), {
+      results = await ingestAny(basename(f.path), nodeFileChunks(f.path), {
         ...(forced ? { table: forced } : {}),
         ...(f.name ? { tableName: f.name } : {}),
         ...(columns ? { columns } : {}),
+        // Files are recognised from their header; each then decodes only what the query reads.
+        columnsByTable: Object.fromEntries(needed),
       });
     } catch (err) {
       throw new CliError(`cannot read ${f.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const { table, report } = result;
-    if (report.fatal) throw new CliError(`${f.path}: ${report.fatal}`);
-    io.err(describeReport(report));
-    const name = f.name ?? report.recognised;
-    if (!name) {
-      throw new CliError(
-        `${f.path}: not a recognised table (expected the columns of DeviceNetworkEvents or DeviceProcessEvents); found: ${report.columnsMapped
-          .map((c) => c.source)
-          .slice(0, 12)
-          .join(', ')}`,
-      );
+    // One file may hold several tables (a zip, a streaming-API export, Windows event logs):
+    // then a part that is unreadable or of no known table is reported and left out.
+    const several = results.length > 1;
+    for (const { table, report } of results) {
+      const label = several ? report.file : f.path;
+      if (report.fatal) {
+        if (!several) throw new CliError(`${f.path}: ${report.fatal}`);
+        io.err(`warning: ${label}: ${report.fatal}; not loaded\n`);
+        continue;
+      }
+      io.err(describeReport(report));
+      const name = f.name ?? report.recognised ?? (report.table in DEFENDER_TABLES ? report.table : null);
+      if (!name) {
+        if (several || (report.rowsLoaded === 0 && (report.rowsSkipped ?? 0) > 0)) {
+          io.err(`warning: ${label}: no DeviceNetworkEvents or DeviceProcessEvents rows; not loaded\n`);
+          continue;
+        }
+        throw new CliError(
+          `${f.path}: not a recognised table (expected the columns of DeviceNetworkEvents or DeviceProcessEvents); found: ${report.columnsMapped
+            .map((c) => c.source)
+            .slice(0, 12)
+            .join(', ')}`,
+        );
+      }
+      parts.set(name, [...(parts.get(name) ?? []), name === table.name ? table : { ...table, name }]);
     }
-    parts.set(name, [...(parts.get(name) ?? []), name === table.name ? table : { ...table, name }]);
   }
+  // Sysmon / Security files are resolved together once all are read: EID 3 and EID 1, 5156 and
+  // 4688 of one process may sit in different files (ingest/windows, schemas.md §7).
+  const enriched = enrichTablesAcrossFiles([...parts.values()].flat());
+  let k = 0;
+  for (const [name, list] of parts) parts.set(name, list.map(() => enriched[k++]!));
   const tables = new Map<string, Table>();
   for (const [name, list] of parts) {
     if (list.length === 1) tables.set(name, list[0]!);
@@ -230,7 +261,8 @@ async function funnelReport(queryText: string, tables: Map<string, Table>, now: 
   for (const f of r.funnel) {
     s += `  ${String(f.suppressed).padStart(6)} suppressed at: ${f.stage.replace(/\s+/g, ' ').slice(0, 100)}\n`;
     for (const [p, n] of f.byPredicate) if (f.byPredicate.size > 1) s += `  ${String(n).padStart(10)}  by ${p}\n`;
-    for (const [g, n] of [...f.byGroup].sort((a, b) => b[1] - a[1]).slice(0, 5)) s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
+    for (const [g, n] of [...f.byGroup].sort((a, b) => b[1] - a[1]).slice(0, 5))
+      s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
   }
   return s;
 }
@@ -249,20 +281,25 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
   const ruleFile = rulePath ?? 'dcom-lateral-movement.yaml';
   const loaded = loadRule(ruleText);
   if (!loaded.rule) {
-    throw new CliError(loaded.problems.map((p) => `${ruleFile}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}: ${p.message}`).join('\n'));
+    throw new CliError(
+      loaded.problems.map((p) => `${ruleFile}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}: ${p.message}`).join('\n'),
+    );
   }
   let query = loaded.rule.query;
   const allow = one(args, '--allow');
   const allowFile = one(args, '--allow-file');
   if (allow !== undefined && allowFile !== undefined) throw new CliError('give --allow or --allow-file, not both');
   if (allow !== undefined || allowFile !== undefined) {
-    const list = allow !== undefined ? parseAllowList(allow) : parseAllowList(await readText(allowFile!, 'allow-list file'));
+    const list =
+      allow !== undefined ? parseAllowList(allow) : parseAllowList(await readText(allowFile!, 'allow-list file'));
     const edited = replaceLetList(query, 'allowListedExecs', list);
-    if (edited === null) throw new CliError(`${ruleFile}: the rule has no \`let allowListedExecs = dynamic([...])\` to replace`);
+    if (edited === null)
+      throw new CliError(`${ruleFile}: the rule has no \`let allowListedExecs = dynamic([...])\` to replace`);
     query = edited;
   }
   const unknownBoot = one(args, '--unknown-boot') ?? 'drop';
-  if (unknownBoot !== 'drop' && unknownBoot !== 'keep') throw new CliError(`--unknown-boot must be drop or keep, not ${unknownBoot}`);
+  if (unknownBoot !== 'drop' && unknownBoot !== 'keep')
+    throw new CliError(`--unknown-boot must be drop or keep, not ${unknownBoot}`);
   if (unknownBoot === 'keep') {
     const edited = setUnknownBoot(query, 'keep');
     if (edited === null) throw new CliError(`${ruleFile}: the rule has no \`where\` on LastBootTime to relax`);
@@ -271,7 +308,9 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
   // Bind once against the full Defender schemas to learn which columns the rule reads (column pruning).
   const probe = compileQuery(query, new Map(Object.entries(DEFENDER_TABLES).map(([n, schema]) => [n, { schema }])), 0n);
   if (!probe.plan) {
-    throw new CliError(probe.diagnostics.map((d) => formatDiagnostic({ ...d, ...positionInRuleFile(loaded, d) }, ruleFile)).join('\n'));
+    throw new CliError(
+      probe.diagnostics.map((d) => formatDiagnostic({ ...d, ...positionInRuleFile(loaded, d) }, ruleFile)).join('\n'),
+    );
   }
   const required = probe.plan.tables;
   const tables = await loadTables(
@@ -284,7 +323,8 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     const t = tables.get(name);
     if (!t) throw new CliError(`no ${name} file given (the rule reads ${[...required.keys()].join(' and ')})`);
     const missing = cols.filter((c) => !t.schema.some((s) => s.name === c));
-    if (missing.length) throw new CliError(`${name}: the loaded files lack column(s) the rule needs: ${missing.join(', ')}`);
+    if (missing.length)
+      throw new CliError(`${name}: the loaded files lack column(s) the rule needs: ${missing.join(', ')}`);
   }
   await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS);
 }
@@ -309,7 +349,13 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   try {
     const [command, ...rest] = argv;
     const args = parseArgs(rest);
-    if (command === undefined || command === '--help' || command === '-h' || args.flags.has('--help') || args.flags.has('-h')) {
+    if (
+      command === undefined ||
+      command === '--help' ||
+      command === '-h' ||
+      args.flags.has('--help') ||
+      args.flags.has('-h')
+    ) {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }

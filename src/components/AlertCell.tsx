@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
 import type { Cell, ResultColumn } from '../engine/worker/client';
-import { UtcTime } from './UtcTime';
+import { TimeText } from './TimeText';
 
 interface Props {
   readonly column: ResultColumn;
@@ -24,7 +24,7 @@ export function AlertCell({ column, value }: Props) {
     );
   }
   if (typeof value === 'object') return <span className="cmd">{JSON.stringify(value)}</span>;
-  if (column.type === 'datetime' && typeof value === 'string') return <UtcTime iso={value} />;
+  if (column.type === 'datetime' && typeof value === 'string') return <TimeText iso={value} />;
   // Device ids are 40 hex digits: one clipped line; hover shows it all and copying takes it all.
   if (column.name === 'DeviceId') {
     return (

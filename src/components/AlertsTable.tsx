@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import {
   flexRender,
   getCoreRowModel,
@@ -11,13 +11,29 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Cell, ResultColumn } from '../engine/worker/client';
 import { AlertCell } from './AlertCell';
+import { cellText, groupItems, matchesFilter, type GroupBy } from './alert-items';
 
 interface Props {
   readonly columns: readonly ResultColumn[];
   readonly rows: readonly (readonly Cell[])[];
+  readonly filter: string;
+  readonly groupBy: GroupBy;
+  /** Verdict label per row index (empty: none). */
+  readonly verdictOf: (index: number) => string;
+  /** The keyboard cursor and the opened alert, as row indices. */
+  readonly cursor: number | null;
+  readonly opened: number | null;
+  readonly onOpen: (index: number) => void;
+  /** Reports the visible row order (after filter, sort and grouping) for keyboard moves. */
+  readonly onOrder: (order: readonly number[]) => void;
 }
 
-type AlertRow = readonly Cell[];
+interface AlertRow {
+  readonly cells: readonly Cell[];
+  readonly index: number;
+  /** In the data, not an accessor's closure: react-table caches each row's values. */
+  readonly verdict: string;
+}
 
 /** Friendly headings for the rule's output columns; the real column name is shown under each. */
 const LABELS: Readonly<Record<string, string>> = {
@@ -50,36 +66,56 @@ const WIDTHS: Readonly<Record<string, number>> = {
 function compareCells(a: Cell, b: Cell): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const sa = Array.isArray(a) ? a.join('\n') : String(a);
-  const sb = Array.isArray(b) ? b.join('\n') : String(b);
+  const sa = cellText(a);
+  const sb = cellText(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** The detection's alerts: sortable, virtualised (rows have variable height: command lines wrap). */
-export function AlertsTable({ columns, rows }: Props) {
+/** The detection's alerts: sortable, filterable, groupable, virtualised; Enter or click opens one. */
+export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor, opened, onOpen, onOrder }: Props) {
   const [sorting, setSorting] = useState<SortingState>([{ id: columns[0]?.name ?? '', desc: false }]);
-  const defs = useMemo<ColumnDef<AlertRow, Cell>[]>(
+  const data = useMemo(
     () =>
-      columns.map((c, i) => ({
-        id: c.name,
-        accessorFn: (row: AlertRow) => row[i] ?? null,
+      rows
+        .map((cells, index) => ({ cells, index, verdict: verdictOf(index) }))
+        .filter((r) => matchesFilter(r.cells, filter) || (filter !== '' && r.verdict.toLowerCase().includes(filter.toLowerCase()))),
+    [rows, filter, verdictOf],
+  );
+  const defs = useMemo<ColumnDef<AlertRow, Cell>[]>(
+    () => [
+      ...columns.map(
+        (c, i): ColumnDef<AlertRow, Cell> => ({
+          id: c.name,
+          accessorFn: (row: AlertRow) => row.cells[i] ?? null,
+          header: () => (
+            <span className="th-label">
+              <span>{LABELS[c.name] ?? c.name}</span>
+              <span className="th-column">{c.name}</span>
+            </span>
+          ),
+          cell: (info) => <AlertCell column={c} value={info.getValue()} />,
+          sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>, id: string) =>
+            compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
+          sortUndefined: 'last' as const,
+        }),
+      ),
+      {
+        id: 'Verdict',
+        accessorFn: (row: AlertRow) => row.verdict,
         header: () => (
           <span className="th-label">
-            <span>{LABELS[c.name] ?? c.name}</span>
-            <span className="th-column">{c.name}</span>
+            <span>Verdict</span>
+            <span className="th-column">analyst</span>
           </span>
         ),
-        cell: (info) => <AlertCell column={c} value={info.getValue()} />,
-        sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>, id: string) =>
-          compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
-        sortUndefined: 'last' as const,
-      })),
+        cell: (info) => <span className="verdict-cell">{String(info.getValue() ?? '')}</span>,
+      },
+    ],
     [columns],
   );
   // The table instance is mutable by design; the React Compiler must not memoise around it.
-  // eslint-disable-next-line react-hooks/incompatible-library
   const table = useReactTable<AlertRow>({
-    data: rows as AlertRow[],
+    data,
     columns: defs,
     state: { sorting },
     onSortingChange: setSorting,
@@ -87,24 +123,39 @@ export function AlertsTable({ columns, rows }: Props) {
     getSortedRowModel: getSortedRowModel(),
   });
   const sorted = table.getRowModel().rows;
+  const byIndex = useMemo(() => new Map(sorted.map((r) => [r.original.index, r])), [sorted]);
+  const items = useMemo(
+    () => groupItems(sorted.map((r) => r.original.index), rows, columns, groupBy),
+    [sorted, rows, columns, groupBy],
+  );
+  const order = useMemo(() => items.flatMap((it) => (it.kind === 'row' ? [it.index] : [])), [items]);
+  const posOf = useMemo(() => new Map(order.map((r, i) => [r, i])), [order]);
+  useEffect(() => onOrder(order), [order, onOrder]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: sorted.length,
+    count: items.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 56,
+    estimateSize: (i) => (items[i]?.kind === 'group' ? 34 : 56),
     overscan: 12,
   });
-  const items = virtualizer.getVirtualItems();
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = items.length > 0 ? virtualizer.getTotalSize() - items[items.length - 1]!.end : 0;
+  useEffect(() => {
+    if (cursor === null) return;
+    const at = items.findIndex((it) => it.kind === 'row' && it.index === cursor);
+    if (at >= 0) virtualizer.scrollToIndex(at, { align: 'auto' });
+  }, [cursor, items, virtualizer]);
+  const virtual = virtualizer.getVirtualItems();
+  const padTop = virtual[0]?.start ?? 0;
+  const padBottom = virtual.length > 0 ? virtualizer.getTotalSize() - virtual[virtual.length - 1]!.end : 0;
+  const span = columns.length + 1;
 
   return (
     <div className="alerts-scroller" ref={scroller}>
-      <table className="alerts-table" aria-label="Alerts" aria-rowcount={sorted.length + 1}>
+      <table className="alerts-table" aria-label="Alerts" aria-rowcount={order.length + 1}>
         <colgroup>
           {columns.map((c) => (
             <col key={c.name} style={WIDTHS[c.name] ? { width: WIDTHS[c.name] } : undefined} />
           ))}
+          <col style={{ width: 96 }} />
         </colgroup>
         <thead>
           {table.getHeaderGroups().map((hg) => (
@@ -112,11 +163,7 @@ export function AlertsTable({ columns, rows }: Props) {
               {hg.headers.map((h) => {
                 const dir = h.column.getIsSorted();
                 return (
-                  <th
-                    key={h.id}
-                    scope="col"
-                    aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
-                  >
+                  <th key={h.id} scope="col" aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}>
                     <button type="button" className="sort-button" onClick={h.column.getToggleSortingHandler()}>
                       {flexRender(h.column.columnDef.header, h.getContext())}
                       <span className="sort-mark" aria-hidden="true">
@@ -132,18 +179,32 @@ export function AlertsTable({ columns, rows }: Props) {
         <tbody>
           {padTop > 0 && (
             <tr className="pad-row" aria-hidden="true">
-              <td colSpan={columns.length} style={{ height: padTop }} />
+              <td colSpan={span} style={{ height: padTop }} />
             </tr>
           )}
-          {items.map((vi) => {
-            const row = sorted[vi.index]!;
+          {virtual.map((vi) => {
+            const item = items[vi.index]!;
+            if (item.kind === 'group') {
+              return (
+                <tr key={`g:${item.key}`} data-index={vi.index} ref={virtualizer.measureElement} className="group-row">
+                  <th colSpan={span} scope="colgroup">
+                    {item.key || '(empty)'} <span className="panel-note">{item.count} alerts</span>
+                  </th>
+                </tr>
+              );
+            }
+            const row = byIndex.get(item.index)!;
+            const pos = posOf.get(item.index) ?? 0;
             return (
               <tr
                 key={row.id}
                 data-index={vi.index}
+                data-row={item.index}
                 ref={virtualizer.measureElement}
-                aria-rowindex={vi.index + 2}
-                className="alert-row"
+                aria-rowindex={pos + 2}
+                aria-selected={cursor === item.index}
+                className={`alert-row${cursor === item.index ? ' cursor' : ''}${opened === item.index ? ' opened' : ''}`}
+                onClick={() => onOpen(item.index)}
               >
                 {row.getVisibleCells().map((cell) => (
                   <td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</td>
@@ -153,13 +214,17 @@ export function AlertsTable({ columns, rows }: Props) {
           })}
           {padBottom > 0 && (
             <tr className="pad-row" aria-hidden="true">
-              <td colSpan={columns.length} style={{ height: padBottom }} />
+              <td colSpan={span} style={{ height: padBottom }} />
             </tr>
           )}
         </tbody>
       </table>
-      {sorted.length === 0 && (
-        <p className="empty-note">No alerts: no RPC → DCOM → child chain passed every stage of the rule.</p>
+      {order.length === 0 && (
+        <p className="empty-note">
+          {rows.length === 0
+            ? 'No alerts: no RPC → DCOM → child chain passed every stage of the rule.'
+            : 'No alert matches the filter.'}
+        </p>
       )}
     </div>
   );

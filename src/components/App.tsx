@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   isAbortError,
   type DetectionView,
@@ -7,19 +7,20 @@ import {
   type RuleSummary,
   type TableSummary,
 } from '../engine/worker/client';
-import { AlertsTable } from './AlertsTable';
-import { AllowListEditor } from './AllowListEditor';
 import { AppHeader } from './AppHeader';
 import { DropZone } from './DropZone';
 import { EmptyState } from './EmptyState';
 import { ErrorBanner } from './ErrorBanner';
-import { ExportButton } from './ExportButton';
 import type { FileJob } from './file-job';
 import { FileProgressList } from './FileProgressList';
-import { formatCount, formatUtc, plural } from './format';
 import { IngestReportPanel } from './IngestReportPanel';
 import { LoadControls } from './LoadControls';
-import { StagesPanel } from './StagesPanel';
+import { ResultsView } from './ResultsView';
+import { StateFileControls } from './StateFileControls';
+import type { TuningState } from './tuning-state';
+import { useTuning } from './use-tuning';
+import { ZoneContext } from './zone-context';
+import { ZoneSwitch } from './ZoneSwitch';
 
 interface Props {
   readonly client: EngineClient;
@@ -58,17 +59,29 @@ export function App({ client }: Props) {
   const [rule, setRule] = useState<RuleSummary | null>(null);
   const [jobs, setJobs] = useState<readonly FileJob[]>([]);
   const [tables, setTables] = useState<readonly TableSummary[]>([]);
-  const [entries, setEntries] = useState<readonly string[]>([]);
-  const [active, setActive] = useState<ReadonlySet<string>>(new Set());
+  const tuning = useTuning();
+  const { state, update } = tuning;
+  const entries = useMemo(() => state.allowList?.entries ?? rule?.allowList ?? [], [state.allowList, rule]);
+  const active = useMemo(
+    () => new Set(state.allowList?.active ?? rule?.allowList ?? []),
+    [state.allowList, rule],
+  );
   const [detection, setDetection] = useState<DetectionView | null>(null);
   const [diff, setDiff] = useState<DetectionView['diff']>(null);
   const [running, setRunning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(
+    tuning.problems.length > 0 ? `Some saved state was ignored: ${tuning.problems.join('; ')}` : null,
+  );
   const loads = useRef(new Map<string, AbortController>());
   const run = useRef<AbortController | null>(null);
   const seq = useRef(0);
-  // The allow-list the next run uses; a ref so async loads read the latest, not their closure's.
+  // The allow-list and knob the next run uses; a ref so async loads read the latest, not their closure's.
   const allowList = useRef<readonly string[] | null>(null);
+  const unknownBoot = useRef(state.unknownBoot);
+  useEffect(() => {
+    if (state.allowList) allowList.current = state.allowList.entries.filter((e) => state.allowList!.active.includes(e));
+    unknownBoot.current = state.unknownBoot;
+  }, [state.allowList, state.unknownBoot]);
 
   useEffect(() => {
     let live = true;
@@ -82,9 +95,7 @@ export function App({ client }: Props) {
       .then((r) => {
         if (!live) return;
         setRule(r);
-        setEntries(r.allowList);
-        setActive(new Set(r.allowList));
-        allowList.current = r.allowList;
+        allowList.current ??= r.allowList;
       })
       .catch((err: unknown) => live && setError(`The rule could not be loaded: ${message(err)}`));
     return () => {
@@ -99,7 +110,7 @@ export function App({ client }: Props) {
       run.current = ctl;
       setRunning(true);
       try {
-        const d = await client.detect(allowList.current, { signal: ctl.signal });
+        const d = await client.detect(allowList.current, { signal: ctl.signal, unknownBoot: unknownBoot.current });
         setDetection(d);
         setDiff(fromAllowList ? d.diff : null);
       } catch (err) {
@@ -166,23 +177,34 @@ export function App({ client }: Props) {
     [load],
   );
 
+  const hasData = detection !== null;
+  /** Applies tuning edits; a change to the rule's inputs re-runs it at once. */
+  const tune = (patch: Partial<TuningState>): void => {
+    update(patch);
+    if (patch.allowList) allowList.current = patch.allowList.entries.filter((e) => patch.allowList!.active.includes(e));
+    if (patch.unknownBoot) unknownBoot.current = patch.unknownBoot;
+    if ((patch.allowList !== undefined || patch.unknownBoot !== undefined) && hasData) void detect(true);
+  };
+
   const toggle = (entry: string, on: boolean): void => {
     const next = new Set(active);
     if (on) next.add(entry);
     else next.delete(entry);
-    setActive(next);
-    allowList.current = entries.filter((e) => next.has(e));
-    void detect(true);
+    tune({ allowList: { entries, active: entries.filter((e) => next.has(e)) } });
   };
 
   const add = (entry: string): void => {
     if (active.has(entry)) return;
     const nextEntries = entries.includes(entry) ? entries : [...entries, entry];
-    const next = new Set(active).add(entry);
-    setEntries(nextEntries);
-    setActive(next);
-    allowList.current = nextEntries.filter((e) => next.has(e));
-    void detect(true);
+    tune({ allowList: { entries: nextEntries, active: nextEntries.filter((e) => e === entry || active.has(e)) } });
+  };
+
+  const loadState = (next: TuningState, problems: readonly string[]): void => {
+    tuning.replace(next);
+    allowList.current = next.allowList ? next.allowList.entries.filter((e) => next.allowList!.active.includes(e)) : (rule?.allowList ?? null);
+    unknownBoot.current = next.unknownBoot;
+    setError(problems.length > 0 ? `Some of the state file was ignored: ${problems.join('; ')}` : null);
+    if (hasData) void detect(true);
   };
 
   const clear = async (): Promise<void> => {
@@ -204,64 +226,48 @@ export function App({ client }: Props) {
   const missing = tables.length > 0 && !loading ? RULE_TABLES.filter((t) => !tables.some((x) => x.name === t)) : [];
 
   return (
-    <DropZone onFiles={onFiles}>
-      <AppHeader rule={rule} mode={mode} />
-      <main className="main">
-        <LoadControls
-          busy={loading}
-          hasData={jobs.length > 0}
-          onFiles={onFiles}
-          onSample={() => void load(SAMPLE_FILES.map(sampleSource))}
-          onClear={() => void clear()}
-        />
-        {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
-        <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
-        {jobs.length === 0 && <EmptyState />}
-        <IngestReportPanel jobs={jobs} />
-        {missing.length > 0 && (
-          <p className="note" role="status">
-            The rule reads {RULE_TABLES.join(' and ')}: load a {missing.join(' and a ')} export to run it.
-          </p>
-        )}
-        {detection && (
-          <>
-            <section className="panel results-panel" aria-labelledby="alerts-title">
-              <div className="results-head">
-                <h2 id="alerts-title" className="results-title">
-                  {plural(detection.rows.length, 'alert')}
-                </h2>
-                <span className="results-meta">
-                  {tables.map((t) => `${t.name} ${formatCount(t.rows)} rows`).join(' · ')} · now() ={' '}
-                  {formatUtc(detection.now)}
-                </span>
-                <span className="spacer" />
-                {running && (
-                  <button
-                    type="button"
-                    className="button button-small button-quiet"
-                    onClick={() => run.current?.abort()}
-                  >
-                    Cancel run
-                  </button>
-                )}
-                <ExportButton client={client} disabled={running} onError={(m) => setError(`Export failed: ${m}`)} />
-              </div>
-              <AlertsTable columns={detection.columns} rows={detection.rows} />
-            </section>
-            <div className="lower-grid">
-              <AllowListEditor
-                entries={entries}
-                active={active}
-                busy={running}
-                diff={diff}
-                onToggle={toggle}
-                onAdd={add}
-              />
-              <StagesPanel stages={detection.stages} elapsedMs={detection.elapsedMs} />
-            </div>
-          </>
-        )}
-      </main>
-    </DropZone>
+    <ZoneContext.Provider value={state.zone}>
+      <DropZone onFiles={onFiles}>
+        <AppHeader rule={rule} mode={mode}>
+          <ZoneSwitch zone={state.zone} onZone={(zone) => update({ zone })} />
+          <StateFileControls state={state} onLoad={loadState} />
+        </AppHeader>
+        <main className="main">
+          <LoadControls
+            busy={loading}
+            hasData={jobs.length > 0}
+            onFiles={onFiles}
+            onSample={() => void load(SAMPLE_FILES.map(sampleSource))}
+            onClear={() => void clear()}
+          />
+          {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
+          <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
+          {jobs.length === 0 && <EmptyState />}
+          <IngestReportPanel jobs={jobs} />
+          {missing.length > 0 && (
+            <p className="note" role="status">
+              The rule reads {RULE_TABLES.join(' and ')}: load a {missing.join(' and a ')} export to run it.
+            </p>
+          )}
+          {detection && (
+            <ResultsView
+              client={client}
+              detection={detection}
+              tables={tables}
+              running={running}
+              diff={diff}
+              entries={entries}
+              active={active}
+              state={state}
+              onToggle={toggle}
+              onAdd={add}
+              onTune={tune}
+              onCancelRun={() => run.current?.abort()}
+              onError={setError}
+            />
+          )}
+        </main>
+      </DropZone>
+    </ZoneContext.Provider>
   );
 }

@@ -1,5 +1,6 @@
 import type { FileJob } from './file-job';
-import { formatBytes, formatCount, formatUtc, plural } from './format';
+import { formatBytes, formatCount, plural } from './format';
+import { TimeText } from './TimeText';
 
 interface Props {
   readonly jobs: readonly FileJob[];
@@ -74,7 +75,13 @@ function ReportRows({ job }: { readonly job: FileJob }) {
         <td className="num">{formatCount(r.rowsLoaded)}</td>
         <td className={`num${r.rowsRejected > 0 ? ' text-warn' : ''}`}>{formatCount(r.rowsRejected)}</td>
         <td className="time-range">
-          {r.timeFrom && r.timeTo ? `${formatUtc(r.timeFrom)} – ${formatUtc(r.timeTo)}` : '—'}
+          {r.timeFrom && r.timeTo ? (
+            <>
+              <TimeText iso={r.timeFrom} /> – <TimeText iso={r.timeTo} />
+            </>
+          ) : (
+            '—'
+          )}
         </td>
         <td className="num">{r.devices === null ? '—' : formatCount(r.devices)}</td>
       </tr>

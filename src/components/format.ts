@@ -1,10 +1,5 @@
 /** Display formatting shared by the views: every time carries its zone, counts are grouped. */
 
-/** `2024-05-01T10:00:00.1234567Z` -> `2024-05-01 10:00:00.1234567 UTC`; other text unchanged. */
-export function formatUtc(iso: string): string {
-  return /^\d{4}-\d\d-\d\dT.*Z$/.test(iso) ? `${iso.slice(0, -1).replace('T', ' ')} UTC` : iso;
-}
-
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

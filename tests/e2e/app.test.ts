@@ -18,6 +18,7 @@ const SAMPLES = join(ROOT, 'public/samples');
 const SHOTS = join(ROOT, 'test-results/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const SAMPLE_FILES = ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
+const EXTRA_COLUMNS = ['Host', 'IP', 'Process', 'Tactic', 'Technique', 'Verdict'];
 
 // Skipping is allowed only on a developer machine without Chromium; in CI a missing browser fails.
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
@@ -339,13 +340,145 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.subarray(3).toString('utf8');
     const [head, ...rows] = parseCsv(text, { relaxColumnCount: false }) as string[][];
-    expect(head).toEqual(truth.columns);
+    // The rule's columns first (as the CLI writes them), then entity mappings, tactic, technique, verdict.
+    expect(head).toEqual([...truth.columns, ...EXTRA_COLUMNS]);
     const setIdx = truth.columns.indexOf('set_ProcessCommandLine');
-    const got = rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? (JSON.parse(c) as unknown) : c))));
+    const got = rows.map((r) =>
+      rowKey(r.slice(0, truth.columns.length).map((c, i) => (i === setIdx ? (JSON.parse(c) as unknown) : c))),
+    );
+    for (const r of rows) expect(r.slice(truth.columns.length + 3, truth.columns.length + 5)).toEqual(['LateralMovement', 'T1021.003']);
     const want = truth.rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? c : csvText(c)))));
     expect(got.sort()).toEqual(want.sort());
     // The download is a Blob URL of this origin: no new network traffic besides the samples.
     const after = requests.slice(before).filter((r) => !r.url.startsWith('blob:'));
     expect(after.map((r) => new URL(r.url).pathname).sort()).toEqual(SAMPLE_FILES.map((f) => `/samples/${f}`).sort());
+  });
+
+  /** Loads the samples with the default page state and waits for the truth's alerts. */
+  async function loadSample(): Promise<void> {
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await waitForAlerts(truth.rows.length);
+  }
+
+  /** The alert row of the MMC20 case at 08:08:44.9 on ws-hr-1004 (mmc.exe → two cmd.exe). */
+  const MMC_ROW = /2024-05-01 08:08:44\.9000000/;
+
+  it('opens a hit: timeline lanes and gaps, process tree from the full table, why it fired', async () => {
+    await open();
+    await loadSample();
+    await alerts().locator('tbody tr.alert-row').filter({ hasText: MMC_ROW }).first().click();
+    const dialog = page.getByRole('dialog', { name: /Alert on ws-hr-1004\.corp\.contoso\.com/ });
+    await dialog.waitFor();
+    const timeline = dialog.getByRole('img', { name: 'Timeline' });
+    await timeline.waitFor();
+    expect(await timeline.locator('[data-lane="rpc"]').count()).toBe(1);
+    expect(await timeline.locator('[data-lane="dcom"]').count()).toBe(1);
+    expect(await timeline.locator('[data-lane="child"]').count()).toBe(2);
+    const gaps = await timeline.locator('.gap-label').allTextContents();
+    expect(gaps[0]).toBe('+0.40 s · datetime_diff = 1 s');
+    expect(await timeline.getByText(/^window: datetime_diff 0\.\.2 s ⇒ \[08:08:44, 08:08:47\) UTC$/).count()).toBe(1);
+    // The tree: DcomLaunch svchost → mmc.exe → cmd.exe ×2, the alert's rows highlighted.
+    const tree = dialog.getByRole('group', { name: 'Process tree' });
+    const names = await tree.locator('.tree-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+    expect(names.slice(0, 2)).toEqual(['svchost.exe', 'mmc.exe']);
+    expect(names.filter((n) => n === 'cmd.exe').length).toBeGreaterThanOrEqual(2);
+    expect(await tree.locator('.tree-node.in-alert').count()).toBe(3);
+    expect(await tree.locator('[data-link="unique-id"]').count()).toBeGreaterThanOrEqual(3);
+    await tree.getByRole('button', { name: /^mmc\.exe PID 2300/ }).click();
+    const fields = dialog.getByRole('region', { name: 'Fields of mmc.exe' });
+    await expect.poll(() => fields.getByText('"C:\\Windows\\system32\\mmc.exe" -Embedding', { exact: true }).count()).toBe(1);
+    // Why it fired, with the values this alert showed each stage.
+    const why = dialog.getByRole('list', { name: 'Why it fired' });
+    await expect.poll(() => why.getByText(/datetime_diff = 1 s within 0\.\.2 \(exact gap \+0\.4 s\)/).count()).toBe(1);
+    expect(await why.locator('.why-check.fail').count()).toBe(0);
+    await dialog.screenshot({ path: join(SHOTS, '08-hit-detail.png') });
+    // Surrounding events of the device, then overview-plus-detail zoom.
+    await dialog.getByRole('button', { name: 'Show ±10 s of device events' }).click();
+    await expect.poll(() => timeline.locator('[data-lane="device"]').count()).toBeGreaterThan(2);
+    const overview = dialog.getByRole('group', { name: /Timeline overview/ });
+    await overview.scrollIntoViewIfNeeded();
+    const box = (await overview.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await dialog.getByRole('button', { name: 'Reset zoom' }).waitFor();
+    await dialog.locator('figure.timeline').screenshot({ path: join(SHOTS, '09-timeline-around.png') });
+    await tree.screenshot({ path: join(SHOTS, '10-process-tree.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+  });
+
+  it('switches the zone, sets a verdict by key, exports it, and keeps both across a reload', async () => {
+    await open();
+    await loadSample();
+    await page.getByLabel('Display time zone').selectOption('named');
+    await page.getByLabel('IANA time zone').fill('Asia/Kolkata');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const firstTime = () => alerts().locator('tbody tr.alert-row').first().locator('.time').first().textContent();
+    await expect.poll(firstTime).toBe('2024-05-01 13:38:44.9000000 UTC+05:30');
+    expect(await alerts().locator('tbody tr.alert-row').first().locator('.time').first().getAttribute('title')).toContain(
+      '2024-05-01 08:08:44.9000000 UTC',
+    );
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('j');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: /Alert on ws-hr-1004/ });
+    await dialog.waitFor();
+    // The timeline speaks the same zone.
+    await expect.poll(() => dialog.getByText(/⇒ \[13:38:44, 13:38:47\) UTC\+05:30$/).count()).toBe(1);
+    await page.keyboard.press('t');
+    await expect.poll(() => dialog.getByRole('button', { name: /True positive/ }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent()).toBe(
+      'True positive',
+    );
+    // `/` focuses the filter, `?` lists the shortcuts.
+    await page.keyboard.press('/');
+    await page.keyboard.type('ws-mkt');
+    await expect.poll(() => alerts().getAttribute('aria-rowcount')).not.toBe(String(truth.rows.length + 1));
+    await page.getByLabel('Filter alerts').fill('');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, '11-shortcuts.png') });
+    await page.keyboard.press('Escape');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export alerts CSV' }).click(),
+    ]);
+    const [head, ...rows] = parseCsv(readFileSync((await download.path())!).subarray(3).toString('utf8')) as string[][];
+    const v = head!.indexOf('Verdict');
+    const t = head!.indexOf('TimestampNetwEventExact');
+    const marked = rows.filter((r) => r[v] !== '');
+    expect(marked.map((r) => [r[t], r[v]])).toEqual([['2024-05-01T08:08:44.9000000Z', 'true positive']]);
+    // The hash carries the state: a reload keeps zone and verdict.
+    expect(new URL(page.url()).hash).toMatch(/^#state=/);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('html[data-engine]');
+    await loadSample();
+    await expect.poll(firstTime).toBe('2024-05-01 13:38:44.9000000 UTC+05:30');
+    await expect.poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent()).toBe(
+      'True positive',
+    );
+    await page.screenshot({ path: join(SHOTS, '12-zone-verdict.png') });
+  });
+
+  it('shows the fan-out by remote IP and the rule view with the tuned KQL', async () => {
+    await open();
+    await loadSample();
+    await page.getByRole('tab', { name: 'Fan-out' }).click();
+    const fan = page.getByRole('region', { name: 'Fan-out by remote IP' });
+    await expect.poll(() => fan.getByText(/reached 4 hosts in/).count()).toBe(1);
+    await fan.locator('figure').first().screenshot({ path: join(SHOTS, '13-fanout.png') });
+    await page.getByRole('tab', { name: 'Rule' }).click();
+    const kql = page.getByLabel('Tuned KQL text');
+    await expect.poll(() => kql.textContent()).toContain('let allowListedExecs = dynamic(');
+    expect(await page.getByText('Stages as written').count()).toBe(1);
+    expect(await page.locator('.rule-view .stage-rows').count()).toBeGreaterThan(10);
+    await page.locator('.rule-view').screenshot({ path: join(SHOTS, '14-rule-view.png') });
+    await page.getByRole('radio', { name: 'keep' }).check();
+    await expect.poll(() => kql.textContent()).toContain('isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m');
+    await expect.poll(() => page.locator('#alerts-title').textContent()).not.toBe(`${truth.rows.length} alerts`);
   });
 });

@@ -23,12 +23,15 @@ import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from '
 import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
+import type { PlanCache } from './plan-cache';
 import { Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
 
 export interface NodeStats {
   readonly id: number;
   rowsOut: number;
+  /** True when the result came from the previous run's cache. */
+  cached?: boolean;
   /** Wall time of the node itself, excluding its inputs (ms). */
   ms: number;
 }
@@ -51,6 +54,8 @@ export interface ExecutionHooks {
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   readonly hooks?: ExecutionHooks;
+  /** Results of a previous run to reuse where the plan is unchanged (not used with hooks). */
+  readonly cache?: PlanCache;
 }
 
 export class AbortError extends Error {
@@ -95,6 +100,20 @@ export class Executor {
   }
 
   async exec(node: BoundTabular): Promise<Relation> {
+    const cache = this.options.hooks ? undefined : this.options.cache;
+    if (!cache) return this.execNode(node);
+    const key = cache.fingerprint(node, this.tables, this.query.lets);
+    const hit = cache.get(key);
+    if (hit) {
+      this.stats.set(node.id, { id: node.id, rowsOut: hit.rowCount, ms: 0, cached: true });
+      return hit;
+    }
+    const rel = await this.execNode(node);
+    cache.set(key, rel);
+    return rel;
+  }
+
+  private async execNode(node: BoundTabular): Promise<Relation> {
     await this.checkpoint();
     switch (node.kind) {
       case 'Scan': {
@@ -103,10 +122,13 @@ export class Executor {
         if (!table) throw new Error(`table ${node.table} is not loaded`);
         const source: LineageSource = { scanId: node.id, table: node.table };
         this.sources.push(source);
-        // Columns by name: the loaded table may hold fewer or reordered columns (column pruning).
+        // Columns by name: the loaded table may hold fewer or reordered columns. A column that
+        // column pruning left out is never read by the plan; it is built (empty) only if it is.
         const cols = node.schema.map((c) => {
           const i = table.schema.findIndex((s) => s.name === c.name);
-          return i >= 0 ? table.columns[i]! : columnFromValues(c.type, new Array<Scalar>(table.rowCount).fill(null));
+          if (i >= 0) return table.columns[i]!;
+          let empty: Column | null = null;
+          return () => (empty ??= columnFromValues(c.type, new Array<Scalar>(table.rowCount).fill(null)));
         });
         return this.record(
           node,

@@ -22,10 +22,15 @@ export function valueIds(col: Column, ids: Map<unknown, number>): Int32Array {
   };
   switch (col.type) {
     case 'string': {
-      const lut = new Int32Array(col.dict.length);
-      // Prefix strings so they never collide with numbers in a shared map.
-      for (let d = 0; d < col.dict.length; d++) lut[d] = idOf(`s:${col.dict[d]!}`);
-      for (let i = 0; i < n; i++) out[i] = lut[col.codes[i]!]!;
+      // Only the entries that occur get an id: a filtered relation keeps its table's whole dictionary.
+      // Strings are prefixed so they never collide with numbers in a shared map.
+      const lut = new Int32Array(col.dict.length).fill(-1);
+      for (let i = 0; i < n; i++) {
+        const c = col.codes[i]!;
+        let id = lut[c]!;
+        if (id < 0) lut[c] = id = idOf(`s:${col.dict[c]!}`);
+        out[i] = id;
+      }
       return out;
     }
     case 'bool':

@@ -10,7 +10,8 @@ import type { Lineage } from './lineage';
 import { selectLineage } from './lineage';
 
 export interface LazyColumn {
-  readonly base: Column;
+  /** The column, or a memoising thunk for one nobody may read (a pruned column: built on first use). */
+  readonly base: Column | (() => Column);
   /** null: the base column as is; otherwise row i is base row sel[i] (-1: empty value). */
   readonly sel: Int32Array | null;
   memo?: Column;
@@ -38,7 +39,7 @@ export class Relation {
 
   static fromColumns(
     schema: readonly ColumnSchema[],
-    columns: readonly Column[],
+    columns: readonly (Column | (() => Column))[],
     rowCount: number,
     lineage: Lineage,
   ): Relation {
@@ -52,8 +53,9 @@ export class Relation {
 
   column(i: number): Column {
     const c = this.cols[i]!;
-    if (c.sel === null) return c.base;
-    return (c.memo ??= takeRows(c.base, c.sel));
+    const base = typeof c.base === 'function' ? c.base() : c.base;
+    if (c.sel === null) return base;
+    return (c.memo ??= takeRows(base, c.sel));
   }
 
   /** Rows `rows` of this relation (composes index vectors; gathers nothing). */

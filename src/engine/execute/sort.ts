@@ -9,13 +9,15 @@ import type { Column } from '../table/column';
 export function cellComparator(c: Column, descending: boolean, nullsFirst: boolean): (a: number, b: number) => number {
   const dir = descending ? -1 : 1;
   if (c.type === 'string') {
-    // Rank the dictionary once; rows then compare as integers.
-    const order = c.dict.map((_, i) => i).sort((x, y) => compareStrings(c.dict[x]!, c.dict[y]!));
+    // Rank the dictionary entries that occur (by string), then rows compare as integers.
+    const used = [...new Set(c.codes)].sort((x, y) => compareStrings(c.dict[x]!, c.dict[y]!));
     const rank = new Int32Array(c.dict.length);
-    order.forEach((d, r) => (rank[d] = r));
-    // Equal strings may sit at different codes: give them the same rank.
-    for (let r = 1; r < order.length; r++)
-      if (c.dict[order[r]!] === c.dict[order[r - 1]!]) rank[order[r]!] = rank[order[r - 1]!]!;
+    let r = 0;
+    used.forEach((d, k) => {
+      // Equal strings at different codes share a rank.
+      if (k > 0 && c.dict[d] !== c.dict[used[k - 1]!]) r = k;
+      rank[d] = r;
+    });
     return (a, b) => dir * (rank[c.codes[a]!]! - rank[c.codes[b]!]!);
   }
   if (c.type === 'dynamic') {

@@ -8,7 +8,7 @@
 import type { Column, ScalarType, StringColumn } from '../table/column';
 import { foldCase } from './fold';
 import { registerScalar, type Kernel } from './registry';
-import { boolColumn, isNumeric, perDistinctBool, validAt } from './vec';
+import { boolColumn, isNumeric, lazyDictMap, perDistinctBool, validAt } from './vec';
 
 type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -49,10 +49,10 @@ function stringKernel(op: CmpOp, fold: boolean): Kernel {
       const k = norm(a.dict[0]!);
       return perDistinctBool(b, (s) => decide(op, compareStrings(k, norm(s))));
     }
-    const fa = a.dict.map(norm);
-    const fb = b.dict.map(norm);
+    const fa = lazyDictMap(a, norm);
+    const fb = lazyDictMap(b, norm);
     const values = new Uint8Array(n);
-    for (let i = 0; i < n; i++) values[i] = decide(op, compareStrings(fa[a.codes[i]!]!, fb[b.codes[i]!]!)) ? 1 : 0;
+    for (let i = 0; i < n; i++) values[i] = decide(op, compareStrings(fa(a.codes[i]!), fb(b.codes[i]!))) ? 1 : 0;
     return boolColumn(values, null);
   };
 }

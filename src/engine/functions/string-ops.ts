@@ -5,7 +5,7 @@
 import type { StringColumn } from '../table/column';
 import { foldCase, hasTermCs } from './fold';
 import { registerScalar, type Kernel } from './registry';
-import { boolColumn, perDistinctBool } from './vec';
+import { boolColumn, lazyDictMap, perDistinctBool } from './vec';
 
 type Matcher = (hay: string, needle: string) => boolean;
 
@@ -26,10 +26,10 @@ function kernel(match: Matcher, caseSensitive: boolean, negated: boolean): Kerne
       const k = norm(needle.dict[0]!);
       return perDistinctBool(hay, (s) => match(norm(s), k) !== negated);
     }
-    const fh = hay.dict.map(norm);
-    const fn = needle.dict.map(norm);
+    const fh = lazyDictMap(hay, norm);
+    const fn = lazyDictMap(needle, norm);
     const values = new Uint8Array(n);
-    for (let i = 0; i < n; i++) values[i] = match(fh[hay.codes[i]!]!, fn[needle.codes[i]!]!) !== negated ? 1 : 0;
+    for (let i = 0; i < n; i++) values[i] = match(fh(hay.codes[i]!), fn(needle.codes[i]!)) !== negated ? 1 : 0;
     return boolColumn(values, null);
   };
 }

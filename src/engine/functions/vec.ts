@@ -79,15 +79,42 @@ export function rowwise(type: ScalarType, args: readonly Column[], n: number, f:
   return columnFromValues(type, out);
 }
 
-/** Evaluates `f` once per distinct dictionary entry and maps the codes (strings are dictionary-encoded). */
+/**
+ * Evaluates `f` once per distinct dictionary entry and maps the codes (strings are dictionary-encoded).
+ * A filtered relation often uses few entries of a large dictionary, so when there are fewer rows
+ * than entries only the entries that occur are evaluated.
+ */
 export function perDistinctBool(col: StringColumn, f: (s: string) => boolean): BoolColumn {
-  const lut = new Uint8Array(col.dict.length);
-  for (let d = 0; d < col.dict.length; d++) lut[d] = f(col.dict[d]!) ? 1 : 0;
   const n = col.length;
   const values = new Uint8Array(n);
   const codes = col.codes;
-  for (let i = 0; i < n; i++) values[i] = lut[codes[i]!]!;
+  if (n >= col.dict.length) {
+    const lut = new Uint8Array(col.dict.length);
+    for (let d = 0; d < col.dict.length; d++) lut[d] = f(col.dict[d]!) ? 1 : 0;
+    for (let i = 0; i < n; i++) values[i] = lut[codes[i]!]!;
+    return boolColumn(values, null);
+  }
+  const lut = new Int8Array(col.dict.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    let v = lut[c]!;
+    if (v < 0) lut[c] = v = f(col.dict[c]!) ? 1 : 0;
+    values[i] = v;
+  }
   return boolColumn(values, null);
+}
+
+/** `map(dict[code])` computed on first use of each code (for dictionaries much larger than the rows). */
+export function lazyDictMap<T>(col: StringColumn, map: (s: string) => T): (code: number) => T {
+  const cache = new Map<number, T>();
+  return (code) => {
+    let v = cache.get(code);
+    if (v === undefined) {
+      v = map(col.dict[code]!);
+      cache.set(code, v);
+    }
+    return v;
+  };
 }
 
 export function isNumeric(t: ScalarType): t is 'int' | 'long' | 'real' {

@@ -212,6 +212,129 @@ export class CellParser {
     return true;
   }
 
+  // Byte versions for the UTF-8 CSV path. They accept only ASCII shapes, and a byte span that is
+  // all ASCII is the same text as its decoding, so each answers exactly as its text version; the
+  // byte path falls back to the text versions (on the decoded field) when these return false.
+
+  /** `integer` over UTF-8 bytes (spaces, sign and digits are ASCII; anything else is CELL_BAD there too). */
+  integerBytes(b: Uint8Array, s: number, e: number): CellStatus {
+    while (s < e && isSpace(b[s]!)) s++;
+    while (e > s && isSpace(b[e - 1]!)) e--;
+    if (s === e) return CELL_EMPTY;
+    let neg = false;
+    const c0 = b[s]!;
+    if (c0 === 45 || c0 === 43) {
+      neg = c0 === 45;
+      s++;
+      if (s === e) return CELL_BAD;
+    }
+    let v = 0;
+    for (let i = s; i < e; i++) {
+      const d = b[i]! - 48;
+      if (d < 0 || d > 9) return CELL_BAD;
+      v = v * 10 + d;
+    }
+    if (!Number.isSafeInteger(v)) return CELL_UNSAFE;
+    this.value = neg ? -v : v;
+    return CELL_OK;
+  }
+
+  int32Bytes(b: Uint8Array, s: number, e: number): CellStatus {
+    const st = this.integerBytes(b, s, e);
+    if (st === CELL_OK && (this.value > 2147483647 || this.value < -2147483648)) return CELL_RANGE;
+    if (st === CELL_UNSAFE) return CELL_RANGE;
+    return st;
+  }
+
+  /** `bool` over UTF-8 bytes. */
+  boolBytes(b: Uint8Array, s: number, e: number): CellStatus {
+    while (s < e && isSpace(b[s]!)) s++;
+    while (e > s && isSpace(b[e - 1]!)) e--;
+    const n = e - s;
+    if (n === 0) return CELL_EMPTY;
+    if (n === 1) {
+      const c = b[s]!;
+      if (c === 49 || c === 48) {
+        this.value = c === 49 ? 1 : 0;
+        return CELL_OK;
+      }
+      return CELL_BAD;
+    }
+    if (n === 4 && (b[s]! | 32) === 116 && (b[s + 1]! | 32) === 114 && (b[s + 2]! | 32) === 117 && (b[s + 3]! | 32) === 101)
+      this.value = 1;
+    else if (
+      n === 5 &&
+      (b[s]! | 32) === 102 &&
+      (b[s + 1]! | 32) === 97 &&
+      (b[s + 2]! | 32) === 108 &&
+      (b[s + 3]! | 32) === 115 &&
+      (b[s + 4]! | 32) === 101
+    )
+      this.value = 0;
+    else return CELL_BAD;
+    return CELL_OK;
+  }
+
+  /**
+   * The `isoFast` shape over UTF-8 bytes, no surrounding spaces: the Defender export's timestamps.
+   * False means "ask `dateTime` with the decoded text" (which trims and tries the other forms).
+   */
+  isoBytes(b: Uint8Array, s: number, e: number): boolean {
+    const n = e - s;
+    if (n < 19) return false;
+    if (b[s + 4] !== 45 || b[s + 7] !== 45) return false;
+    const sep = b[s + 10];
+    if (sep !== 84 && sep !== 32) return false;
+    if (b[s + 13] !== 58 || b[s + 16] !== 58) return false;
+    const y0 = b[s]! - 48;
+    const y1 = b[s + 1]! - 48;
+    const y2 = b[s + 2]! - 48;
+    const y3 = b[s + 3]! - 48;
+    const m0 = b[s + 5]! - 48;
+    const m1 = b[s + 6]! - 48;
+    const d0 = b[s + 8]! - 48;
+    const d1 = b[s + 9]! - 48;
+    const h0 = b[s + 11]! - 48;
+    const h1 = b[s + 12]! - 48;
+    const i0 = b[s + 14]! - 48;
+    const i1 = b[s + 15]! - 48;
+    const s0 = b[s + 17]! - 48;
+    const s1 = b[s + 18]! - 48;
+    // Each is a digit iff it is 0..9: one unsigned test over the OR catches any out of range.
+    if (((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1 | h0 | h1 | i0 | i1 | s0 | s1) & ~15) !== 0) return false;
+    if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return false;
+    if (h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9 || s0 > 9 || s1 > 9) return false;
+    let p = s + 19;
+    let frac = 0;
+    if (p < e && b[p] === 46) {
+      p++;
+      let k = 0;
+      for (; p < e; p++) {
+        const d = b[p]! - 48;
+        if (d < 0 || d > 9) break;
+        if (k < 7) frac = frac * 10 + d;
+        k++;
+      }
+      if (k === 0 || k > 7) return false;
+      for (; k < 7; k++) frac *= 10;
+    }
+    if (p < e && (b[p] === 90 || b[p] === 122)) p++;
+    if (p !== e) return false;
+    const secs = this.civilSeconds(
+      y0 * 1000 + y1 * 100 + y2 * 10 + y3,
+      m0 * 10 + m1,
+      d0 * 10 + d1,
+      h0 * 10 + h1,
+      i0 * 10 + i1,
+      s0 * 10 + s1,
+    );
+    if (secs < 0) return false;
+    this.secs = secs;
+    this.frac = frac;
+    this.usForm = false;
+    return true;
+  }
+
   /** `M/D/YYYY[,] h:mm[:ss[.f{1,7}]] [AM|PM]` or `M/D/YYYY`; 12 AM is 00h, 12 PM is 12h. */
   private usPortal(src: string, s: number, e: number): boolean {
     let p = s;

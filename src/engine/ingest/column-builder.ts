@@ -8,6 +8,9 @@ import type { BoolColumn, Column, NumberColumn, ScalarType, StringColumn, TimeCo
 
 const INITIAL_CAPACITY = 1024;
 
+/** Decodes new distinct values of the byte path (spans are whole UTF-8 sequences: see byte-csv-reader.ts). */
+const byteDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
 function nextCapacity(cap: number, need: number): number {
   let c = Math.max(cap, INITIAL_CAPACITY);
   while (c < need) c *= 2;
@@ -121,6 +124,112 @@ export class StringColumnBuilder {
     let q = h & m;
     while (this.slots[q] !== 0) q = (q + 1) & m;
     this.slots[q] = code + 1;
+  }
+
+  // Byte interning (the UTF-8 CSV path): distinct values' bytes in one arena, a probe table of
+  // codes keyed by a hash of the bytes. Kept apart from the code-unit table above, whose hash
+  // differs for non-ASCII text; both feed the same dictionary (`index` joins them).
+  private arena = new Uint8Array(0);
+  private arenaLen = 0;
+  private bOff = new Int32Array(0);
+  private bLen = new Int32Array(0);
+  private bHash = new Int32Array(0);
+  private bSlots = new Int32Array(0);
+  private bSlotted = 0;
+  private lastB = -1;
+
+  /**
+   * Interns the UTF-8 bytes `b[s..e)`: a hash of the bytes probes the byte table, a hit is
+   * confirmed byte by byte, and only a new distinct value is decoded to a string. A run of equal
+   * values (DeviceId, ActionType) is caught by comparing with the previous one before hashing.
+   */
+  setBytes(row: number, b: Uint8Array, s: number, e: number): void {
+    if (row >= this.codes.length) this.ensure(row + 1);
+    const len = e - s;
+    const arena = this.arena;
+    const last = this.lastB;
+    if (last >= 0 && this.bLen[last] === len) {
+      const o = this.bOff[last]! - s;
+      let i = s;
+      while (i < e && arena[o + i] === b[i]) i++;
+      if (i === e) {
+        this.codes[row] = last;
+        return;
+      }
+    }
+    // FNV-1a over 32-bit words (one multiply per 4 bytes), then a finaliser for the low bits.
+    let h = 0x811c9dc5 ^ len;
+    let i = s;
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
+    for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+    h ^= h >>> 16;
+    const slots = this.bSlots;
+    const mask = slots.length - 1;
+    if (mask > 0) {
+      let p = h & mask;
+      for (;;) {
+        const c = slots[p]! - 1;
+        if (c < 0) break;
+        if (this.bHash[c] === h && this.bLen[c] === len) {
+          const o = this.bOff[c]! - s;
+          let j = s;
+          while (j < e && arena[o + j] === b[j]) j++;
+          if (j === e) {
+            this.codes[row] = c;
+            this.lastB = c;
+            return;
+          }
+        }
+        p = (p + 1) & mask;
+      }
+    }
+    const value = len === 0 ? '' : byteDecoder.decode(b.subarray(s, e));
+    const code = this.intern(value);
+    this.addBytes(code, h, b, s, e);
+    this.codes[row] = code;
+    this.lastB = code;
+  }
+
+  private addBytes(code: number, h: number, b: Uint8Array, s: number, e: number): void {
+    const len = e - s;
+    if (this.arenaLen + len > this.arena.length) {
+      const a = new Uint8Array(Math.max(4096, (this.arenaLen + len) * 2));
+      a.set(this.arena.subarray(0, this.arenaLen));
+      this.arena = a;
+    }
+    this.arena.set(b.subarray(s, e), this.arenaLen);
+    if (code >= this.bOff.length) {
+      const cap = Math.max(256, (code + 1) * 2);
+      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+        const n = new Int32Array(cap);
+        n.set(a);
+        return n;
+      };
+      this.bOff = grow(this.bOff);
+      this.bLen = grow(this.bLen);
+      this.bHash = grow(this.bHash);
+    }
+    this.bOff[code] = this.arenaLen;
+    this.bLen[code] = len;
+    this.bHash[code] = h;
+    this.arenaLen += len;
+    if (++this.bSlotted * 2 > this.bSlots.length) {
+      const next = new Int32Array(Math.max(1024, this.bSlots.length * 2));
+      const m = next.length - 1;
+      for (let i = 0; i < this.bSlots.length; i++) {
+        const c = this.bSlots[i]! - 1;
+        if (c < 0) continue;
+        let q = this.bHash[c]! & m;
+        while (next[q] !== 0) q = (q + 1) & m;
+        next[q] = c + 1;
+      }
+      this.bSlots = next;
+    }
+    const m = this.bSlots.length - 1;
+    let q = h & m;
+    while (this.bSlots[q] !== 0) q = (q + 1) & m;
+    this.bSlots[q] = code + 1;
   }
 
   /** Code of `value`, interning it; for callers that map whole dictionaries (Arrow). */

@@ -35,7 +35,11 @@ export function concatTables(tables: readonly Table[], name?: string): ConcatRes
   if (names.size > 1) warnings.push(`tables with different names were concatenated: ${[...names].join(', ')}`);
   const total = tables.reduce((n, t) => n + t.rowCount, 0);
   const columns = schema.map((c) => concatColumn(c, tables, total, warnings));
-  return { table: makeTable(outName, schema, columns), warnings };
+  // A column some part left undecoded stays known to the binder (see Table.omitted).
+  const omitted = new Map<string, ColumnSchema>();
+  for (const t of tables) for (const c of t.omitted ?? []) if (!schema.some((s) => s.name === c.name)) omitted.set(c.name, c);
+  const table = makeTable(outName, schema, columns);
+  return { table: omitted.size ? { ...table, omitted: [...omitted.values()] } : table, warnings };
 }
 
 function pick(t: Table, c: ColumnSchema): Column | null {

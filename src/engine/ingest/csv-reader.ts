@@ -93,6 +93,59 @@ function quoteForMessage(s: string): string {
   return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
 }
 
+// Issue messages, shared with the byte-level reader (byte-csv-reader.ts) so both paths say the same.
+/** @internal */
+export function strayQuoteMessage(line: number, col: number): string {
+  return `a quote inside an unquoted field at line ${line}, column ${col} (quote the field and double the quote: "")`;
+}
+/** @internal */
+export function textAfterQuoteMessage(line: number, col: number): string {
+  return `text after the closing quote at line ${line}, column ${col} (a quote inside a quoted field must be doubled: "")`;
+}
+/** @internal */
+export function nulMessage(line: number, col: number): string {
+  return `NUL character at line ${line}, column ${col} (binary data?)`;
+}
+/** @internal */
+export function tooLongMessage(recLine: number, max: number): string {
+  return `record starting at line ${recLine} is longer than ${max} characters`;
+}
+/** @internal */
+export function unterminatedMessage(fieldLine: number, fieldCol: number, recLine: number, lastLine: number): string {
+  return `quoted field opened at line ${fieldLine}, column ${fieldCol} is never closed; lines ${recLine}-${lastLine} (to the end of the file) form one rejected record`;
+}
+/** @internal */
+export function fieldCountMessage(
+  recLine: number,
+  lastLine: number,
+  nFields: number,
+  expected: number,
+  first: () => string,
+): string {
+  return `record at line ${recLine}${lastLine !== recLine ? `-${lastLine}` : ''} has ${nFields} field(s), the header has ${expected}${
+    nFields === 1 && expected > 1 ? ` (wrong delimiter? content ${quoteForMessage(first())})` : ''
+  }`;
+}
+
+/**
+ * Scanner state at a record boundary: what the byte-level reader hands over when it gives a file
+ * back to this text path mid-stream (see byte-csv-reader.ts). Everything else a scanner holds is
+ * per record and starts afresh at a record boundary.
+ * @internal
+ */
+export interface CsvResumeState {
+  readonly delimiter: CsvDelimiter;
+  readonly line: number;
+  readonly pendingLF: boolean;
+  readonly headerDone: boolean;
+  readonly expectedFields: number;
+  readonly records: number;
+  readonly blankLines: number;
+  readonly bytes: number;
+  readonly bom: boolean;
+  readonly warnings: readonly string[];
+}
+
 /**
  * The resumable scanner. Feed bytes (`pushBytes`) or already-decoded text (`pushText`), then
  * `finish()`. Synchronous so tests can drive exact chunkings; `readCsv` wraps it for streams.
@@ -150,6 +203,28 @@ export class CsvScanner {
     this.maxRecordLength = Math.max(1, opts.maxRecordLength ?? 64 * 1024 * 1024);
     this.delimiter = opts.delimiter ?? null;
     if (this.delimiter !== null) this.setDelimiter(this.delimiter);
+  }
+
+  /**
+   * A UTF-8 scanner continuing a stream at a record boundary (the byte-level reader's fallback).
+   * The decoder must not strip a U+FEFF here: it is not at the start of the stream.
+   * @internal
+   */
+  static resume(sink: CsvSink, opts: CsvReaderOptions, st: CsvResumeState): CsvScanner {
+    const sc = new CsvScanner(sink, { ...opts, delimiter: st.delimiter });
+    sc.sniff = null;
+    sc.sawText = true;
+    sc.decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+    sc.bom = st.bom;
+    sc.bytes = st.bytes;
+    sc.line = st.line;
+    sc.pendingLF = st.pendingLF;
+    sc.headerDone = st.headerDone;
+    sc.expectedFields = st.expectedFields;
+    sc.records = st.records;
+    sc.blankLines = st.blankLines;
+    sc.warnings.push(...st.warnings);
+    return sc;
   }
 
   private setDelimiter(d: CsvDelimiter): void {
@@ -377,7 +452,7 @@ export class CsvScanner {
                   'stray-quote',
                   this.line,
                   base + j - this.lineStartAbs + 1,
-                  `a quote inside an unquoted field at line ${this.line}, column ${base + j - this.lineStartAbs + 1} (quote the field and double the quote: "")`,
+                  strayQuoteMessage(this.line, base + j - this.lineStartAbs + 1),
                 );
               } else {
                 this.nulIssue(base + j);
@@ -447,7 +522,7 @@ export class CsvScanner {
               'text-after-quote',
               this.line,
               col,
-              `text after the closing quote at line ${this.line}, column ${col} (a quote inside a quoted field must be doubled: "")`,
+              textAfterQuoteMessage(this.line, col),
             );
             // Carry on as an unquoted tail so the record's extent is still found.
             this.state = State.Unquoted;
@@ -485,7 +560,7 @@ export class CsvScanner {
 
   private nulIssue(abs: number): void {
     const col = abs - this.lineStartAbs + 1;
-    this.setIssue('nul-char', this.line, col, `NUL character at line ${this.line}, column ${col} (binary data?)`);
+    this.setIssue('nul-char', this.line, col, nulMessage(this.line, col));
   }
 
   private tooLong(): void {
@@ -494,7 +569,7 @@ export class CsvScanner {
       line: this.recLine,
       column: 1,
       recordLine: this.recLine,
-      message: `record starting at line ${this.recLine} is longer than ${this.maxRecordLength} characters${
+      message: `${tooLongMessage(this.recLine, this.maxRecordLength)}${
         this.state === State.Quoted ? ' (inside a quoted field: an unterminated quote?)' : ''
       }; skipped to the next line end`,
     };
@@ -550,7 +625,7 @@ export class CsvScanner {
         line: this.recLine,
         column: 1,
         recordLine: this.recLine,
-        message: `record starting at line ${this.recLine} is longer than ${this.maxRecordLength} characters`,
+        message: tooLongMessage(this.recLine, this.maxRecordLength),
       });
       return;
     }
@@ -573,9 +648,7 @@ export class CsvScanner {
         line: this.recLine,
         column: 1,
         recordLine: this.recLine,
-        message: `record at line ${this.recLine}${lastLine !== this.recLine ? `-${lastLine}` : ''} has ${nFields} field(s), the header has ${this.expectedFields}${
-          nFields === 1 && this.expectedFields > 1 ? ` (wrong delimiter? content ${quoteForMessage(v.field(0))})` : ''
-        }`,
+        message: fieldCountMessage(this.recLine, lastLine, nFields, this.expectedFields, () => v.field(0)),
       });
       return;
     }
@@ -613,7 +686,7 @@ export class CsvScanner {
           'unterminated-quote',
           this.fieldLine,
           this.fieldCol,
-          `quoted field opened at line ${this.fieldLine}, column ${this.fieldCol} is never closed; lines ${this.recLine}-${lastLine} (to the end of the file) form one rejected record`,
+          unterminatedMessage(this.fieldLine, this.fieldCol, this.recLine, lastLine),
         );
         const issue = this.issue as CsvIssue | null;
         this.pieces = [];

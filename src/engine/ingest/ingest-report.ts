@@ -15,10 +15,16 @@ export type RejectCode =
   | 'bad-bool'
   | 'bad-datetime'
   /** CSV/TSV rows of a file whose header line is unusable. */
-  | 'no-header';
+  | 'no-header'
+  /** JSON: text that is not valid JSON (or not an object where a record was expected). */
+  | 'bad-json'
+  /** JSON: a record whose shape names no table (no Defender columns, no known category). */
+  | 'unknown-record'
+  /** Windows event records (ingest/windows): a field the mapping cannot do without is absent. */
+  | 'missing-field';
 
 export interface IngestReject {
-  /** CSV/TSV: 1-based physical line. Arrow: 1-based record number in the file. */
+  /** CSV/TSV/JSON: 1-based physical line (JSON: where the record starts). Arrow/Parquet: 1-based record number. */
   readonly line: number;
   /** Column name, when one cell caused the reject. */
   readonly column?: string;
@@ -28,7 +34,21 @@ export interface IngestReject {
   readonly reason: string;
 }
 
-export type IngestFormat = 'csv' | 'tsv' | 'arrow' | 'unsupported';
+export type IngestFormat = 'csv' | 'tsv' | 'arrow' | 'parquet' | 'json' | 'evtx-csv' | 'unsupported';
+
+/** A column whose values on some rows were inferred rather than read (the rows say so in `InferredColumns`). */
+export interface InferredColumnNote {
+  readonly column: string;
+  readonly rows: number;
+  readonly reason: string;
+}
+
+/** A column filled on some rows from another event of the same process or connection. */
+export interface EnrichedColumnNote {
+  readonly column: string;
+  readonly rows: number;
+  readonly how: string;
+}
 
 export interface MappedColumn {
   /** Name in the table (Defender name when recognised). */
@@ -48,10 +68,18 @@ export interface IngestReport {
   /** The Defender table recognised from the column names, or null. */
   readonly recognised: DefenderTableName | null;
   readonly bytes: number;
-  /** Data rows seen (header excluded); always rowsLoaded + rowsRejected. */
+  /** Data rows seen (header excluded); always rowsLoaded + rowsRejected + (rowsSkipped ?? 0). */
   readonly rowsRead: number;
   readonly rowsLoaded: number;
   readonly rowsRejected: number;
+  /**
+   * Records deliberately not loaded because they belong to no table the rule reads (another
+   * streaming-API category, a Windows event other than Sysmon 1/3 or Security 4688/5156);
+   * absent means 0. Counted per reason in `skipCounts`.
+   */
+  readonly rowsSkipped?: number;
+  /** Skipped records by reason (e.g. the streaming-API category); the counts add up to rowsSkipped. */
+  readonly skipCounts?: Readonly<Record<string, number>>;
   /** The first `maxRejects` rejects, in file order. */
   readonly rejects: readonly IngestReject[];
   readonly rejectCounts: Readonly<Partial<Record<RejectCode, number>>>;
@@ -69,6 +97,12 @@ export interface IngestReport {
   readonly warnings: readonly string[];
   /** Set when the file could not be read at all (unsupported format, no header, unknown layout). */
   readonly fatal?: string;
+  /** Columns with inferred values on some rows (Windows events; schemas.md §7a). */
+  readonly columnsInferred?: readonly InferredColumnNote[];
+  /** Columns filled from other events (Windows events; schemas.md §7). */
+  readonly columnsEnriched?: readonly EnrichedColumnNote[];
+  /** How the data was mapped (synthesized DeviceId, time-zone offset used, ...): facts, not problems. */
+  readonly notes?: readonly string[];
 }
 
 /** Collects rejects: keeps the first `max` with their reason text, counts all by code. */
@@ -84,6 +118,22 @@ export class RejectLog {
     this.total++;
     this.counts[code] = (this.counts[code] ?? 0) + 1;
     if (this.rejects.length < this.max) this.rejects.push(make());
+  }
+}
+
+/** The accounting invariant every report keeps: each row read is loaded, rejected or skipped. */
+export function rowsAccountedFor(r: IngestReport): boolean {
+  return r.rowsRead === r.rowsLoaded + r.rowsRejected + (r.rowsSkipped ?? 0);
+}
+
+/** Counts skipped records by reason. */
+export class SkipLog {
+  readonly counts: Record<string, number> = {};
+  total = 0;
+
+  add(reason: string, n = 1): void {
+    this.total += n;
+    this.counts[reason] = (this.counts[reason] ?? 0) + n;
   }
 }
 
@@ -124,3 +174,56 @@ export function distinctNonEmpty(col: Column | undefined): number | null {
 export const US_PRECISION_NOTE =
   'datetimes in the US portal form (M/D/YYYY, h:mm:ss.fff AM/PM) carry millisecond precision only and were taken as UTC; ' +
   'sub-millisecond ordering and exact equality with other exports are lost';
+
+/**
+ * One report summing the reports of a file that held several tables (zip entries, a streaming-API
+ * export): for views that show one line per file. Each part's table, counts and problems are
+ * listed in `warnings`; fatal only when no part could be read.
+ */
+export function combineReports(file: string, parts: readonly IngestReport[], maxRejects = 100): IngestReport {
+  if (parts.length === 1) return parts[0]!;
+  const ok = parts.filter((p) => p.fatal === undefined);
+  const counts: Partial<Record<RejectCode, number>> = {};
+  const skipCounts: Record<string, number> = {};
+  for (const p of parts) {
+    for (const [k, n] of Object.entries(p.rejectCounts) as [RejectCode, number][]) counts[k] = (counts[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(p.skipCounts ?? {})) skipCounts[k] = (skipCounts[k] ?? 0) + n;
+  }
+  const sum = (f: (p: IngestReport) => number): number => parts.reduce((n, p) => n + f(p), 0);
+  const skipped = sum((p) => p.rowsSkipped ?? 0);
+  let range: { min: bigint; max: bigint } | null = null;
+  for (const p of parts) {
+    const r = p.timeRange;
+    if (r === null) continue;
+    range = range === null ? r : { min: r.min < range.min ? r.min : range.min, max: r.max > range.max ? r.max : range.max };
+  }
+  const tables = [...new Set(ok.map((p) => p.table))];
+  const formats = [...new Set(parts.map((p) => p.format))];
+  const warnings: string[] = [];
+  for (const p of parts) {
+    const head = `${p.file}: ${p.table} (${p.format})`;
+    if (p.fatal !== undefined) warnings.push(`${head}: ${p.fatal}`);
+    else warnings.push(`${head}: ${p.rowsLoaded} loaded, ${p.rowsRejected} rejected${p.rowsSkipped ? `, ${p.rowsSkipped} skipped` : ''}`);
+    for (const w of p.warnings) warnings.push(`${p.file}: ${w}`);
+  }
+  return {
+    file,
+    format: formats.length === 1 ? formats[0]! : ok[0]?.format ?? 'unsupported',
+    table: tables.join(', ') || (parts[0]?.table ?? file),
+    recognised: ok.length === 1 ? ok[0]!.recognised : null,
+    bytes: Math.max(...parts.map((p) => p.bytes)),
+    rowsRead: sum((p) => p.rowsRead),
+    rowsLoaded: sum((p) => p.rowsLoaded),
+    rowsRejected: sum((p) => p.rowsRejected),
+    ...(skipped > 0 ? { rowsSkipped: skipped, skipCounts } : {}),
+    rejects: parts.flatMap((p) => p.rejects.map((r) => (p.file === file ? r : { ...r, reason: `${p.file}: ${r.reason}` }))).slice(0, maxRejects),
+    rejectCounts: counts,
+    columnsMapped: ok.flatMap((p) => p.columnsMapped),
+    columnsMissing: [...new Set(ok.flatMap((p) => p.columnsMissing))],
+    columnsIgnored: [...new Set(ok.flatMap((p) => p.columnsIgnored))],
+    timeRange: range,
+    devices: ok.some((p) => p.devices !== null) ? Math.max(...ok.map((p) => p.devices ?? 0)) : null,
+    warnings,
+    ...(ok.length === 0 ? { fatal: parts.map((p) => p.fatal).join('; ') } : {}),
+  };
+}

@@ -13,6 +13,17 @@ export interface ColumnSelection {
   readonly columns?: readonly string[];
   /** Skip recognition and treat the file as this Defender table. */
   readonly table?: DefenderTableName;
+  /**
+   * Per recognised table, the columns to decode (a query's needs, from plan/required-columns):
+   * used when `columns` is not given, so a file is pruned once its table is known from its header.
+   */
+  readonly columnsByTable?: Readonly<Partial<Record<string, readonly string[]>>>;
+}
+
+/** The columns to decode for a table, from `columns` or `columnsByTable`. */
+export function selectedColumns(sel: ColumnSelection, table: string | null): readonly string[] | undefined {
+  if (sel.columns !== undefined) return sel.columns;
+  return table === null ? undefined : sel.columnsByTable?.[table];
 }
 
 export interface PlannedColumn extends MappedColumn {
@@ -72,7 +83,8 @@ export function planColumns(
   };
 
   let wanted: readonly string[];
-  if (sel.columns !== undefined) wanted = sel.columns;
+  const selected = selectedColumns(sel, recognised);
+  if (selected !== undefined) wanted = selected;
   else if (recognised !== null) wanted = schema.map((c) => c.name);
   else wanted = [...byName.keys()];
 

@@ -29,6 +29,10 @@ export interface IngestOptions extends ColumnSelection {
   readonly onProgress?: (bytes: number, rows: number) => void;
   /** Aborting makes the ingest throw an error named `AbortError` (the only thing it throws). */
   readonly signal?: AbortSignal;
+  /** Zip / gzip: most decompressed bytes per file, nested archives included (default 8 GiB). */
+  readonly maxUncompressedBytes?: number;
+  /** Zip / gzip: most decompressed-to-compressed ratio of an entry past its first 64 MiB (default 200). */
+  readonly maxCompressionRatio?: number;
 }
 
 export interface IngestResult {
@@ -257,6 +261,7 @@ export async function readCsvTable(
     const i = schema.findIndex((c) => c.name === n);
     return i < 0 ? undefined : columns[i];
   };
+  // CSV skips no rows (rowsSkipped absent), so read = loaded + rejected.
   if (rowsRead !== loaded + log.total)
     warnings.push(`internal: ${rowsRead} rows read but ${loaded} loaded + ${log.total} rejected`);
   const report: IngestReport = {

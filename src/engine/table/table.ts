@@ -11,6 +11,11 @@ export interface Table {
   readonly schema: readonly ColumnSchema[];
   readonly columns: readonly Column[];
   readonly rowCount: number;
+  /**
+   * Columns the source file has but ingest did not decode (column pruning). A query still binds
+   * against them (Kusto sees the file's schema); reading one is reported as an error.
+   */
+  readonly omitted?: readonly ColumnSchema[];
 }
 
 export function makeTable(name: string, schema: readonly ColumnSchema[], columns: readonly Column[]): Table {
@@ -26,4 +31,9 @@ export function makeTable(name: string, schema: readonly ColumnSchema[], columns
 
 export function columnIndex(table: Table, name: string): number {
   return table.schema.findIndex((c) => c.name === name);
+}
+
+/** The schema a query binds against: the decoded columns, then those column pruning left out. */
+export function bindingSchema(table: Pick<Table, 'schema' | 'omitted'>): readonly ColumnSchema[] {
+  return table.omitted && table.omitted.length > 0 ? [...table.schema, ...table.omitted] : table.schema;
 }

@@ -6,6 +6,11 @@
  */
 import {
   type DetectionView,
+  type ExportOptions,
+  type HitDetail,
+  type RuleView,
+  type SurroundingEvents,
+  type UnknownBoot,
   type EngineRequest,
   type EngineResponse,
   type EngineResponseKind,
@@ -18,6 +23,18 @@ import {
 export type {
   Cell,
   DetectionView,
+  ExportOptions,
+  HitDetail,
+  RowRecord,
+  RuleView,
+  SurroundingEvents,
+  TimedEvent,
+  TreeLinkKind,
+  TreeNode,
+  UnknownBoot,
+  Verdict,
+  WhyCheck,
+  WhyStage,
   IngestReportView,
   RejectView,
   ResultColumn,
@@ -50,10 +67,21 @@ export interface EngineClient {
     name: string,
     opts?: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal },
   ): Promise<IngestOutcome>;
-  /** Runs the rule with this allow-list (null: as shipped). */
-  detect(allowList: readonly string[] | null, opts?: { signal?: AbortSignal }): Promise<DetectionView>;
+  /** Runs the rule with this allow-list (null: as shipped) and unknown-boot knob (default `drop`). */
+  detect(
+    allowList: readonly string[] | null,
+    opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot },
+  ): Promise<DetectionView>;
   /** The last detection's alerts as CSV text (no BOM). */
-  exportCsv(): Promise<{ readonly text: string; readonly rows: number }>;
+  exportCsv(options?: ExportOptions): Promise<{ readonly text: string; readonly rows: number }>;
+  /** The last detection's alerts as JSON text. */
+  exportJson(options?: ExportOptions): Promise<{ readonly text: string; readonly rows: number }>;
+  /** Alert `row` (index in the last detection's rows) opened: timeline, tree, why it fired. */
+  hitDetail(row: number, opts?: { signal?: AbortSignal }): Promise<HitDetail>;
+  /** Events of the alert's device within ±`seconds` of its RPC event. */
+  surrounding(row: number, seconds: number, opts?: { signal?: AbortSignal }): Promise<SurroundingEvents>;
+  /** The rule's metadata, stages as written with counts from the last run, and the tuned KQL. */
+  ruleView(opts?: { signal?: AbortSignal }): Promise<RuleView>;
   clear(): Promise<void>;
   dispose(): void;
 }
@@ -204,13 +232,35 @@ class Client implements EngineClient {
     return { report: res.report, tables: res.tables };
   }
 
-  async detect(allowList: readonly string[] | null, opts: { signal?: AbortSignal } = {}): Promise<DetectionView> {
-    return narrow(await this.request((id) => ({ kind: 'detect', id, allowList }), opts), 'detected').detection;
+  async detect(
+    allowList: readonly string[] | null,
+    opts: { signal?: AbortSignal; unknownBoot?: UnknownBoot } = {},
+  ): Promise<DetectionView> {
+    const unknownBoot = opts.unknownBoot ?? 'drop';
+    const res = await this.request((id) => ({ kind: 'detect', id, allowList, unknownBoot }), opts);
+    return narrow(res, 'detected').detection;
   }
 
-  async exportCsv(): Promise<{ text: string; rows: number }> {
-    const res = narrow(await this.request((id) => ({ kind: 'export-csv', id })), 'csv');
+  async exportCsv(options: ExportOptions = {}): Promise<{ text: string; rows: number }> {
+    const res = narrow(await this.request((id) => ({ kind: 'export-csv', id, options })), 'csv');
     return { text: res.text, rows: res.rows };
+  }
+
+  async exportJson(options: ExportOptions = {}): Promise<{ text: string; rows: number }> {
+    const res = narrow(await this.request((id) => ({ kind: 'export-json', id, options })), 'json');
+    return { text: res.text, rows: res.rows };
+  }
+
+  async hitDetail(row: number, opts: { signal?: AbortSignal } = {}): Promise<HitDetail> {
+    return narrow(await this.request((id) => ({ kind: 'hit-detail', id, row }), opts), 'hit').detail;
+  }
+
+  async surrounding(row: number, seconds: number, opts: { signal?: AbortSignal } = {}): Promise<SurroundingEvents> {
+    return narrow(await this.request((id) => ({ kind: 'surrounding', id, row, seconds }), opts), 'events').events;
+  }
+
+  async ruleView(opts: { signal?: AbortSignal } = {}): Promise<RuleView> {
+    return narrow(await this.request((id) => ({ kind: 'rule-view', id }), opts), 'rule-view').view;
   }
 
   async clear(): Promise<void> {

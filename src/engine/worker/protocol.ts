@@ -18,10 +18,26 @@ export type EngineRequest =
   | { readonly kind: 'describe-rule'; readonly id: number }
   /** Streams one file into a table; a file of the same name replaces its earlier load. */
   | { readonly kind: 'ingest'; readonly id: number; readonly name: string; readonly file: Blob }
-  /** Runs the rule with `allowList` as `allowListedExecs` (null: the rule's own list). */
-  | { readonly kind: 'detect'; readonly id: number; readonly allowList: readonly string[] | null }
-  /** The last detection's alerts as CSV text (no BOM; formulas neutralised). */
-  | { readonly kind: 'export-csv'; readonly id: number }
+  /**
+   * Runs the rule with `allowList` as `allowListedExecs` (null: the rule's own list) and the
+   * unknown-boot knob (absent: `drop`, the rule as written).
+   */
+  | {
+      readonly kind: 'detect';
+      readonly id: number;
+      readonly allowList: readonly string[] | null;
+      readonly unknownBoot?: UnknownBoot;
+    }
+  /** The last detection's alerts as CSV text (no BOM); see `ExportOptions`. */
+  | { readonly kind: 'export-csv'; readonly id: number; readonly options?: ExportOptions }
+  /** The last detection's alerts as JSON text, same columns as the CSV. */
+  | { readonly kind: 'export-json'; readonly id: number; readonly options?: ExportOptions }
+  /** Provenance, timeline, process tree and why-it-fired of alert `row` of the last detection. */
+  | { readonly kind: 'hit-detail'; readonly id: number; readonly row: number }
+  /** Every event of the alert's device within ±`seconds` of its RPC event (both tables). */
+  | { readonly kind: 'surrounding'; readonly id: number; readonly row: number; readonly seconds: number }
+  /** The rule as a view: metadata, stages as written with row counts from the last run, tuned KQL. */
+  | { readonly kind: 'rule-view'; readonly id: number }
   /** Forgets every loaded file and result. */
   | { readonly kind: 'clear'; readonly id: number }
   /** Aborts request `target` (it then fails with an `AbortError`); gets no answer of its own. */
@@ -118,6 +134,130 @@ export interface DetectionView {
   readonly elapsedMs: number;
   /** `now()` of the run, ISO UTC. */
   readonly now: string;
+  /** A stable key per row (device, both exact times, PID): verdicts and notes hang on it. */
+  readonly keys: readonly string[];
+  readonly unknownBoot: UnknownBoot;
+  /** The KQL this run executed: the rule's text with the edits spliced in. */
+  readonly query: string;
+}
+
+
+/** What the boot filter does with a device that has no `services.exe` start: as written, or keep. */
+export type UnknownBoot = 'drop' | 'keep';
+
+/** The analyst's call on an alert. */
+export type Verdict = 'true-positive' | 'benign' | 'false-positive';
+
+export interface ExportOptions {
+  /** Cells exactly as they are: no formula neutralisation (default false). */
+  readonly raw?: boolean;
+  /** Verdicts by alert key (`DetectionView.keys`), written to the `Verdict` column. */
+  readonly verdicts?: Readonly<Record<string, Verdict>>;
+}
+
+/** One base-table row: every field, JSON-safe, in schema order. */
+export interface RowRecord {
+  readonly table: string;
+  /** Row index in the loaded (combined) table. */
+  readonly row: number;
+  readonly fields: readonly (readonly [string, Cell])[];
+}
+
+/** A point on the timeline: an event with its exact time. */
+export interface TimedEvent {
+  /** ISO 8601 UTC with 7 fraction digits. */
+  readonly iso: string;
+  /** Milliseconds since the Unix epoch, fractional (sub-millisecond precision kept to ~0.2 µs). */
+  readonly ms: number;
+  readonly label: string;
+  readonly detail: string;
+  readonly record: RowRecord;
+}
+
+export type TreeLinkKind = 'root' | 'unique-id' | 'pid-creation-time' | 'pid-time-order' | 'rule-join' | 'inferred';
+
+export interface TreeNode {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly fileName: string;
+  readonly pid: number | null;
+  readonly iso: string | null;
+  readonly ms: number | null;
+  readonly commandLine: string;
+  readonly role: 'dcomlaunch' | 'server' | 'child' | 'descendant';
+  /** How this node was linked to its parent, and in words. */
+  readonly link: { readonly kind: TreeLinkKind; readonly text: string };
+  /** True for the rows the alert is made of. */
+  readonly inAlert: boolean;
+  /** Other process starts on the device with this node's PID (PID reuse), ISO times. */
+  readonly pidReuse: readonly string[];
+  /** The row behind the node; null for a node inferred from its children's Initiating* fields. */
+  readonly record: RowRecord | null;
+}
+
+/** One predicate of one stage, with the value it saw. */
+export interface WhyCheck {
+  readonly predicate: string;
+  readonly value: string;
+  readonly pass: boolean;
+}
+
+export interface WhyStage {
+  readonly stage: string;
+  readonly checks: readonly WhyCheck[];
+}
+
+export interface HitDetail {
+  readonly row: number;
+  readonly key: string;
+  readonly deviceName: string;
+  readonly rpc: TimedEvent | null;
+  readonly dcom: readonly TimedEvent[];
+  readonly children: readonly TimedEvent[];
+  readonly boot: TimedEvent | null;
+  /** `datetime_diff("second", proc, net)` as Kusto counts it (second boundaries crossed). */
+  readonly diffSeconds: number | null;
+  /** The interval of DCOM start times the window accepts: [floor(net, 1 s), floor + 3 s). */
+  readonly window: { readonly fromMs: number; readonly toMs: number; readonly fromIso: string; readonly toIso: string } | null;
+  readonly tree: readonly TreeNode[];
+  readonly why: readonly WhyStage[];
+}
+
+export interface SurroundingEvents {
+  readonly seconds: number;
+  readonly events: readonly TimedEvent[];
+  /** True when more events matched than were sent (`events` holds the nearest ones). */
+  readonly truncated: boolean;
+}
+
+export interface RuleView {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly severity: string;
+  readonly status: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly tactics: readonly string[];
+  readonly techniques: readonly string[];
+  readonly dataTypes: readonly string[];
+  readonly queryFrequency: string;
+  readonly queryPeriod: string;
+  readonly entityMappings: readonly {
+    readonly entityType: string;
+    readonly fields: readonly { readonly identifier: string; readonly columnName: string }[];
+  }[];
+  readonly outputColumns: readonly string[];
+  /** Allow-list in force and the child exclusions (`FileName !in~ (...)`). */
+  readonly allowList: readonly string[];
+  readonly childExclusions: readonly string[];
+  readonly unknownBoot: UnknownBoot;
+  /** The plan as written (no optimiser rewrites), with rows per stage from the last run. */
+  readonly stages: readonly StageView[];
+  /** Whether `stages` carry counts (false before data is loaded). */
+  readonly counted: boolean;
+  /** The tuned KQL: the rule's text with the analyst's edits applied. */
+  readonly query: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,6 +282,10 @@ export type EngineResponse =
     }
   | { readonly kind: 'detected'; readonly id: number; readonly detection: DetectionView }
   | { readonly kind: 'csv'; readonly id: number; readonly text: string; readonly rows: number }
+  | { readonly kind: 'json'; readonly id: number; readonly text: string; readonly rows: number }
+  | { readonly kind: 'hit'; readonly id: number; readonly detail: HitDetail }
+  | { readonly kind: 'events'; readonly id: number; readonly events: SurroundingEvents }
+  | { readonly kind: 'rule-view'; readonly id: number; readonly view: RuleView }
   | { readonly kind: 'cleared'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError };
 

@@ -4,13 +4,21 @@
  * same code runs in the worker, on the main thread (fallback) and in-thread in tests.
  */
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
-import { concatTables, ingestFile, type IngestReport } from '../ingest/ingest';
-import { formatCsv, jsonCell } from '../output/format-results';
-import { loadRule, readLetList, replaceLetList, type RuleDefinition } from '../rule/rule';
-import { runQuery, wallClockTicks, type QueryResult } from '../run';
+import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
+import { enrichTablesAcrossFiles } from '../ingest/windows';
+import { jsonCell } from '../output/format-results';
+import { loadRule, readLetList, replaceLetList, setUnknownBoot, type RuleDefinition } from '../rule/rule';
+import { compileQuery, runQuery, wallClockTicks, type QueryResult } from '../run';
+import { explainPlan } from '../plan/explain';
+import { DEFENDER_TABLES } from '../table/defender-schema';
 import { getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
+import { alertKey, exportAlerts } from './alert-export';
+import { hitDetail } from './hit-detail';
+import { childExclusions, ruleView } from './rule-view';
+import { stringAt, ticksAt } from './row-record';
+import { surroundingEvents } from './surrounding';
 import {
   flattenError,
   PROTOCOL_VERSION,
@@ -20,8 +28,10 @@ import {
   type EngineResponse,
   type IngestReportView,
   type RuleSummary,
+  type RuleView,
   type StageView,
   type TableSummary,
+  type UnknownBoot,
 } from './protocol';
 
 /**
@@ -70,7 +80,14 @@ export class EngineServer {
   private readonly files = new Map<string, Table>();
   private combined: Map<string, Table> | null = null;
   private readonly running = new Map<number, AbortController>();
-  private last: { result: QueryResult; keys: Set<string> } | null = null;
+  private last: {
+    result: QueryResult;
+    keys: Set<string>;
+    rowKeys: string[];
+    tuned: { query: string; allowList: readonly string[]; unknownBoot: UnknownBoot };
+    /** The same query run as written (optimise: false), for per-stage counts; made on request. */
+    asWritten: Promise<StageView[]> | null;
+  } | null = null;
 
   constructor(
     private readonly post: Post,
@@ -107,17 +124,34 @@ export class EngineServer {
       case 'ingest':
         return this.ingest(req.id, req.name, req.file, signal);
       case 'detect':
-        return { kind: 'detected', id: req.id, detection: await this.detect(req.allowList, signal) };
-      case 'export-csv': {
-        if (!this.last) throw new EngineError('NoResult', 'run the detection before exporting');
-        const table = this.last.result.table;
         return {
-          kind: 'csv',
+          kind: 'detected',
           id: req.id,
-          text: formatCsv(table, { leadingColumns: ALERT_COLUMNS }),
-          rows: table.rowCount,
+          detection: await this.detect(req.allowList, req.unknownBoot ?? 'drop', signal),
         };
+      case 'export-csv':
+      case 'export-json': {
+        const last = this.requireLast('exporting');
+        const format = req.kind === 'export-csv' ? 'csv' : 'json';
+        const text = exportAlerts(format, last.result.table, this.requireRule(), ALERT_COLUMNS, req.options);
+        return { kind: format, id: req.id, text, rows: last.result.table.rowCount };
       }
+      case 'hit-detail': {
+        const last = this.requireLast('opening an alert');
+        const key = last.rowKeys[req.row] ?? '';
+        const ctx = { ...last.tuned, childExclusions: childExclusions(last.tuned.query) };
+        return { kind: 'hit', id: req.id, detail: hitDetail(last.result, this.tables(), req.row, key, ctx) };
+      }
+      case 'surrounding': {
+        const last = this.requireLast('showing surrounding events');
+        const t = last.result.table;
+        if (req.row < 0 || req.row >= t.rowCount) throw new EngineError('RangeError', `no alert row ${req.row}`);
+        const center = ticksAt(t, 'TimestampNetwEventExact', req.row) ?? 0n;
+        const events = surroundingEvents(this.tables(), stringAt(t, 'DeviceId', req.row), center, req.seconds);
+        return { kind: 'events', id: req.id, events };
+      }
+      case 'rule-view':
+        return { kind: 'rule-view', id: req.id, view: await this.ruleView(signal) };
       case 'clear':
         this.files.clear();
         this.combined = null;
@@ -131,6 +165,38 @@ export class EngineServer {
   private requireRule(): RuleDefinition {
     if (!this.rule) throw new EngineError('RuleError', `the rule cannot be loaded: ${this.ruleProblems}`);
     return this.rule;
+  }
+
+  private requireLast(doing: string): NonNullable<EngineServer['last']> {
+    if (!this.last) throw new EngineError('NoResult', `run the detection before ${doing}`);
+    return this.last;
+  }
+
+  /** The rule view; stage counts come from running the tuned query as written, once per detection. */
+  private async ruleView(signal: AbortSignal): Promise<RuleView> {
+    const rule = this.requireRule();
+    const last = this.last;
+    const tuned = last?.tuned ?? {
+      query: rule.query,
+      allowList: readLetList(rule.query, ALLOW_LIST_LET) ?? [],
+      unknownBoot: 'drop' as const,
+    };
+    if (!last) {
+      // No data yet: bind against the Defender schemas for the stages, without counts.
+      const schemas = new Map(Object.entries(DEFENDER_TABLES).map(([name, schema]) => [name, { schema }]));
+      const { plan } = compileQuery(tuned.query, schemas, wallClockTicks(), { optimise: false });
+      const stages = plan ? parseExplain(explainPlan(plan)) : [];
+      return ruleView(rule, tuned, ALERT_COLUMNS, { stages, counted: false });
+    }
+    last.asWritten ??= runQuery(tuned.query, this.tables(), { optimise: false, now: last.result.now, signal }).then(
+      (r) => parseExplain(r.explain),
+    );
+    try {
+      return ruleView(rule, tuned, ALERT_COLUMNS, { stages: await last.asWritten, counted: true });
+    } catch (err) {
+      last.asWritten = null;
+      throw err;
+    }
   }
 
   private describeRule(): RuleSummary {
@@ -149,7 +215,7 @@ export class EngineServer {
   private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineResponse> {
     const totalBytes = file.size;
     let lastPost = 0;
-    const { table, report } = await ingestFile(name, blobChunksUntil(file, signal), {
+    const results = await ingestAny(name, blobChunksUntil(file, signal), {
       signal,
       onProgress: (bytes, rows) => {
         const t = Date.now();
@@ -160,9 +226,12 @@ export class EngineServer {
     });
     // A cancel that landed while a read was pending ends the stream early: not a short file.
     if (signal.aborted) throw abortError();
+    // A file may hold several tables (zip, streaming-API export): one summed report, one entry per table.
+    const report = combineReports(name, results.map((r) => r.report));
     this.post({ kind: 'progress', id, bytes: totalBytes, totalBytes, rows: report.rowsRead });
-    if (report.fatal === undefined) {
-      this.files.set(name, table);
+    for (const r of results) {
+      if (r.report.fatal !== undefined) continue;
+      this.files.set(results.length === 1 ? name : `${r.report.file} (${r.table.name})`, r.table);
       this.combined = null;
     }
     return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
@@ -171,7 +240,9 @@ export class EngineServer {
   private tables(): Map<string, Table> {
     if (this.combined) return this.combined;
     const parts = new Map<string, Table[]>();
-    for (const t of this.files.values()) parts.set(t.name, [...(parts.get(t.name) ?? []), t]);
+    // Sysmon / Security files are resolved together: EID 3 and EID 1, 5156 and 4688 of one
+    // process may sit in different files (ingest/windows, schemas.md §7).
+    for (const t of enrichTablesAcrossFiles([...this.files.values()])) parts.set(t.name, [...(parts.get(t.name) ?? []), t]);
     const out = new Map<string, Table>();
     for (const [name, list] of parts) out.set(name, list.length === 1 ? list[0]! : concatTables(list, name).table);
     this.combined = out;
@@ -184,9 +255,18 @@ export class EngineServer {
     return [...this.tables()].map(([name, t]) => ({ name, rows: t.rowCount, files: files.get(name) ?? [] }));
   }
 
-  private async detect(allowList: readonly string[] | null, signal: AbortSignal): Promise<DetectionView> {
+  private async detect(
+    allowList: readonly string[] | null,
+    unknownBoot: UnknownBoot,
+    signal: AbortSignal,
+  ): Promise<DetectionView> {
     const rule = this.requireRule();
     let query = rule.query;
+    if (unknownBoot !== 'drop') {
+      const edited = setUnknownBoot(query, unknownBoot);
+      if (edited === null) throw new EngineError('RuleError', 'the rule has no filter on LastBootTime to tune');
+      query = edited;
+    }
     if (allowList !== null) {
       const edited = replaceLetList(query, ALLOW_LIST_LET, allowList);
       if (edited === null)
@@ -216,16 +296,21 @@ export class EngineServer {
       for (const k of before) if (!keys.has(k)) removed++;
       diff = { added, removed };
     }
-    this.last = { result, keys };
+    const rowKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
+    const usedAllowList = allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [];
+    this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
     return {
       columns,
       rows,
       stages: parseExplain(result.explain),
       explain: result.explain,
-      allowList: allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [],
+      allowList: usedAllowList,
       diff,
       elapsedMs,
       now: formatDateTime(result.now),
+      keys: rowKeys,
+      unknownBoot,
+      query,
     };
   }
 }

@@ -22,11 +22,12 @@ describe('ingestFile: format sniffing', () => {
   const cases: [string, number[] | string, string][] = [
     ['Arrow file magic', [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31, 0, 0], 'arrow'],
     ['Arrow stream continuation', [0xff, 0xff, 0xff, 0xff, 0x10, 0, 0, 0], 'arrow'],
-    ['Parquet', [0x50, 0x41, 0x52, 0x31, 0, 0], 'unsupported'],
-    ['gzip', [0x1f, 0x8b, 8, 0], 'unsupported'],
-    ['xlsx / zip', [0x50, 0x4b, 3, 4, 0], 'unsupported'],
-    ['JSON lines', '\n  {"Timestamp":"2026-05-01"}', 'unsupported'],
-    ['JSON array', '\uFEFF[{"a":1}]', 'unsupported'],
+    ['Parquet', [0x50, 0x41, 0x52, 0x31, 0, 0], 'parquet'],
+    ['gzip', [0x1f, 0x8b, 8, 0], 'gzip'],
+    ['xlsx / zip', [0x50, 0x4b, 3, 4, 0], 'zip'],
+    ['JSON lines', '\n  {"Timestamp":"2026-05-01"}', 'json'],
+    ['JSON array', '\uFEFF[{"a":1}]', 'json'],
+    ['binary evtx', [0x45, 0x6c, 0x66, 0x46, 0x69, 0x6c, 0x65, 0x00], 'unsupported'],
     ['CSV', 'Timestamp,DeviceId\n', 'text'],
     ['empty', '', 'text'],
   ];
@@ -35,12 +36,13 @@ describe('ingestFile: format sniffing', () => {
     expect(sniffFormat(bytes).kind).toBe(kind);
   });
 
-  it('unsupported formats come back as a fatal report, not a throw', async () => {
+  it('unsupported and unreadable formats come back as a fatal report, not a throw', async () => {
     const r = await ingestFile('x.parquet', bytesChunks(new Uint8Array([0x50, 0x41, 0x52, 0x31, 1, 2, 3]), 2));
-    expect(r.report.format).toBe('unsupported');
-    expect(r.report.fatal).toMatch(/Parquet is not supported yet/);
-    const j = await ingestFile('x.jsonl', bytesChunks(utf8('{"a":1}\n{"a":2}\n')));
-    expect(j.report.fatal).toMatch(/JSON/);
+    expect(r.report.format).toBe('parquet');
+    expect(r.report.fatal).toMatch(/Parquet/);
+    const e = await ingestFile('x.evtx', bytesChunks(utf8('ElfFile\u0000 and more bytes')));
+    expect(e.report.format).toBe('unsupported');
+    expect(e.report.fatal).toMatch(/evtx/);
   });
 
   it('dispatches CSV split into 1-byte chunks (sniffing spans chunks)', async () => {

@@ -127,7 +127,7 @@ describe('EngineServer', () => {
     expect(back.diff).toEqual({ added: 0, removed: tuned.rows.length - shipped.rows.length });
   });
 
-  it('exports the alerts as CSV with the rule columns first', async () => {
+  it('exports the alerts as CSV with the rule columns first, then entities, tactic, technique, verdict', async () => {
     const h = harness();
     await loadSamples(h);
     await detect(h, null);
@@ -135,7 +135,7 @@ describe('EngineServer', () => {
     expect(res.kind).toBe('csv');
     if (res.kind !== 'csv') return;
     const lines = res.text.split('\r\n');
-    expect(lines[0]).toBe(ALERT_COLUMNS.join(','));
+    expect(lines[0]).toBe([...ALERT_COLUMNS, 'Host', 'IP', 'Process', 'Tactic', 'Technique', 'Verdict'].join(','));
     expect(res.rows).toBe(truth.rows.length);
     expect(res.text.charCodeAt(0)).not.toBe(0xfeff);
   });

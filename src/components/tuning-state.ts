@@ -1,0 +1,113 @@
+/**
+ * The analyst's tuning state (allow-list, knobs, display zone, verdicts, notes): saved to a small
+ * JSON file and mirrored in the URL hash. Both come back as untrusted data, so `parseTuningState`
+ * validates every field, bounds every size, and drops what it does not understand.
+ */
+import type { UnknownBoot, Verdict } from '../engine/worker/client';
+import { isValidZone, type DisplayZone } from './zone';
+
+export interface TuningState {
+  readonly version: 1;
+  /** Allow-list entries in order, and which are on. */
+  readonly allowList: { readonly entries: readonly string[]; readonly active: readonly string[] } | null;
+  readonly unknownBoot: UnknownBoot;
+  readonly zone: DisplayZone;
+  readonly verdicts: Readonly<Record<string, Verdict>>;
+  readonly notes: Readonly<Record<string, string>>;
+}
+
+export const EMPTY_STATE: TuningState = {
+  version: 1,
+  allowList: null,
+  unknownBoot: 'drop',
+  zone: 'UTC',
+  verdicts: {},
+  notes: {},
+};
+
+const MAX_ENTRIES = 500;
+const MAX_ENTRY = 260;
+const MAX_KEYS = 20_000;
+const MAX_KEY = 300;
+const MAX_NOTE = 2000;
+const VERDICTS: readonly Verdict[] = ['true-positive', 'benign', 'false-positive'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function stringList(v: unknown, problems: string[], what: string): string[] {
+  if (!Array.isArray(v)) {
+    problems.push(`${what} is not a list`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const x of v.slice(0, MAX_ENTRIES)) {
+    if (typeof x === 'string' && x.length > 0 && x.length <= MAX_ENTRY && !out.includes(x)) out.push(x);
+    else problems.push(`${what}: skipped an entry that is not a short file name`);
+  }
+  return out;
+}
+
+/** Validated state plus what was dropped; never throws. */
+export function parseTuningState(data: unknown): { state: TuningState; problems: string[] } {
+  const problems: string[] = [];
+  if (!isRecord(data)) return { state: EMPTY_STATE, problems: ['not a JSON object'] };
+  if (data.version !== 1) problems.push(`unknown version ${JSON.stringify(data.version)}; read as version 1`);
+  let allowList: TuningState['allowList'] = null;
+  if (isRecord(data.allowList)) {
+    const entries = stringList(data.allowList.entries, problems, 'allowList.entries');
+    const active = stringList(data.allowList.active, problems, 'allowList.active').filter((a) => entries.includes(a));
+    allowList = { entries, active };
+  } else if (data.allowList !== undefined && data.allowList !== null) problems.push('allowList is not an object');
+  const unknownBoot: UnknownBoot = data.unknownBoot === 'keep' ? 'keep' : 'drop';
+  if (data.unknownBoot !== undefined && data.unknownBoot !== 'keep' && data.unknownBoot !== 'drop')
+    problems.push('unknownBoot must be "drop" or "keep"');
+  let zone: DisplayZone = 'UTC';
+  if (typeof data.zone === 'string' && isValidZone(data.zone)) zone = data.zone;
+  else if (data.zone !== undefined) problems.push('zone is not a known time zone');
+  const verdicts: Record<string, Verdict> = Object.create(null) as Record<string, Verdict>;
+  const notes: Record<string, string> = Object.create(null) as Record<string, string>;
+  const entries = (v: unknown): [string, unknown][] => (isRecord(v) ? Object.entries(v).slice(0, MAX_KEYS) : []);
+  for (const [k, v] of entries(data.verdicts)) {
+    if (k.length <= MAX_KEY && VERDICTS.includes(v as Verdict)) verdicts[k] = v as Verdict;
+    else problems.push('verdicts: skipped an unknown verdict');
+  }
+  for (const [k, v] of entries(data.notes)) {
+    if (k.length <= MAX_KEY && typeof v === 'string' && v.length <= MAX_NOTE) {
+      if (v !== '') notes[k] = v;
+    } else problems.push('notes: skipped a note that is not short text');
+  }
+  return { state: { version: 1, allowList, unknownBoot, zone, verdicts: { ...verdicts }, notes: { ...notes } }, problems };
+}
+
+/** Parses JSON text as tuning state (a file or the hash). */
+export function parseTuningText(text: string): { state: TuningState; problems: string[] } {
+  if (text.length > 2_000_000) return { state: EMPTY_STATE, problems: ['the state is larger than 2 MB'] };
+  try {
+    return parseTuningState(JSON.parse(text) as unknown);
+  } catch {
+    return { state: EMPTY_STATE, problems: ['not valid JSON'] };
+  }
+}
+
+export function stateJson(state: TuningState): string {
+  return JSON.stringify(state, null, 1);
+}
+
+/** `#state=<URI-encoded JSON>`, or '' for the default state (a clean URL). */
+export function stateHash(state: TuningState): string {
+  const same = JSON.stringify(state) === JSON.stringify(EMPTY_STATE);
+  return same ? '' : `#state=${encodeURIComponent(JSON.stringify(state))}`;
+}
+
+/** The state in a location hash, or null when the hash holds none. */
+export function readStateHash(hash: string): { state: TuningState; problems: string[] } | null {
+  const m = /^#state=(.*)$/s.exec(hash);
+  if (!m) return null;
+  let text: string;
+  try {
+    text = decodeURIComponent(m[1]!);
+  } catch {
+    return { state: EMPTY_STATE, problems: ['the URL hash is not valid'] };
+  }
+  return parseTuningText(text);
+}
