@@ -8,6 +8,7 @@ import { combineReports, concatTables, ingestAny, type IngestReport } from '../i
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
 import { loadRule, readLetList, replaceLetList, setUnknownBoot, type RuleDefinition } from '../rule/rule';
+import { PlanCache } from '../execute/plan-cache';
 import { compileQuery, runQuery, wallClockTicks, type QueryResult } from '../run';
 import { explainPlan } from '../plan/explain';
 import { DEFENDER_TABLES } from '../table/defender-schema';
@@ -237,6 +238,8 @@ export class EngineServer {
     return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
   }
 
+  private readonly planCache = new PlanCache();
+
   private tables(): Map<string, Table> {
     if (this.combined) return this.combined;
     const parts = new Map<string, Table[]>();
@@ -283,7 +286,8 @@ export class EngineServer {
       );
     }
     const t0 = performance.now();
-    const result = await runQuery(query, tables, { now: this.options.now?.() ?? wallClockTicks(), signal });
+    // The plan cache reuses every stage upstream of an edit (allow-list, knob) from the last run.
+    const result = await runQuery(query, tables, { now: this.options.now?.() ?? wallClockTicks(), signal, cache: this.planCache });
     const elapsedMs = performance.now() - t0;
     const { columns, rows } = alertRows(result.table);
     const keys = new Set(rows.map((r) => JSON.stringify(r)));
