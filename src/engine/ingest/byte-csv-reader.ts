@@ -26,7 +26,15 @@
  */
 
 import { CsvScanner } from './csv-reader';
-import type { CsvDelimiter, CsvIssue, CsvIssueCode, CsvReaderOptions, CsvReadSummary, CsvSink, ReadCsvOptions } from './csv-reader';
+import type {
+  CsvDelimiter,
+  CsvIssue,
+  CsvIssueCode,
+  CsvReaderOptions,
+  CsvReadSummary,
+  CsvSink,
+  ReadCsvOptions,
+} from './csv-reader';
 import {
   fieldCountMessage,
   nulMessage,
@@ -239,7 +247,8 @@ export class ByteCsvScanner {
     this.cls[0] = 1;
   }
 
-  pushBytes(chunk: Uint8Array): void {
+  pushBytes(input: Uint8Array): void {
+    let chunk = input;
     if (this.text !== null) {
       this.text.pushBytes(chunk);
       return;
@@ -253,6 +262,10 @@ export class ByteCsvScanner {
       this.handOver(chunk);
       return;
     }
+    // Node hands out Buffers, the joins below are plain Uint8Arrays: one element kind keeps the
+    // scan loops' loads monomorphic (a plain view over the same memory, no copy).
+    if (Object.getPrototypeOf(chunk) !== Uint8Array.prototype)
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     this.bytes += chunk.length;
     this.lastByte = chunk[chunk.length - 1]!;
     this.scanChunk(chunk);
@@ -273,7 +286,12 @@ export class ByteCsvScanner {
     const b2 = b[2]!;
     const b3 = b[3]!;
     // UTF-16 (BOM or the NUL pattern the text path sniffs): the text path decodes it.
-    if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff) || (b0 > 0 && b1 === 0 && b2 > 0 && b3 === 0) || (b0 === 0 && b1 > 0 && b2 === 0 && b3 > 0)) {
+    if (
+      (b0 === 0xff && b1 === 0xfe) ||
+      (b0 === 0xfe && b1 === 0xff) ||
+      (b0 > 0 && b1 === 0 && b2 > 0 && b3 === 0) ||
+      (b0 === 0 && b1 > 0 && b2 === 0 && b3 > 0)
+    ) {
       this.replay();
       return;
     }
@@ -448,6 +466,7 @@ export class ByteCsvScanner {
   private scanRecord(buf: Uint8Array, s: number, end: number, final: boolean): number {
     const cls = this.cls;
     const delim = this.delimCode;
+    const top = delim > QUOTE ? delim : QUOTE;
     const v = this.view;
     let starts = v.starts;
     let ends = v.ends;
@@ -484,7 +503,7 @@ export class ByteCsvScanner {
         const qLine = line;
         const qLineStart = lineStart;
         let j = fs;
-        let qe = 0;
+        let qe: number;
         for (;;) {
           for (; j < end; j++) {
             c = buf[j]!;
@@ -542,7 +561,8 @@ export class ByteCsvScanner {
       let j = i;
       for (; j < end; j++) {
         c = buf[j]!;
-        if (cls[c] !== 0) {
+        // Letters, digits and most punctuation are above every stop byte: one compare for them.
+        if (c <= top && cls[c] !== 0) {
           if (c === delim || c === LF || c === CR) break;
           if (c === QUOTE) this.setIssue('stray-quote', buf, j, line, lineStart);
           else this.setIssue('nul-char', buf, j, line, lineStart);
@@ -611,7 +631,15 @@ export class ByteCsvScanner {
    * or LF, else the end of input). Commits the line state and delivers it; returns where the next
    * record may start.
    */
-  private endRecord(buf: Uint8Array, s: number, n: number, line: number, recEnd: number, end: number, term: number): number {
+  private endRecord(
+    buf: Uint8Array,
+    s: number,
+    n: number,
+    line: number,
+    recEnd: number,
+    end: number,
+    term: number,
+  ): number {
     const recLine = this.recLine;
     let next: number;
     if (term >= 0) {

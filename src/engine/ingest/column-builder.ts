@@ -160,7 +160,8 @@ export class StringColumnBuilder {
     // FNV-1a over 32-bit words (one multiply per 4 bytes), then a finaliser for the low bits.
     let h = 0x811c9dc5 ^ len;
     let i = s;
-    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
+    for (; i + 4 <= e; i += 4)
+      h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
     for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
     h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
     h ^= h >>> 16;

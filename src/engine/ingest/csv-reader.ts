@@ -518,12 +518,7 @@ export class CsvScanner {
             this.newline(base + i, c === CR);
           } else {
             const col = base + i - this.lineStartAbs + 1;
-            this.setIssue(
-              'text-after-quote',
-              this.line,
-              col,
-              textAfterQuoteMessage(this.line, col),
-            );
+            this.setIssue('text-after-quote', this.line, col, textAfterQuoteMessage(this.line, col));
             // Carry on as an unquoted tail so the record's extent is still found.
             this.state = State.Unquoted;
           }

@@ -3,6 +3,7 @@ import { makeTable, type ColumnSchema, type Table } from '../table/table';
 import { CELL_BAD, CELL_EMPTY, CELL_OK, CELL_RANGE, CellParser, type CellStatus } from './cell-parser';
 import type { BoolColumnBuilder, NumberColumnBuilder, StringColumnBuilder, TimeColumnBuilder } from './column-builder';
 import { type ColumnBuilder, makeColumnBuilder } from './column-builder';
+import { readCsvBytes, type ByteCsvSink, type ByteRecordView } from './byte-csv-reader';
 import { readCsv, type CsvDelimiter, type CsvIssue, type CsvRecordView } from './csv-reader';
 import {
   distinctNonEmpty,
@@ -33,6 +34,11 @@ export interface IngestOptions extends ColumnSelection {
   readonly maxUncompressedBytes?: number;
   /** Zip / gzip: most decompressed-to-compressed ratio of an entry past its first 64 MiB (default 200). */
   readonly maxCompressionRatio?: number;
+  /**
+   * CSV/TSV: scan UTF-8 input as bytes (byte-csv-reader.ts), default true. False forces the
+   * text path (decode, then scan); both give the same table and report.
+   */
+  readonly byteFastPath?: boolean;
 }
 
 export interface IngestResult {
@@ -75,7 +81,13 @@ export async function readCsvTable(
   let usCells = 0;
   let rowsRead = 0;
 
-  const reject = (code: RejectCode, rec: CsvRecordView, k: number, value: string, what: string): void => {
+  const reject = (
+    code: RejectCode,
+    rec: CsvRecordView | ByteRecordView,
+    k: number,
+    value: string,
+    what: string,
+  ): void => {
     rowsRead++;
     const p = plan!.kept[k]!;
     const fi = fieldIdx[k]!;
@@ -88,138 +100,252 @@ export async function readCsvTable(
     }));
   };
 
-  const summary = await readCsv(
-    chunks,
-    {
-      header(fields) {
-        headerFields = fields;
-        plan = planColumns(fields, opts);
-        const kept = plan.kept;
-        builders = kept.map((c) => makeColumnBuilder(c.type));
-        fieldIdx = kept.map((c) => c.sourceIndex);
-        kinds = kept.map((c) =>
-          c.type === 'long'
-            ? K_LONG
-            : c.type === 'int'
-              ? K_INT
-              : c.type === 'real'
-                ? K_REAL
-                : c.type === 'bool'
-                  ? K_BOOL
-                  : c.type === 'datetime'
-                    ? K_DATETIME
-                    : K_STRING,
-        );
-        order = kept.map((_, k) => k).sort((a, b) => (kinds[a] === K_STRING ? 1 : 0) - (kinds[b] === K_STRING ? 1 : 0));
-      },
-      record(rec) {
-        if (plan === null || headerFields.length === 0) {
-          rowsRead++;
-          log.add('no-header', () => ({
-            line: rec.line,
-            code: 'no-header',
-            reason: `line ${rec.line}: no usable header line, so the row cannot be mapped`,
-          }));
-          return;
-        }
-        const slot = loaded;
-        const n = order.length;
-        let us = false;
-        for (let o = 0; o < n; o++) {
-          const k = order[o]!;
-          const kind = kinds[k]!;
-          const fi = fieldIdx[k]!;
-          if (kind === K_STRING) {
-            const b = builders[k] as StringColumnBuilder;
-            if (rec.hasEscapes(fi)) b.set(slot, rec.field(fi));
-            else b.setRange(slot, rec.src, rec.start(fi), rec.end(fi));
-            continue;
-          }
-          let src = rec.src;
-          let s = rec.start(fi);
-          let e = rec.end(fi);
-          if (rec.hasEscapes(fi)) {
-            src = rec.field(fi);
-            s = 0;
-            e = src.length;
-          }
-          let st: CellStatus;
-          switch (kind) {
-            case K_LONG:
-            case K_INT: {
-              st = kind === K_LONG ? cells.integer(src, s, e) : cells.int32(src, s, e);
-              const b = builders[k] as NumberColumnBuilder;
-              if (st === CELL_OK) b.set(slot, cells.value);
-              else if (st === CELL_EMPTY) b.setNull(slot);
-              else {
-                const v = src.slice(s, e);
-                if (st === CELL_BAD) reject('bad-number', rec, k, v, 'is not an integer');
-                else if (st === CELL_RANGE)
-                  reject('int-out-of-range', rec, k, v, 'is outside the int range (-2^31 .. 2^31-1)');
-                else reject('unsafe-integer', rec, k, v, 'is beyond 2^53 and cannot be held exactly');
-                return;
-              }
-              break;
-            }
-            case K_REAL: {
-              st = cells.real(src, s, e);
-              const b = builders[k] as NumberColumnBuilder;
-              if (st === CELL_OK) b.set(slot, cells.value);
-              else if (st === CELL_EMPTY) b.setNull(slot);
-              else {
-                reject('bad-number', rec, k, src.slice(s, e), 'is not a number');
-                return;
-              }
-              break;
-            }
-            case K_BOOL: {
-              st = cells.bool(src, s, e);
-              const b = builders[k] as BoolColumnBuilder;
-              if (st === CELL_OK) b.set(slot, cells.value === 1);
-              else if (st === CELL_EMPTY) b.setNull(slot);
-              else {
-                reject('bad-bool', rec, k, src.slice(s, e), 'is not a bool (true/false/1/0)');
-                return;
-              }
-              break;
-            }
-            default: {
-              st = cells.dateTime(src, s, e);
-              const b = builders[k] as TimeColumnBuilder;
-              if (st === CELL_OK) {
-                b.setParts(slot, cells.secs, cells.frac);
-                if (cells.usForm) us = true;
-              } else if (st === CELL_EMPTY) b.setNull(slot);
-              else {
-                reject(
-                  'bad-datetime',
-                  rec,
-                  k,
-                  src.slice(s, e),
-                  'is not a datetime (ISO 8601 or M/D/YYYY, h:mm:ss AM/PM)',
-                );
-                return;
-              }
-            }
-          }
-        }
-        loaded++;
-        rowsRead++;
-        if (us) usCells++;
-      },
-      reject(issue) {
-        rowsRead++;
-        const code = CSV_CODES[issue.code];
-        log.add(code, () => ({ line: issue.recordLine, position: issue.column, code, reason: issue.message }));
-      },
+  const noHeader = (line: number): void => {
+    rowsRead++;
+    log.add('no-header', () => ({
+      line,
+      code: 'no-header',
+      reason: `line ${line}: no usable header line, so the row cannot be mapped`,
+    }));
+  };
+  // Scratch for unescaping `""` in string fields of the byte path (grown on demand).
+  let unescaped = new Uint8Array(256);
+
+  const sink: ByteCsvSink = {
+    header(fields) {
+      headerFields = fields;
+      plan = planColumns(fields, opts);
+      const kept = plan.kept;
+      builders = kept.map((c) => makeColumnBuilder(c.type));
+      fieldIdx = kept.map((c) => c.sourceIndex);
+      kinds = kept.map((c) =>
+        c.type === 'long'
+          ? K_LONG
+          : c.type === 'int'
+            ? K_INT
+            : c.type === 'real'
+              ? K_REAL
+              : c.type === 'bool'
+                ? K_BOOL
+                : c.type === 'datetime'
+                  ? K_DATETIME
+                  : K_STRING,
+      );
+      order = kept.map((_, k) => k).sort((a, b) => (kinds[a] === K_STRING ? 1 : 0) - (kinds[b] === K_STRING ? 1 : 0));
     },
-    {
-      delimiter: opts.delimiter,
-      maxRecordLength: opts.maxRecordLength,
-      signal: opts.signal,
-      onChunk: (bytes) => opts.onProgress?.(bytes, rowsRead),
+    record(rec) {
+      if (plan === null || headerFields.length === 0) {
+        noHeader(rec.line);
+        return;
+      }
+      const slot = loaded;
+      const n = order.length;
+      let us = false;
+      for (let o = 0; o < n; o++) {
+        const k = order[o]!;
+        const kind = kinds[k]!;
+        const fi = fieldIdx[k]!;
+        if (kind === K_STRING) {
+          const b = builders[k] as StringColumnBuilder;
+          if (rec.hasEscapes(fi)) b.set(slot, rec.field(fi));
+          else b.setRange(slot, rec.src, rec.start(fi), rec.end(fi));
+          continue;
+        }
+        let src = rec.src;
+        let s = rec.start(fi);
+        let e = rec.end(fi);
+        if (rec.hasEscapes(fi)) {
+          src = rec.field(fi);
+          s = 0;
+          e = src.length;
+        }
+        let st: CellStatus;
+        switch (kind) {
+          case K_LONG:
+          case K_INT: {
+            st = kind === K_LONG ? cells.integer(src, s, e) : cells.int32(src, s, e);
+            const b = builders[k] as NumberColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              const v = src.slice(s, e);
+              if (st === CELL_BAD) reject('bad-number', rec, k, v, 'is not an integer');
+              else if (st === CELL_RANGE)
+                reject('int-out-of-range', rec, k, v, 'is outside the int range (-2^31 .. 2^31-1)');
+              else reject('unsafe-integer', rec, k, v, 'is beyond 2^53 and cannot be held exactly');
+              return;
+            }
+            break;
+          }
+          case K_REAL: {
+            st = cells.real(src, s, e);
+            const b = builders[k] as NumberColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject('bad-number', rec, k, src.slice(s, e), 'is not a number');
+              return;
+            }
+            break;
+          }
+          case K_BOOL: {
+            st = cells.bool(src, s, e);
+            const b = builders[k] as BoolColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value === 1);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject('bad-bool', rec, k, src.slice(s, e), 'is not a bool (true/false/1/0)');
+              return;
+            }
+            break;
+          }
+          default: {
+            st = cells.dateTime(src, s, e);
+            const b = builders[k] as TimeColumnBuilder;
+            if (st === CELL_OK) {
+              b.setParts(slot, cells.secs, cells.frac);
+              if (cells.usForm) us = true;
+            } else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject(
+                'bad-datetime',
+                rec,
+                k,
+                src.slice(s, e),
+                'is not a datetime (ISO 8601 or M/D/YYYY, h:mm:ss AM/PM)',
+              );
+              return;
+            }
+          }
+        }
+      }
+      loaded++;
+      rowsRead++;
+      if (us) usCells++;
     },
-  );
+    /**
+     * The byte path's twin of `record`: same order (typed cells first, so a rejected row interns
+     * nothing), same statuses and reject texts; cells are read from the UTF-8 bytes, and only
+     * shapes the byte parsers do not cover are decoded and given to the text parsers.
+     */
+    recordBytes(rec) {
+      if (plan === null || headerFields.length === 0) {
+        noHeader(rec.line);
+        return;
+      }
+      const slot = loaded;
+      const n = order.length;
+      const buf = rec.buf;
+      let us = false;
+      for (let o = 0; o < n; o++) {
+        const k = order[o]!;
+        const kind = kinds[k]!;
+        const fi = fieldIdx[k]!;
+        const s = rec.starts[fi]!;
+        const e = rec.ends[fi]!;
+        const esc = rec.hasEscapes(fi);
+        if (kind === K_STRING) {
+          const b = builders[k] as StringColumnBuilder;
+          if (!esc) b.setBytes(slot, buf, s, e);
+          else {
+            // Unescape `""` into scratch bytes (quotes are ASCII, so this is byte-exact).
+            if (unescaped.length < e - s) unescaped = new Uint8Array((e - s) * 2);
+            let w = 0;
+            for (let i = s; i < e; i++) {
+              const c = buf[i]!;
+              unescaped[w++] = c;
+              if (c === 34) i++;
+            }
+            b.setBytes(slot, unescaped, 0, w);
+          }
+          continue;
+        }
+        let st: CellStatus;
+        switch (kind) {
+          case K_LONG:
+          case K_INT: {
+            // `""` makes a field non-numeric either way; the text parser words the reject.
+            if (esc) {
+              const t = rec.field(fi);
+              st = kind === K_LONG ? cells.integer(t, 0, t.length) : cells.int32(t, 0, t.length);
+            } else st = kind === K_LONG ? cells.integerBytes(buf, s, e) : cells.int32Bytes(buf, s, e);
+            const b = builders[k] as NumberColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              const v = rec.field(fi);
+              if (st === CELL_BAD) reject('bad-number', rec, k, v, 'is not an integer');
+              else if (st === CELL_RANGE)
+                reject('int-out-of-range', rec, k, v, 'is outside the int range (-2^31 .. 2^31-1)');
+              else reject('unsafe-integer', rec, k, v, 'is beyond 2^53 and cannot be held exactly');
+              return;
+            }
+            break;
+          }
+          case K_REAL: {
+            // Reals go through the text parser (exact `Number()` rounding); not in the hot columns.
+            const t = rec.field(fi);
+            st = cells.real(t, 0, t.length);
+            const b = builders[k] as NumberColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject('bad-number', rec, k, t, 'is not a number');
+              return;
+            }
+            break;
+          }
+          case K_BOOL: {
+            if (esc) {
+              const t = rec.field(fi);
+              st = cells.bool(t, 0, t.length);
+            } else st = cells.boolBytes(buf, s, e);
+            const b = builders[k] as BoolColumnBuilder;
+            if (st === CELL_OK) b.set(slot, cells.value === 1);
+            else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject('bad-bool', rec, k, rec.field(fi), 'is not a bool (true/false/1/0)');
+              return;
+            }
+            break;
+          }
+          default: {
+            const b = builders[k] as TimeColumnBuilder;
+            if (!esc && cells.isoBytes(buf, s, e)) {
+              b.setParts(slot, cells.secs, cells.frac);
+              break;
+            }
+            const t = rec.field(fi);
+            st = cells.dateTime(t, 0, t.length);
+            if (st === CELL_OK) {
+              b.setParts(slot, cells.secs, cells.frac);
+              if (cells.usForm) us = true;
+            } else if (st === CELL_EMPTY) b.setNull(slot);
+            else {
+              reject('bad-datetime', rec, k, t, 'is not a datetime (ISO 8601 or M/D/YYYY, h:mm:ss AM/PM)');
+              return;
+            }
+          }
+        }
+      }
+      loaded++;
+      rowsRead++;
+      if (us) usCells++;
+    },
+    reject(issue) {
+      rowsRead++;
+      const code = CSV_CODES[issue.code];
+      log.add(code, () => ({ line: issue.recordLine, position: issue.column, code, reason: issue.message }));
+    },
+  };
+  const readOpts = {
+    delimiter: opts.delimiter,
+    maxRecordLength: opts.maxRecordLength,
+    signal: opts.signal,
+    onChunk: (bytes: number) => opts.onProgress?.(bytes, rowsRead),
+  };
+  const summary =
+    opts.byteFastPath === false ? await readCsv(chunks, sink, readOpts) : await readCsvBytes(chunks, sink, readOpts);
 
   const warnings: string[] = [...summary.warnings];
   const finalPlan = plan as ColumnPlan | null;

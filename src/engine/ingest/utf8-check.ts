@@ -36,7 +36,8 @@ export class Utf8Checker {
       if (c < 0x80 && this.needed === 0) {
         if (words !== null && i >= head && ((i - head) & 3) === 0) {
           let w = (i - head) >> 2;
-          while (w + 4 <= nw && ((words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) & 0x80808080) === 0) w += 4;
+          while (w + 4 <= nw && ((words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!) & 0x80808080) === 0)
+            w += 4;
           while (w < nw && (words[w]! & 0x80808080) === 0) w++;
           const next = head + w * 4;
           if (next > i) {
