@@ -67,6 +67,9 @@ export class AbortError extends Error {
 
 const yieldNow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Rows per filter batch: large enough to amortise per-batch work, small enough to cancel quickly. */
+const FILTER_BATCH_ROWS = 1 << 18;
+
 /** Yield at most this often (ms): browsers clamp nested setTimeout(0) to 4 ms, which would dominate small runs. */
 const YIELD_INTERVAL_MS = 8;
 
@@ -151,6 +154,9 @@ export class Executor {
         const input = await this.exec(node.input);
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
+        if (!this.options.hooks?.filter && input.rowCount > 2 * FILTER_BATCH_ROWS) {
+          return this.record(node, input.select(await this.filterInBatches(node.predicate, input, sets)), t0);
+        }
         const mask = evalExpr(node.predicate, input, sets);
         const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
         return this.record(node, hooked ?? input.select(selectTrue(mask)), t0);
@@ -248,6 +254,32 @@ export class Executor {
       default:
         return assertNever(e);
     }
+  }
+
+  /**
+   * A large filter runs over row ranges, with a cancellation point between them, so a worker stays
+   * cancellable on big tables. Each range gathers only the columns the predicate reads.
+   */
+  private async filterInBatches(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    const kept: Int32Array[] = [];
+    let total = 0;
+    for (let start = 0; start < input.rowCount; start += FILTER_BATCH_ROWS) {
+      if (start > 0) await this.checkpoint();
+      const end = Math.min(input.rowCount, start + FILTER_BATCH_ROWS);
+      const range = new Int32Array(end - start);
+      for (let i = 0; i < range.length; i++) range[i] = start + i;
+      const hits = selectTrue(evalExpr(predicate, input.select(range), sets));
+      for (let i = 0; i < hits.length; i++) hits[i]! += start;
+      kept.push(hits);
+      total += hits.length;
+    }
+    const out = new Int32Array(total);
+    let at = 0;
+    for (const k of kept) {
+      out.set(k, at);
+      at += k.length;
+    }
+    return out;
   }
 
   private consume(node: BoundTabular | InTableExpr, input: Relation): Relation {
