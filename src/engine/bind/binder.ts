@@ -46,6 +46,12 @@ export interface BindResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/**
+ * Longest pipeline accepted. Real rules have tens of operators; later passes walk plans
+ * recursively, so a bound keeps a hostile query to a clear error instead of a stack overflow.
+ */
+const MAX_PIPELINE_OPERATORS = 1000;
+
 const JOIN_KINDS: Readonly<Record<string, JoinKind>> = {
   inner: 'inner',
   innerunique: 'innerunique',
@@ -194,9 +200,19 @@ class Binder {
           e.span,
         );
       case 'Pipe': {
-        const input = this.bindTabular(e.source);
-        if (!input) return null;
-        return this.bindOperator(input, e.op);
+        // Walk the pipeline iteratively: a hostile rule file may chain thousands of operators.
+        const ops: Operator[] = [];
+        let source: Expr = e;
+        while (source.kind === 'Pipe') {
+          ops.push(source.op);
+          source = source.source;
+        }
+        if (ops.length > MAX_PIPELINE_OPERATORS) {
+          return this.error('KQL303', `a pipeline of ${ops.length} operators is longer than the ${MAX_PIPELINE_OPERATORS} supported`, e.span);
+        }
+        let input = this.bindTabular(source);
+        for (let i = ops.length - 1; i >= 0 && input; i--) input = this.bindOperator(input, ops[i]!);
+        return input;
       }
       case 'Union':
         return this.bindUnion(null, e.tables, e.params, e.span);

@@ -135,7 +135,12 @@ function rewrite(node: BoundTabular): BoundTabular {
     below = below.input;
   }
   if (below.kind !== 'Join' || (below.joinKind !== 'inner' && below.joinKind !== 'leftouter')) {
-    return rewriteChildren(node);
+    // Nothing to push into: rewrite what is under the chain once and re-stack the chain (a long
+    // chain of `where` must not be re-walked once per filter).
+    return chain.reduceRight<BoundTabular>(
+      (acc, f) => ({ ...f, input: acc, predicate: rewriteExpr(f.predicate) }),
+      rewrite(below),
+    );
   }
   const join = below;
   const leftWidth = join.left.schema.length;

@@ -77,4 +77,16 @@ describe('column naming (kql-semantics §9)', () => {
     const f = compileQuery('DeviceProcessEvents | where parse_json(FileName) == 1', tables, 0n);
     expect(f.diagnostics.map((d) => d.code)).toEqual(['KQL302']);
   });
+
+  it('binds a long pipeline quickly and refuses an absurd one with a clear diagnostic', () => {
+    const chain = (n: number) => `DeviceProcessEvents\n${'| where FileName != "a"\n'.repeat(n)}`;
+    const t0 = performance.now();
+    const ok = compileQuery(chain(1000), tables, 0n);
+    expect(ok.plan).not.toBeNull();
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const tooLong = compileQuery(chain(5000), tables, 0n);
+    expect(tooLong.plan).toBeNull();
+    expect(tooLong.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([['KQL303', 1, 1]]);
+    expect(tooLong.diagnostics[0]!.message).toMatch(/5000 operators is longer than the 1000 supported/);
+  });
 });
