@@ -4,6 +4,7 @@ import { App } from './components/App';
 import { createEngineClient } from './engine/worker/client';
 import './app.css';
 import './detail.css';
+import './explain.css';
 
 // One engine for the page's lifetime, started before the first render so the worker loads with the page.
 const client = createEngineClient();

@@ -17,7 +17,10 @@ import { IngestReportPanel } from './IngestReportPanel';
 import { LoadControls } from './LoadControls';
 import { ResultsView } from './ResultsView';
 import { StateFileControls } from './StateFileControls';
-import type { TuningState } from './tuning-state';
+import { PinWarning } from './PinWarning';
+import { pinsOf } from './pins';
+import { tuningInput, type TuningState } from './tuning-state';
+import { usePinGuard } from './use-pin-guard';
 import { useTuning } from './use-tuning';
 import { ZoneContext } from './zone-context';
 import { ZoneSwitch } from './ZoneSwitch';
@@ -179,11 +182,18 @@ export function App({ client }: Props) {
 
   const hasData = detection !== null;
   /** Applies tuning edits; a change to the rule's inputs re-runs it at once. */
-  const tune = (patch: Partial<TuningState>): void => {
+  const apply = (patch: Partial<TuningState>): void => {
     update(patch);
     if (patch.allowList) allowList.current = patch.allowList.entries.filter((e) => patch.allowList!.active.includes(e));
     if (patch.unknownBoot) unknownBoot.current = patch.unknownBoot;
     if ((patch.allowList !== undefined || patch.unknownBoot !== undefined) && hasData) void detect(true);
+  };
+
+  const pinGuard = usePinGuard(client, pinsOf(state), apply);
+  /** Edits of the rule's inputs re-check the pins first (and wait for the analyst if one would break). */
+  const tune = (patch: Partial<TuningState>): void => {
+    if (patch.allowList === undefined && patch.unknownBoot === undefined) apply(patch);
+    else pinGuard.guard(patch, tuningInput(state), tuningInput({ ...state, ...patch }));
   };
 
   const toggle = (entry: string, on: boolean): void => {
@@ -240,6 +250,7 @@ export function App({ client }: Props) {
             onSample={() => void load(SAMPLE_FILES.map(sampleSource))}
             onClear={() => void clear()}
           />
+          {pinGuard.pending && <PinWarning pending={pinGuard.pending} onConfirm={pinGuard.confirm} onCancel={pinGuard.cancel} />}
           {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
           <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
           {jobs.length === 0 && <EmptyState />}

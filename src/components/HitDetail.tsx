@@ -17,10 +17,13 @@ interface Props {
   readonly onVerdict: (v: Verdict | null) => void;
   readonly onNote: (note: string) => void;
   readonly onClose: () => void;
+  /** Pinned as "must stay detected" (absent: no pin control). */
+  readonly pinned?: boolean;
+  readonly onPin?: (on: boolean) => void;
 }
 
 /** One alert opened: timeline, process tree and why it fired, with the analyst's verdict. */
-export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote, onClose }: Props) {
+export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote, onClose, pinned = false, onPin }: Props) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [around, setAround] = useState<SurroundingEvents | null>(null);
@@ -69,6 +72,11 @@ export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote
         </h2>
         <span className="spacer" />
         <VerdictPicker verdict={verdict} onVerdict={onVerdict} />
+        {onPin && (
+          <button type="button" className="button button-small" aria-pressed={pinned} onClick={() => onPin(!pinned)}>
+            {pinned ? '📌 Pinned: must stay detected' : 'Pin: must stay detected'}
+          </button>
+        )}
         <button type="button" className="button button-small" onClick={onClose} aria-label="Close alert detail (Esc)">
           Close
         </button>

@@ -1,5 +1,10 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { DetectionView, EngineClient, TableSummary, Verdict } from '../engine/worker/client';
+import type { CandidateView, DetectionView, EngineClient, TableSummary, Verdict } from '../engine/worker/client';
+import { BootBanner } from './BootBanner';
+import { CandidateDetail } from './CandidateDetail';
+import { ExplainSection } from './ExplainSection';
+import { pinsOf, togglePin, type PinKind } from './pins';
+import { useExplain } from './use-explain';
 import type { GroupBy } from './alert-items';
 import { AlertsTable } from './AlertsTable';
 import { AllowListEditor } from './AllowListEditor';
@@ -11,7 +16,7 @@ import { RuleView } from './RuleView';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { StagesPanel } from './StagesPanel';
 import { TimeText } from './TimeText';
-import type { TuningState } from './tuning-state';
+import { tuningInput, type TuningState } from './tuning-state';
 import { useShortcuts } from './use-shortcuts';
 import { VERDICTS } from './VerdictPicker';
 
@@ -112,9 +117,15 @@ export function ResultsView(props: Props) {
     f: verdictKey('false-positive'),
   });
   const openKey = opened === null ? '' : (keys[opened] ?? '');
+  const tuning = useMemo(() => tuningInput({ allowList: state.allowList, unknownBoot: state.unknownBoot }), [state.allowList, state.unknownBoot]);
+  const explained = useExplain(client, tuning, stamp);
+  const [candidate, setCandidate] = useState<CandidateView | null>(null);
+  const pins = pinsOf(state);
+  const setPin = (kind: PinKind, key: string, on: boolean): void => onTune({ pins: togglePin(pins, kind, key, on) });
 
   return (
     <>
+      {explained.view && <BootBanner view={explained.view} unknownBoot={state.unknownBoot} onKeep={() => onTune({ unknownBoot: 'keep' })} />}
       <section className="panel results-panel" aria-labelledby="alerts-title">
         <div className="results-head">
           <h2 id="alerts-title" className="results-title">
@@ -191,9 +202,37 @@ export function ResultsView(props: Props) {
           stamp={stamp}
           verdict={state.verdicts[openKey] ?? null}
           note={state.notes[openKey] ?? ''}
+          pinned={pins.detected.includes(openKey)}
+          onPin={(on) => setPin('detected', openKey, on)}
           onVerdict={(v) => setVerdict(opened, v)}
           onNote={(n) => setNote(opened, n)}
           onClose={() => setOpened(null)}
+        />
+      )}
+      <ExplainSection
+        client={client}
+        view={explained.view}
+        error={explained.error}
+        loading={explained.loading}
+        entries={props.entries}
+        active={props.active}
+        unknownBoot={state.unknownBoot}
+        pins={pins}
+        stamp={stamp}
+        opened={candidate?.key ?? null}
+        onOpen={setCandidate}
+        onTune={onTune}
+        onUnpin={(kind, key) => setPin(kind, key, false)}
+      />
+      {candidate && (
+        <CandidateDetail
+          key={`${candidate.key}|${stamp}`}
+          client={client}
+          tuning={tuning}
+          candidate={candidate}
+          pinned={pins.quiet.includes(candidate.key)}
+          onPin={(on) => setPin('quiet', candidate.key, on)}
+          onClose={() => setCandidate(null)}
         />
       )}
       <div className="lower-grid">

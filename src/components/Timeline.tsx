@@ -47,6 +47,9 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
   const digits = span < 5_000 ? 3 : span < 60_000 ? 1 : 0;
   const suffix = zoneSuffix(domain[0], zone);
   const win = detail.window;
+  // A suppressed candidate: the stage that stopped it; a missed window marks the RPC → DCOM gap.
+  const failure = detail.failure ?? null;
+  const missedWindow = failure !== null && /datetime_diff/.test(failure.predicate);
   return (
     <figure className="timeline">
       <svg
@@ -77,15 +80,18 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
           </g>
         ))}
         <g clipPath={`url(#${clipId})`}>
-        {layout.gaps.map((g, i) => (
-          <g key={i} className="timeline-gap">
-            <title>{`exact gap ${g.exact}`}</title>
-            <line x1={g.x1} y1={g.y1} x2={g.x2} y2={g.y2} stroke="#374151" strokeDasharray="3 3" />
-            <text x={(g.x1 + g.x2) / 2 + 6} y={(g.y1 + g.y2) / 2 + 4} fill="#111827" fontSize={11} className="gap-label">
-              {g.text}
-            </text>
-          </g>
-        ))}
+        {layout.gaps.map((g, i) => {
+          const missed = missedWindow && i === 0;
+          return (
+            <g key={i} className={missed ? 'timeline-gap gap-missed' : 'timeline-gap'}>
+              <title>{`exact gap ${g.exact}${missed ? ' (outside the window)' : ''}`}</title>
+              <line x1={g.x1} y1={g.y1} x2={g.x2} y2={g.y2} stroke={missed ? '#dc2626' : '#374151'} strokeWidth={missed ? 2.5 : 1} strokeDasharray="3 3" />
+              <text x={(g.x1 + g.x2) / 2 + 6} y={(g.y1 + g.y2) / 2 + 4} fill={missed ? '#b91c1c' : '#111827'} fontSize={11} fontWeight={missed ? 700 : 400} className="gap-label">
+                {missed ? `✗ ${g.text} (outside the window)` : g.text}
+              </text>
+            </g>
+          );
+        })}
         {layout.points.map((p, i) => (
           <g key={i} className={`timeline-point lane-${p.lane}`} data-lane={p.lane}>
             <title>{`${p.event.label}\n${formatInstant(p.event.iso, zone)}\n${p.event.detail}`}</title>
@@ -121,6 +127,11 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
         {win && (
           <text x={8} y={16} fill="#166534" fontSize={11} className="window-label">
             {`window: datetime_diff 0..2 s ⇒ [${formatClock(win.fromMs, zone, 0)}, ${formatClock(win.toMs, zone, 0)}) ${suffix}${layout.window ? '' : ' (out of view)'}`}
+          </text>
+        )}
+        {failure && (
+          <text x={TIMELINE_WIDTH - MARGIN.right} y={16} textAnchor="end" fill="#b91c1c" fontSize={11} fontWeight={700} className="failure-label">
+            {clip(`✗ ${failure.kind === 'no-partner' ? 'no partner' : failure.predicate}`, 70)}
           </text>
         )}
       </svg>

@@ -3,7 +3,7 @@
  * JSON file and mirrored in the URL hash. Both come back as untrusted data, so `parseTuningState`
  * validates every field, bounds every size, and drops what it does not understand.
  */
-import type { UnknownBoot, Verdict } from '../engine/worker/client';
+import type { TuningInput, UnknownBoot, Verdict } from '../engine/worker/client';
 import { isValidZone, type DisplayZone } from './zone';
 
 export interface TuningState {
@@ -14,6 +14,15 @@ export interface TuningState {
   readonly zone: DisplayZone;
   readonly verdicts: Readonly<Record<string, Verdict>>;
   readonly notes: Readonly<Record<string, string>>;
+  /** Pinned cases (absent when there are none): alerts that must stay detected, candidates that must stay quiet. */
+  readonly pins?: Pins;
+}
+
+export interface Pins {
+  /** Alert keys (`DetectionView.keys`). */
+  readonly detected: readonly string[];
+  /** Candidate keys (`CandidateView.key`). */
+  readonly quiet: readonly string[];
 }
 
 export const EMPTY_STATE: TuningState = {
@@ -76,7 +85,36 @@ export function parseTuningState(data: unknown): { state: TuningState; problems:
       if (v !== '') notes[k] = v;
     } else problems.push('notes: skipped a note that is not short text');
   }
-  return { state: { version: 1, allowList, unknownBoot, zone, verdicts: { ...verdicts }, notes: { ...notes } }, problems };
+  const pins = parsePins(data.pins, problems);
+  const state: TuningState = { version: 1, allowList, unknownBoot, zone, verdicts: { ...verdicts }, notes: { ...notes } };
+  return { state: pins ? { ...state, pins } : state, problems };
+}
+
+function pinKeys(v: unknown, problems: string[], what: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    problems.push(`${what} is not a list`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const x of v.slice(0, MAX_KEYS)) {
+    if (typeof x === 'string' && x.length > 0 && x.length <= MAX_KEY) {
+      if (!out.includes(x)) out.push(x);
+    } else problems.push(`${what}: skipped a pin that is not a short key`);
+  }
+  return out;
+}
+
+/** `pins` as saved: two bounded lists of keys; null when absent or empty. */
+function parsePins(v: unknown, problems: string[]): Pins | null {
+  if (v === undefined || v === null) return null;
+  if (!isRecord(v)) {
+    problems.push('pins is not an object');
+    return null;
+  }
+  const detected = pinKeys(v.detected, problems, 'pins.detected');
+  const quiet = pinKeys(v.quiet, problems, 'pins.quiet');
+  return detected.length + quiet.length > 0 ? { detected, quiet } : null;
 }
 
 /** Parses JSON text as tuning state (a file or the hash). */
@@ -110,4 +148,10 @@ export function readStateHash(hash: string): { state: TuningState; problems: str
     return { state: EMPTY_STATE, problems: ['the URL hash is not valid'] };
   }
   return parseTuningText(text);
+}
+
+/** What the engine runs for this state: the allow-list in force (null: the rule's own) and the knob. */
+export function tuningInput(state: Pick<TuningState, 'allowList' | 'unknownBoot'>): TuningInput {
+  const list = state.allowList;
+  return { allowList: list ? list.entries.filter((e) => list.active.includes(e)) : null, unknownBoot: state.unknownBoot };
 }

@@ -19,7 +19,18 @@ import {
   type TableSummary,
   type WireError,
 } from './protocol';
+import type { ExplainView, TuningInput } from './explain-protocol';
 
+export type {
+  AllowImpact,
+  CandidateView,
+  DeviceFunnel,
+  ExplainView,
+  FailureView,
+  FunnelStageView,
+  Suspicion,
+  TuningInput,
+} from './explain-protocol';
 export type {
   Cell,
   DetectionView,
@@ -82,6 +93,10 @@ export interface EngineClient {
   surrounding(row: number, seconds: number, opts?: { signal?: AbortSignal }): Promise<SurroundingEvents>;
   /** The rule's metadata, stages as written with counts from the last run, and the tuned KQL. */
   ruleView(opts?: { signal?: AbortSignal }): Promise<RuleView>;
+  /** Explain mode on the rule with this tuning: every candidate's fate (cached per tuning by the engine). */
+  explain(tuning: TuningInput, opts?: { signal?: AbortSignal }): Promise<ExplainView>;
+  /** A candidate of `explain(tuning)` opened like a hit, its failing stage marked. */
+  candidateDetail(tuning: TuningInput, key: string, opts?: { signal?: AbortSignal }): Promise<HitDetail>;
   clear(): Promise<void>;
   dispose(): void;
 }
@@ -261,6 +276,14 @@ class Client implements EngineClient {
 
   async ruleView(opts: { signal?: AbortSignal } = {}): Promise<RuleView> {
     return narrow(await this.request((id) => ({ kind: 'rule-view', id }), opts), 'rule-view').view;
+  }
+
+  async explain(tuning: TuningInput, opts: { signal?: AbortSignal } = {}): Promise<ExplainView> {
+    return narrow(await this.request((id) => ({ kind: 'explain', id, tuning }), opts), 'explained').view;
+  }
+
+  async candidateDetail(tuning: TuningInput, key: string, opts: { signal?: AbortSignal } = {}): Promise<HitDetail> {
+    return narrow(await this.request((id) => ({ kind: 'candidate-detail', id, tuning, key }), opts), 'hit').detail;
   }
 
   async clear(): Promise<void> {

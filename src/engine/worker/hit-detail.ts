@@ -5,7 +5,7 @@
 import type { QueryResult } from '../run';
 import type { Table } from '../table/table';
 import { floorTicks, formatDateTime, TICKS_PER_SECOND } from '../time/ticks';
-import { alertRows } from './alert-provenance';
+import { alertRows, type AlertRows } from './alert-provenance';
 import { processTree } from './process-tree';
 import type { HitDetail, TimedEvent, UnknownBoot } from './protocol';
 import { numberAt, stringAt, ticksAt, ticksToMs, timedEvent } from './row-record';
@@ -32,6 +32,18 @@ export function hitDetail(
   if (row < 0 || row >= result.table.rowCount) throw new RangeError(`no alert row ${row}`);
   const lastBoot = ticksAt(result.table, 'LastBootTime', row);
   const rows = alertRows(result, row, tables, lastBoot);
+  return detailFromRows(tables, rows, lastBoot, row, key, ctx);
+}
+
+/** The detail view of a set of rows by role (an alert's, or a suppressed candidate's path). */
+export function detailFromRows(
+  tables: ReadonlyMap<string, Table>,
+  rows: AlertRows,
+  lastBoot: bigint | null,
+  row: number,
+  key: string,
+  ctx: HitContext,
+): HitDetail {
   const n = tables.get('DeviceNetworkEvents');
   const p = tables.get('DeviceProcessEvents');
   const rpc =
@@ -57,7 +69,12 @@ export function hitDetail(
   return {
     row,
     key,
-    deviceName: n && rows.rpc[0] !== undefined ? stringAt(n, 'DeviceName', rows.rpc[0]) : '',
+    deviceName:
+      n && rows.rpc[0] !== undefined
+        ? stringAt(n, 'DeviceName', rows.rpc[0])
+        : p && rows.dcom[0] !== undefined
+          ? stringAt(p, 'DeviceName', rows.dcom[0])
+          : '',
     rpc,
     dcom,
     children,

@@ -6,6 +6,8 @@
  * `bigint` or `Date`, so the views need no engine code to show them.
  */
 
+import type { ExplainView, FailureView, TuningInput } from './explain-protocol';
+
 /** Bumped whenever a message shape changes; the worker answers `hello` with it. */
 export const PROTOCOL_VERSION = 1;
 
@@ -38,6 +40,10 @@ export type EngineRequest =
   | { readonly kind: 'surrounding'; readonly id: number; readonly row: number; readonly seconds: number }
   /** The rule as a view: metadata, stages as written with row counts from the last run, tuned KQL. */
   | { readonly kind: 'rule-view'; readonly id: number }
+  /** Explain mode on the tuned rule: every candidate's fate, the funnel, suspicion, allow-list impact. */
+  | { readonly kind: 'explain'; readonly id: number; readonly tuning: TuningInput }
+  /** A candidate of that explanation opened like a hit (timeline, tree, why), its failing stage marked. */
+  | { readonly kind: 'candidate-detail'; readonly id: number; readonly tuning: TuningInput; readonly key: string }
   /** Forgets every loaded file and result. */
   | { readonly kind: 'clear'; readonly id: number }
   /** Aborts request `target` (it then fails with an `AbortError`); gets no answer of its own. */
@@ -221,6 +227,8 @@ export interface HitDetail {
   readonly window: { readonly fromMs: number; readonly toMs: number; readonly fromIso: string; readonly toIso: string } | null;
   readonly tree: readonly TreeNode[];
   readonly why: readonly WhyStage[];
+  /** For a suppressed candidate opened from explain mode: the stage that stopped it (else absent). */
+  readonly failure?: FailureView | null;
 }
 
 export interface SurroundingEvents {
@@ -286,6 +294,7 @@ export type EngineResponse =
   | { readonly kind: 'hit'; readonly id: number; readonly detail: HitDetail }
   | { readonly kind: 'events'; readonly id: number; readonly events: SurroundingEvents }
   | { readonly kind: 'rule-view'; readonly id: number; readonly view: RuleView }
+  | { readonly kind: 'explained'; readonly id: number; readonly view: ExplainView }
   | { readonly kind: 'cleared'; readonly id: number }
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError };
 

@@ -16,6 +16,7 @@ import { getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import { alertKey, exportAlerts } from './alert-export';
+import { ExplainService } from './explain-service';
 import { hitDetail } from './hit-detail';
 import { childExclusions, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
@@ -153,6 +154,12 @@ export class EngineServer {
       }
       case 'rule-view':
         return { kind: 'rule-view', id: req.id, view: await this.ruleView(signal) };
+      case 'explain':
+        return { kind: 'explained', id: req.id, view: await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal) };
+      case 'candidate-detail': {
+        const detail = await this.explainer.detail(this.requireRule(), this.tables(), req.tuning, req.key, signal);
+        return { kind: 'hit', id: req.id, detail };
+      }
       case 'clear':
         this.files.clear();
         this.combined = null;
@@ -239,6 +246,7 @@ export class EngineServer {
   }
 
   private readonly planCache = new PlanCache();
+  private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks());
 
   private tables(): Map<string, Table> {
     if (this.combined) return this.combined;

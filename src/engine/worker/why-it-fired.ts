@@ -76,7 +76,7 @@ function windowChecks(net: bigint, proc: bigint): WhyCheck[] {
   return [
     {
       predicate: 'datetime_diff("second", TimestampProcEventExact, TimestampNetwEventExact) between (0 .. 2)',
-      value: `datetime_diff = ${d} s within 0..2 (exact gap ${gapText(proc - net)})`,
+      value: `datetime_diff = ${d} s ${d >= 0 && d <= 2 ? 'within' : 'outside'} 0..2 (exact gap ${gapText(proc - net)})`,
       pass: d >= 0 && d <= 2,
     },
     {

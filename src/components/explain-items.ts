@@ -1,0 +1,65 @@
+/**
+ * Lists the explain views show, computed from an explanation: near misses by how close they came,
+ * suppressed-but-suspicious chains (one per DCOM server start), and a what-if diff of two runs.
+ */
+import type { CandidateView, ExplainView } from '../engine/worker/client';
+import { candidateText } from './pins';
+
+const PROC = 'DeviceProcessEvents';
+
+/** Suppressed candidates, closest first: smallest measured violation, then the later stage. */
+export function nearMisses(view: ExplainView): CandidateView[] {
+  const v = (c: CandidateView): number => c.failure?.violation ?? Number.POSITIVE_INFINITY;
+  return view.candidates
+    .filter((c) => c.state === 'suppressed')
+    .sort((a, b) => v(a) - v(b) || b.stageIndex - a.stageIndex || (a.ms ?? 0) - (b.ms ?? 0) || a.key.localeCompare(b.key));
+}
+
+/** Suspicious suppressed chains, one per DCOM server start (its own candidate preferred). */
+export function suspiciousChains(view: ExplainView): CandidateView[] {
+  const all = view.candidates.filter((c) => c.suspicion !== null);
+  const servers = new Set(all.filter((c) => c.table === PROC).map((c) => c.row));
+  return all
+    .filter((c) => c.table === PROC || !(c.pathRows.find((p) => p.table === PROC)?.rows ?? []).some((r) => servers.has(r)))
+    .sort((a, b) => (b.suspicion?.lolbins.length ?? 0) - (a.suspicion?.lolbins.length ?? 0) || (a.ms ?? 0) - (b.ms ?? 0));
+}
+
+export interface DiffItem {
+  readonly key: string;
+  readonly label: string;
+}
+
+export interface WhatIfDiff {
+  readonly alertsAdded: readonly DiffItem[];
+  readonly alertsRemoved: readonly DiffItem[];
+  readonly suspiciousAdded: readonly DiffItem[];
+  readonly suspiciousRemoved: readonly DiffItem[];
+}
+
+function alertLabel(views: readonly ExplainView[], key: string): string {
+  for (const v of views) {
+    const c = v.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ?? v.candidates.find((x) => x.alertKeys.includes(key));
+    if (c) return candidateText(c);
+  }
+  return key;
+}
+
+export function whatIfDiff(before: ExplainView, after: ExplainView): WhatIfDiff {
+  const was = new Set(before.alertKeys);
+  const is = new Set(after.alertKeys);
+  const sb = new Map(suspiciousChains(before).map((c) => [c.key, c]));
+  const sa = new Map(suspiciousChains(after).map((c) => [c.key, c]));
+  const item = (views: ExplainView[]) => (key: string): DiffItem => ({ key, label: alertLabel(views, key) });
+  return {
+    alertsAdded: [...is].filter((k) => !was.has(k)).map(item([after, before])),
+    alertsRemoved: [...was].filter((k) => !is.has(k)).map(item([before, after])),
+    suspiciousAdded: [...sa.values()].filter((c) => !sb.has(c.key)).map((c) => ({ key: c.key, label: candidateText(c) })),
+    suspiciousRemoved: [...sb.values()].filter((c) => !sa.has(c.key)).map((c) => ({ key: c.key, label: candidateText(c) })),
+  };
+}
+
+/** A stage's operator text on one line, shortened for a table cell. */
+export function stageText(stage: string, max = 80): string {
+  const one = stage.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

@@ -1,0 +1,57 @@
+/**
+ * RPC → DCOM gaps (datetime_diff seconds of each DCOM start's path) binned per second with d3, and
+ * the scales to draw them with the rule's window edges. GapHistogram.tsx renders.
+ */
+import { bin, max, scaleBand, scaleLinear, type ScaleBand, type ScaleLinear } from 'd3';
+import type { ExplainView } from '../engine/worker/client';
+
+export interface GapBin {
+  readonly gap: number;
+  /** Edge bins gather everything beyond the range. */
+  readonly label: string;
+  readonly alerts: number;
+  readonly suppressed: number;
+}
+
+export interface GapLayout {
+  readonly bins: readonly GapBin[];
+  readonly x: ScaleBand<number>;
+  readonly y: ScaleLinear<number, number>;
+  /** x of the window's edges (between the bins), or null without a window. */
+  readonly edges: { readonly lo: number; readonly hi: number } | null;
+  readonly total: number;
+}
+
+export const GAP_MARGIN = { left: 36, right: 12, top: 16, bottom: 22 };
+
+export function layoutGaps(view: ExplainView, width: number, height: number, span = 8): GapLayout {
+  const gaps = view.candidates.filter((c) => c.spine === 'dcomProcEvents' && c.gap !== null);
+  const lo = Math.min(-1, (view.window?.lo ?? 0) - 3);
+  const hi = Math.max(span, (view.window?.hi ?? 2) + 4);
+  const clamp = (g: number): number => Math.max(lo, Math.min(hi, g));
+  const binner = bin<(typeof gaps)[number], number>()
+    .value((c) => clamp(c.gap!))
+    .domain([lo, hi + 1])
+    .thresholds(Array.from({ length: hi - lo }, (_, i) => lo + i + 1));
+  const bins: GapBin[] = binner(gaps).map((b) => {
+    const gap = b.x0 ?? lo;
+    return {
+      gap,
+      label: gap === lo ? `≤${gap}` : gap === hi ? `≥${gap}` : String(gap),
+      alerts: b.filter((c) => c.state === 'alert').length,
+      suppressed: b.filter((c) => c.state !== 'alert').length,
+    };
+  });
+  const x = scaleBand<number>()
+    .domain(bins.map((b) => b.gap))
+    .range([GAP_MARGIN.left, width - GAP_MARGIN.right])
+    .padding(0.15);
+  const y = scaleLinear()
+    .domain([0, Math.max(1, max(bins, (b) => b.alerts + b.suppressed) ?? 1)])
+    .nice()
+    .range([height - GAP_MARGIN.bottom, GAP_MARGIN.top]);
+  const step = x.step();
+  const edgeX = (g: number, side: -1 | 1): number => (x(clamp(g)) ?? GAP_MARGIN.left) + (side < 0 ? -(step * x.paddingInner()) / 2 : x.bandwidth() + (step * x.paddingInner()) / 2);
+  const edges = view.window ? { lo: edgeX(view.window.lo, -1), hi: edgeX(view.window.hi, 1) } : null;
+  return { bins, x, y, edges, total: gaps.length };
+}

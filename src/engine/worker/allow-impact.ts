@@ -1,0 +1,41 @@
+/**
+ * Allow-list impact: per entry, the candidates it suppresses (it is their first failure), how many
+ * of those chains started processes and which. Dead entries suppress nothing; greedy ones hide more
+ * than half of what reaches the allow-list stage.
+ */
+import type { Table } from '../table/table';
+import type { AllowImpact, CandidateView } from './explain-protocol';
+import { eqFold } from './row-record';
+import { dcomRowOf, offspringOf } from './suspicion';
+
+const PROC = 'DeviceProcessEvents';
+
+export function allowImpact(candidates: readonly CandidateView[], allowList: readonly string[], p: Table | undefined): AllowImpact[] {
+  const allowStage = candidates.find((c) => c.failure && /allowListedExecs/.test(c.failure.predicate))?.stageIndex ?? null;
+  const reached =
+    allowStage === null ? 0 : candidates.filter((c) => c.state === 'alert' || c.stageIndex >= allowStage).length;
+  return allowList.map((entry) => {
+    const hit = candidates.filter(
+      (c) => c.failure?.listEntry != null && /allowListedExecs/.test(c.failure.predicate) && eqFold(c.failure.listEntry, entry),
+    );
+    const chains = new Map<number, readonly string[]>();
+    for (const c of hit) {
+      if (!p) continue;
+      const rows = c.pathRows.find((x) => x.table === PROC)?.rows ?? [];
+      const dcom = c.table === PROC ? c.row : dcomRowOf(p, rows);
+      if (dcom !== null && !chains.has(dcom)) chains.set(dcom, offspringOf(p, dcom).children);
+    }
+    const counts = new Map<string, number>();
+    for (const kids of chains.values()) for (const k of new Set(kids)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    return {
+      entry,
+      active: true,
+      suppressed: hit.length,
+      chains: chains.size,
+      withChildren: [...chains.values()].filter((k) => k.length > 0).length,
+      children: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+      dead: hit.length === 0,
+      greedy: reached > 0 && hit.length * 2 > reached,
+    };
+  });
+}
