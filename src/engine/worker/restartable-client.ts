@@ -54,32 +54,23 @@ export function createRestartableClient(start: () => EngineClient = () => create
     }
   };
 
-  return {
-    get mode(): Promise<EngineMode> {
-      return current.mode;
-    },
-    get restarts() {
-      return restarts;
-    },
+  // Methods that keep what a restart replays; every other method is forwarded through `call`
+  // (a Proxy, so methods added to EngineClient later are covered without an edit here).
+  const own: Partial<Record<keyof RestartableEngineClient, unknown>> = {
     restart,
-    describeRule: () => call((c) => c.describeRule()),
-    ingest: async (file, name, opts) => {
-      const out = await call((c) => c.ingest(file, name, opts));
+    ingest: async (...args: Parameters<EngineClient['ingest']>) => {
+      const [file, name] = args;
+      const out = await call((c) => c.ingest(...args));
       const i = files.findIndex((f) => f.name === name);
       if (i >= 0) files.splice(i, 1);
       files.push({ file, name });
       return out;
     },
-    detect: async (allowList, opts = {}) => {
-      const out = await call((c) => c.detect(allowList, opts));
-      lastDetect = { allowList, unknownBoot: opts.unknownBoot ?? 'drop' };
+    detect: async (...args: Parameters<EngineClient['detect']>) => {
+      const out = await call((c) => c.detect(...args));
+      lastDetect = { allowList: args[0], unknownBoot: args[1]?.unknownBoot ?? 'drop' };
       return out;
     },
-    exportCsv: (options) => call((c) => c.exportCsv(options)),
-    exportJson: (options) => call((c) => c.exportJson(options)),
-    hitDetail: (row, opts) => call((c) => c.hitDetail(row, opts)),
-    surrounding: (row, seconds, opts) => call((c) => c.surrounding(row, seconds, opts)),
-    ruleView: (opts) => call((c) => c.ruleView(opts)),
     clear: async () => {
       await call((c) => c.clear());
       files.length = 0;
@@ -87,4 +78,15 @@ export function createRestartableClient(start: () => EngineClient = () => create
     },
     dispose: () => current.dispose(),
   };
+  return new Proxy({} as RestartableEngineClient, {
+    get(_, prop) {
+      if (prop === 'mode') return current.mode;
+      if (prop === 'restarts') return restarts;
+      if (typeof prop === 'string' && prop in own) return own[prop as keyof RestartableEngineClient];
+      const v = (current as unknown as Record<PropertyKey, unknown>)[prop];
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) =>
+        call((c) => ((c as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!)(...args));
+    },
+  });
 }

@@ -5,6 +5,7 @@
  */
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
 import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
+import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
 import { loadRule, readLetList, replaceLetList, setUnknownBoot, type RuleDefinition } from '../rule/rule';
@@ -78,6 +79,7 @@ class EngineError extends Error {
 export class EngineServer {
   private readonly rule: RuleDefinition | null;
   private readonly ruleProblems: string;
+  private columnsToDecode: Record<string, string[]> | undefined;
   /** Loaded tables by file name (a file loaded again replaces its earlier table). */
   private readonly files = new Map<string, Table>();
   private combined: Map<string, Table> | null = null;
@@ -225,6 +227,7 @@ export class EngineServer {
     let lastPost = 0;
     const results = await ingestAny(name, blobChunksUntil(file, signal), {
       signal,
+      columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
       onProgress: (bytes, rows) => {
         const t = Date.now();
         if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
