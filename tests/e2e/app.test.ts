@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { gzipSync, zipSync } from 'fflate';
+import * as parquet from 'parquet-wasm/node';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +60,27 @@ function csvText(v: unknown): string {
 /** A row as comparable text, the set column sorted (its order is undefined in Kusto). */
 function rowKey(cells: readonly unknown[]): string {
   return JSON.stringify(cells.map((c) => (Array.isArray(c) ? [...(c as string[])].sort() : c)));
+}
+
+let fixtureDir: string | null = null;
+
+/** The committed sample in the other formats: Arrow as committed, Parquet, zip and gzip made from it. */
+function formatFixtures(): string {
+  if (fixtureDir) return fixtureDir;
+  const dir = mkdtempSync(join(tmpdir(), 'dcomlens-formats-'));
+  const zipped: Record<string, Uint8Array> = {};
+  for (const t of ['DeviceNetworkEvents', 'DeviceProcessEvents']) {
+    const arrow = new Uint8Array(readFileSync(join(SAMPLES, `${t}.arrow`)));
+    writeFileSync(join(dir, `${t}.arrow`), arrow);
+    const stream = tableToIPC(tableFromIPC(arrow), 'stream');
+    writeFileSync(join(dir, `${t}.parquet`), parquet.writeParquet(parquet.Table.fromIPCStream(stream)));
+    const csv = new Uint8Array(readFileSync(join(SAMPLES, `${t}.csv`)));
+    writeFileSync(join(dir, `${t}.csv.gz`), gzipSync(csv));
+    zipped[`exports/${t}.csv`] = csv;
+  }
+  writeFileSync(join(dir, 'exports.zip'), zipSync(zipped));
+  fixtureDir = dir;
+  return dir;
 }
 
 describe.skipIf(skip)('dcomlens in Chromium', () => {
@@ -230,6 +254,21 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await waitForAlerts(truth.rows.length);
     await expect.poll(() => alerts().getByText(firstDcomCmdLine(), { exact: true }).first().isVisible()).toBe(true);
     expect(requests.slice(before)).toEqual([]);
+  });
+
+  // The browser reads every format through the same ingest as the CLI; Parquet (wasm) and zip /
+  // gzip (streaming inflate) are the paths that depend on the browser, so each is loaded here.
+  it.each([
+    ['Arrow IPC', ['DeviceNetworkEvents.arrow', 'DeviceProcessEvents.arrow']],
+    ['Parquet', ['DeviceNetworkEvents.parquet', 'DeviceProcessEvents.parquet']],
+    ['a zip of the CSVs', ['exports.zip']],
+    ['gzip CSVs', ['DeviceNetworkEvents.csv.gz', 'DeviceProcessEvents.csv.gz']],
+  ])('loads the sample as %s with the same alerts', async (_what, files) => {
+    await open();
+    const dir = formatFixtures();
+    await page.getByLabel('Load event files').setInputFiles(files.map((f) => join(dir, f)));
+    await waitForAlerts(truth.rows.length);
+    await expect.poll(() => alerts().getByText(firstDcomCmdLine(), { exact: true }).first().isVisible()).toBe(true);
   });
 
   it('reports rejected rows with line and column', async () => {
