@@ -70,7 +70,9 @@ export function loadRule(yamlText: string): LoadedRule {
   const problems: RuleProblem[] = [];
   let doc: unknown;
   try {
-    doc = parseYaml(yamlText, { maxAliasCount: 100, prettyErrors: true });
+    // yaml's own unique-key check is quadratic (a 40k-key file took 40 s): off, and the top-level
+    // keys (the ones a rule reads) are checked for duplicates below in linear time.
+    doc = parseYaml(yamlText, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: false });
   } catch (err) {
     const e = err as { message: string; linePos?: { line: number; col: number }[] };
     const pos = e.linePos?.[0];
@@ -79,6 +81,16 @@ export function loadRule(yamlText: string): LoadedRule {
       ...(pos ? { line: pos.line, column: pos.col } : {}),
     });
     return { rule: null, problems, diagnostics: [], queryLine: 0, queryIndent: 0 };
+  }
+  const topKeys = new Set<string>();
+  for (const [i, l] of yamlText.split('\n').entries()) {
+    const key = /^([^\s#'"\-{[][^:]*?)\s*:(?:\s|$)/.exec(l)?.[1];
+    if (key === undefined) continue;
+    if (topKeys.has(key)) {
+      problems.push({ message: `not valid YAML: the key \`${key}\` appears twice`, line: i + 1, column: 1 });
+      return { rule: null, problems, diagnostics: [], queryLine: 0, queryIndent: 0 };
+    }
+    topKeys.add(key);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     problems.push({ message: 'a rule file must be a YAML mapping with at least `name` and `query`' });

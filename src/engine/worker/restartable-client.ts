@@ -5,7 +5,7 @@
  * allow-list and knob, so the analyst loses nothing: their tuning state lives in the UI (and the
  * URL hash) and the data comes back from the same `File` objects.
  */
-import { createEngineClient, type EngineClient, type EngineMode } from './client';
+import { createEngineClient, type EngineClient } from './client';
 import type { UnknownBoot } from './protocol';
 
 export interface RestartableEngineClient extends EngineClient {
