@@ -19,6 +19,7 @@ import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
 import { explainQuery } from '../engine/explain/explain';
 import { formatCsv, formatJson } from '../engine/output/format-results';
+import { ruleReadiness } from '../engine/rule/readiness';
 import { loadRule, positionInRuleFile, replaceLetList, setUnknownBoot } from '../engine/rule/rule';
 import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
 import { DEFENDER_TABLES } from '../engine/table/defender-schema';
@@ -326,6 +327,7 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     if (missing.length)
       throw new CliError(`${name}: the loaded files lack column(s) the rule needs: ${missing.join(', ')}`);
   }
+  if (unknownBoot === 'drop') for (const line of ruleReadiness(tables).lines) io.err(`${line}\n`);
   await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS);
 }
 
