@@ -42,7 +42,7 @@ export const ALERT_COLUMNS = [
 
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
-                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--funnel] [--raw]
+                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--funnel] [--strict] [--raw]
   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
                [--out FILE] [--format csv|json] [--explain] [--raw]
 
@@ -58,6 +58,7 @@ const USAGE = `usage:
   --format    csv (default) or json
   --explain   print the plan with per-stage row counts to standard error
   --funnel    print how many candidates each stage suppressed (overall and per device)
+  --strict    exit 2 when any input row is rejected (default: report it and go on)
   --raw       do not neutralise spreadsheet formulas in CSV cells
 `;
 
@@ -102,7 +103,7 @@ const VALUE_OPTIONS = new Set([
   '--table',
   '--unknown-boot',
 ]);
-const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--help', '-h']);
+const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--strict', '--help', '-h']);
 
 function parseArgs(argv: readonly string[]): ParsedArgs {
   const positional: string[] = [];
@@ -155,6 +156,7 @@ async function loadTables(
   files: readonly { path: string; name?: string }[],
   needed: ReadonlyMap<string, readonly string[]>,
   io: Io,
+  strict = false,
 ): Promise<Map<string, Table>> {
   const parts = new Map<string, Table[]>();
   for (const f of files) {
@@ -183,6 +185,12 @@ async function loadTables(
         continue;
       }
       io.err(describeReport(report));
+      if (strict && report.rowsRejected > 0) {
+        const first = report.rejects[0];
+        throw new CliError(
+          `${label}: ${report.rowsRejected} rows rejected (--strict)${first ? `; first at ${label}:${first.line}${first.position ? `:${first.position}` : ''}: ${first.reason}` : ''}`,
+        );
+      }
       const name = f.name ?? report.recognised ?? (report.table in DEFENDER_TABLES ? report.table : null);
       if (!name) {
         if (several || (report.rowsLoaded === 0 && (report.rowsSkipped ?? 0) > 0)) {
@@ -318,6 +326,7 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     args.positional.map((path) => ({ path })),
     required,
     io,
+    args.flags.has('--strict'),
   );
   // Columns are decoded only where needed; default decode keeps all known ones, so check for absent ones.
   for (const [name, cols] of required) {
@@ -342,7 +351,7 @@ async function run(args: ParsedArgs, io: Io): Promise<void> {
     if (eq <= 0) throw new CliError(`--table takes Name=FILE, not ${s}`);
     return { name: s.slice(0, eq), path: s.slice(eq + 1) };
   });
-  const tables = await loadTables(files, new Map(), io);
+  const tables = await loadTables(files, new Map(), io, args.flags.has('--strict'));
   await runAndWrite(query, queryPath, (d) => d, tables, args, io, []);
 }
 

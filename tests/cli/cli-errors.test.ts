@@ -58,6 +58,12 @@ describe('dcomlens detect: a minimal chain and bad input', () => {
     expect(c.err).toMatch(/proc\.csv:5(:\d+)?: Timestamp/);
   });
 
+  it('--strict turns a rejected row into exit status 2, naming file, line and column', async () => {
+    const c = capture();
+    expect(await main(['detect', net, proc, '--strict'], c.io)).toBe(2);
+    expect(c.err).toMatch(/proc\.csv: 1 rows rejected \(--strict\); first at \S*proc\.csv:5:1: .*not-a-time/);
+  });
+
   it('an allow-list that names the DCOM server suppresses the alert', async () => {
     const c = capture();
     expect(await main(['detect', net, proc, '--allow', 'mmc.exe', '--format', 'json'], c.io)).toBe(0);
