@@ -25,7 +25,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['react', 'react-dom', '**/components/**'], message: 'the engine must not depend on React or the UI' }] },
+        {
+          patterns: [
+            {
+              group: ['react', 'react-dom', '**/components/**'],
+              message: 'the engine must not depend on React or the UI',
+            },
+          ],
+        },
       ],
     },
   },
@@ -38,8 +45,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['react', 'react-dom', '**/components/**'], message: 'the engine must not depend on React or the UI' },
-            { group: ['node:*', 'fs', 'path', 'os'], message: 'the engine runs in the browser: Node built-ins only in ingest/node-source.ts' },
+            {
+              group: ['react', 'react-dom', '**/components/**'],
+              message: 'the engine must not depend on React or the UI',
+            },
+            {
+              group: ['node:*', 'fs', 'path', 'os'],
+              message: 'the engine runs in the browser: Node built-ins only in ingest/node-source.ts',
+            },
           ],
         },
       ],
@@ -50,7 +63,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../bind/**', '../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'], message: 'kql is the bottom layer' }] },
+        {
+          patterns: [
+            {
+              group: ['../bind/**', '../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'],
+              message: 'kql is the bottom layer',
+            },
+          ],
+        },
       ],
     },
   },
@@ -59,7 +79,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'], message: 'bind may only use kql' }] },
+        {
+          patterns: [
+            {
+              group: ['../plan/**', '../execute/**', '../ingest/**', 'react', 'node:*'],
+              message: 'bind may only use kql',
+            },
+          ],
+        },
       ],
     },
   },
@@ -70,7 +97,14 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/engine/*/**', '!**/engine/worker/client*'], message: 'components reach the engine only through the worker client' }] },
+        {
+          patterns: [
+            {
+              group: ['**/engine/*/**', '!**/engine/worker/client*'],
+              message: 'components reach the engine only through the worker client',
+            },
+          ],
+        },
       ],
     },
   },

@@ -18,7 +18,9 @@ const devCspMeta: Plugin = {
 export default defineConfig({
   plugins: [react(), devCspMeta],
   worker: { format: 'es' },
-  server: { headers: { 'Content-Security-Policy': CSP_BUILD.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'") } },
+  server: {
+    headers: { 'Content-Security-Policy': CSP_BUILD.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'") },
+  },
   preview: { headers: { 'Content-Security-Policy': CSP_BUILD } },
   build: { target: 'es2022', sourcemap: true },
   test: {

@@ -25,9 +25,18 @@ const MIME: Readonly<Record<string, string>> = {
 
 /** Builds the bench page (a few seconds; done every run so it always has the current engine). */
 export function buildBrowserBench(): void {
-  execFileSync(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(import.meta.dirname, 'browser', 'vite.config.ts')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(import.meta.dirname, '..', 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      join(import.meta.dirname, 'browser', 'vite.config.ts'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 function serve(root: string): Promise<Server> {
@@ -38,7 +47,10 @@ function serve(root: string): Promise<Server> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -95,7 +107,11 @@ function chromiumDescendants(): number[] {
 
 export interface BrowserSession {
   readonly version: string;
-  dcomlens(files: readonly string[], editReps: number, timeoutMs: number): Promise<{ value: BrowserDcomlens; peakRss: number }>;
+  dcomlens(
+    files: readonly string[],
+    editReps: number,
+    timeoutMs: number,
+  ): Promise<{ value: BrowserDcomlens; peakRss: number }>;
   duck(files: readonly string[], editReps: number, timeoutMs: number): Promise<{ value: BrowserDuck; peakRss: number }>;
   close(): Promise<void>;
 }
@@ -105,7 +121,13 @@ export async function openBrowser(): Promise<BrowserSession> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--js-flags=--max-old-space-size=16384'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--js-flags=--max-old-space-size=16384',
+    ],
   });
   const page = async (files: readonly string[], timeoutMs: number) => {
     const context = await browser.newContext();

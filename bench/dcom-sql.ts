@@ -125,9 +125,15 @@ const DUCK_TYPE: Readonly<Record<ColumnKind, string>> = {
  * those, so DuckDB's projection push-down skips converting the rest. Sniffing is off because the
  * format is known (RFC 4180, header row) and sniffing a 1 GB file costs time DuckDB need not spend.
  */
-export function readCsvSql(path: string, header: readonly { name: string; kind: ColumnKind }[], needed: readonly string[]): string {
+export function readCsvSql(
+  path: string,
+  header: readonly { name: string; kind: ColumnKind }[],
+  needed: readonly string[],
+): string {
   const want = new Set(needed);
-  const cols = header.map((c) => `${sqlString(c.name)}: '${want.has(c.name) ? DUCK_TYPE[c.kind] : 'VARCHAR'}'`).join(', ');
+  const cols = header
+    .map((c) => `${sqlString(c.name)}: '${want.has(c.name) ? DUCK_TYPE[c.kind] : 'VARCHAR'}'`)
+    .join(', ');
   return `read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', auto_detect = false, columns = {${cols}})`;
 }
 
@@ -336,7 +342,8 @@ export function duckRowsToJson(rows: readonly (readonly unknown[])[]): JsonCell[
         if (DATETIME_OUTPUTS.includes(i)) return isoFromNs(BigInt(v as bigint | number));
         if (typeof v === 'bigint') return Number(v);
         if (Array.isArray(v)) return v.map((x) => String(x));
-        if (typeof v === 'object' && v !== null && 'items' in v) return (v as { items: unknown[] }).items.map((x) => String(x));
+        if (typeof v === 'object' && v !== null && 'items' in v)
+          return (v as { items: unknown[] }).items.map((x) => String(x));
         return v as string | number;
       }),
     ),
@@ -363,13 +370,30 @@ const PROC_COLS = neededColumns('DeviceProcessEvents', DEVICE_PROCESS_EVENTS);
 /** The typed projections straight over the CSV files (DuckDB reads only the needed columns). */
 export function csvSources(netCsv: string, procCsv: string): RuleSqlSources {
   return {
-    net: `(${projectionSql(readCsvSql(netCsv, NET_HEADER, NET_COLS.map((c) => c.name)), NET_COLS)})`,
-    proc: `(${projectionSql(readCsvSql(procCsv, PROC_HEADER, PROC_COLS.map((c) => c.name)), PROC_COLS)})`,
+    net: `(${projectionSql(
+      readCsvSql(
+        netCsv,
+        NET_HEADER,
+        NET_COLS.map((c) => c.name),
+      ),
+      NET_COLS,
+    )})`,
+    proc: `(${projectionSql(
+      readCsvSql(
+        procCsv,
+        PROC_HEADER,
+        PROC_COLS.map((c) => c.name),
+      ),
+      PROC_COLS,
+    )})`,
   };
 }
 
 /** SQL that loads the needed columns of both files into tables `net` and `proc`. */
 export function loadTablesSql(netCsv: string, procCsv: string): string[] {
   const src = csvSources(netCsv, procCsv);
-  return [`CREATE OR REPLACE TABLE net AS SELECT * FROM ${src.net}`, `CREATE OR REPLACE TABLE proc AS SELECT * FROM ${src.proc}`];
+  return [
+    `CREATE OR REPLACE TABLE net AS SELECT * FROM ${src.net}`,
+    `CREATE OR REPLACE TABLE proc AS SELECT * FROM ${src.proc}`,
+  ];
 }

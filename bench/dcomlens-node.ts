@@ -53,7 +53,10 @@ export interface LoadTiming {
  * names), so recognition is not on the clock twice; the CLI recognises from the header, which costs
  * the same single header parse.
  */
-export async function loadFiles(paths: readonly string[], needed: ReadonlyMap<string, readonly string[]>): Promise<LoadTiming> {
+export async function loadFiles(
+  paths: readonly string[],
+  needed: ReadonlyMap<string, readonly string[]>,
+): Promise<LoadTiming> {
   const tables = new Map<string, Table>();
   const files: LoadTiming['files'] = [];
   for (const path of paths) {
@@ -102,7 +105,11 @@ function padPruned(table: Table, full: readonly ColumnSchema[]): Table {
     }
   };
   const missing = full.filter((c) => !have.has(c.name));
-  return makeTable(table.name, [...table.schema, ...missing], [...table.columns, ...missing.map((c) => filler(c.type))]);
+  return makeTable(
+    table.name,
+    [...table.schema, ...missing],
+    [...table.columns, ...missing.map((c) => filler(c.type))],
+  );
 }
 
 /** Compile + execute over loaded tables; `now` is fixed (the rule does not read it). */
@@ -120,7 +127,10 @@ export function alertCsv(table: Table): string {
 
 /** The result in truth.json's cell convention, canonically ordered. */
 export function alertRows(table: Table): JsonCell[][] {
-  const parsed = JSON.parse(formatJson(table, { leadingColumns: OUTPUT_COLUMNS, raw: true })) as { columns: string[]; rows: JsonCell[][] };
+  const parsed = JSON.parse(formatJson(table, { leadingColumns: OUTPUT_COLUMNS, raw: true })) as {
+    columns: string[];
+    rows: JsonCell[][];
+  };
   if (parsed.columns.join() !== OUTPUT_COLUMNS.join()) throw new Error(`unexpected columns ${parsed.columns.join()}`);
   return canonicalRows(parsed.rows);
 }

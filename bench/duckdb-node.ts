@@ -13,7 +13,11 @@ export async function openDuck(): Promise<{ instance: DuckDBInstance; conn: Duck
   return { instance, conn };
 }
 
-export async function runRule(conn: DuckDBConnection, sources: RuleSqlSources, allowList?: readonly string[]): Promise<JsonCell[][]> {
+export async function runRule(
+  conn: DuckDBConnection,
+  sources: RuleSqlSources,
+  allowList?: readonly string[],
+): Promise<JsonCell[][]> {
   const reader = await conn.runAndReadAll(dcomRuleSql(sources, allowList));
   return duckRowsToJson(reader.getRowsJS() as unknown[][]);
 }

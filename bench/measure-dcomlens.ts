@@ -9,7 +9,15 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EDIT_ENTRY, type JsonCell } from './dcom-sql';
-import { alertCsv, alertRows, detectLoaded, loadFiles, queryWithout, requiredColumns, ruleQuery } from './dcomlens-node';
+import {
+  alertCsv,
+  alertRows,
+  detectLoaded,
+  loadFiles,
+  queryWithout,
+  requiredColumns,
+  ruleQuery,
+} from './dcomlens-node';
 
 export interface DcomlensMeasure {
   readonly rows: { net: number; proc: number };

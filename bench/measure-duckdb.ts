@@ -74,7 +74,16 @@ async function main(): Promise<void> {
   }
   conn.closeSync();
   instance.closeSync();
-  const out: DuckMeasure = { e2eMs, loadMs, queryMs, editMs, peakRss: process.resourceUsage().maxRSS * 1024, threads, result, resultEdit };
+  const out: DuckMeasure = {
+    e2eMs,
+    loadMs,
+    queryMs,
+    editMs,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    threads,
+    result,
+    resultEdit,
+  };
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
 }
 

@@ -64,7 +64,9 @@ function dataset(spec: DatasetSpec): string {
     log(`generating ${spec.label}: ${spec.devices} devices × ${spec.hours} h at rate ${spec.rate} → ${dir}`);
     const t0 = performance.now();
     const r = writeDataset({ devices: spec.devices, hours: spec.hours, seed: spec.seed, rate: spec.rate }, dir);
-    log(`  ${r.rows.DeviceNetworkEvents + r.rows.DeviceProcessEvents} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    log(
+      `  ${r.rows.DeviceNetworkEvents + r.rows.DeviceProcessEvents} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     writeFileSync(marker, JSON.stringify(spec));
   }
   for (const t of ['DeviceNetworkEvents', 'DeviceProcessEvents']) {
@@ -80,12 +82,16 @@ function dataset(spec: DatasetSpec): string {
 function child(script: string, args: readonly string[], expectResult: true): unknown;
 function child(script: string, args: readonly string[], expectResult: false): null;
 function child(script: string, args: readonly string[], expectResult: boolean): unknown {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=20000', '--import', 'tsx', join(import.meta.dirname, script), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=20000', '--import', 'tsx', join(import.meta.dirname, script), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed with status ${r.status} ${r.signal ?? ''}`);
   if (!expectResult) return null;
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -97,20 +103,29 @@ function truth(dir: string): JsonCell[][] {
   return (JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { rows: JsonCell[][] }).rows;
 }
 
-const best = (xs: readonly number[] | null | undefined): number => (xs && xs.length > 0 ? Math.min(...xs.filter((x) => Number.isFinite(x))) : NaN);
+const best = (xs: readonly number[] | null | undefined): number =>
+  xs && xs.length > 0 ? Math.min(...xs.filter((x) => Number.isFinite(x))) : NaN;
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
 };
-const ms = (x: number): string => (Number.isFinite(x) ? (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 100 ? 1 : 0)} ms`) : 'n/a');
+const ms = (x: number): string =>
+  Number.isFinite(x) ? (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 100 ? 1 : 0)} ms`) : 'n/a';
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
-const rate = (n: number, msv: number, unit: string, scale = 1): string => (Number.isFinite(msv) && msv > 0 ? `${((n / scale / msv) * 1000).toFixed(n / scale / msv > 10 ? 0 : 2)} ${unit}` : 'n/a');
-const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+const rate = (n: number, msv: number, unit: string, scale = 1): string =>
+  Number.isFinite(msv) && msv > 0
+    ? `${((n / scale / msv) * 1000).toFixed(n / scale / msv > 10 ? 0 : 2)} ${unit}`
+    : 'n/a';
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a';
 
 function table(title: string, head: readonly string[], rows: readonly (readonly string[])[]): void {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
-  process.stdout.write(`\n### ${title}\n\n${line(head)}\n|${w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '-' : ':')).join('|')}|\n${rows.map(line).join('\n')}\n`);
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join(' | ')} |`;
+  process.stdout.write(
+    `\n### ${title}\n\n${line(head)}\n|${w.map((x, i) => (i === 0 ? ':' : '') + '-'.repeat(x + 1) + (i === 0 ? '-' : ':')).join('|')}|\n${rows.map(line).join('\n')}\n`,
+  );
 }
 
 function machine(chromium: string | null): string {
@@ -194,7 +209,10 @@ async function main(): Promise<void> {
   }
 
   // Scaling: fixed devices, 1 day vs 7 days per device, reduced background rate.
-  let scaling: { d1: { dl: DcomlensMeasure; duck: DuckMeasure; rows: number }; d7: { dl: DcomlensMeasure; duck: DuckMeasure; rows: number } } | null = null;
+  let scaling: {
+    d1: { dl: DcomlensMeasure; duck: DuckMeasure; rows: number };
+    d7: { dl: DcomlensMeasure; duck: DuckMeasure; rows: number };
+  } | null = null;
   if (!values['no-scaling']) {
     const base = { devices: 20, rate: quick ? 0.05 : 0.15, seed: 'scale-1' };
     const run = (hours: number) => {
@@ -210,60 +228,168 @@ async function main(): Promise<void> {
   }
 
   // ------------------------------------------------------------------------------------------
-  process.stdout.write(`\n## dcomlens benchmark (${new Date().toISOString()})\n\nMachine: ${machine(session?.version ?? null)}; DuckDB threads: ${results[0]?.duck.threads ?? '?'} (dcomlens is single-threaded).\n`);
-  process.stdout.write('Times are the best of the repetitions; ratios are DuckDB time / dcomlens time (> 1: dcomlens faster).\n');
+  process.stdout.write(
+    `\n## dcomlens benchmark (${new Date().toISOString()})\n\nMachine: ${machine(session?.version ?? null)}; DuckDB threads: ${results[0]?.duck.threads ?? '?'} (dcomlens is single-threaded).\n`,
+  );
+  process.stdout.write(
+    'Times are the best of the repetitions; ratios are DuckDB time / dcomlens time (> 1: dcomlens faster).\n',
+  );
   if (session) await session.close();
 
   for (const r of results) {
     const { dl, duck } = r;
     const e2e = best(dl.e2eCsvMs);
     const de2e = best(duck.e2eMs);
-    table(`${r.label}: ${r.rows.toLocaleString('en')} rows (${dl.rows.net.toLocaleString('en')} network + ${dl.rows.proc.toLocaleString('en')} process), CSV ${mb(dl.csvBytes)}, Arrow ${dl.arrowBytes ? mb(dl.arrowBytes) : 'n/a'}, ${dl.alerts} alerts`, ['measure', 'dcomlens', 'DuckDB', 'ratio', 'target'], [
-      ['end to end, CSV files → alert CSV', ms(e2e), ms(de2e), ratio(de2e, e2e), '≥ 2×'],
-      ['  rows/s', rate(r.rows, e2e, 'rows/s'), rate(r.rows, de2e, 'rows/s'), '', ''],
-      ['  MB/s of CSV', rate(dl.csvBytes, e2e, 'MB/s', 1e6), rate(dl.csvBytes, de2e, 'MB/s', 1e6), '', ''],
-      ['CSV ingest only (DuckDB: CREATE TABLE)', ms(best(dl.ingestCsvMs)), ms(best(duck.loadMs)), ratio(best(duck.loadMs), best(dl.ingestCsvMs)), ''],
-      ['  MB/s of CSV', rate(dl.csvBytes, best(dl.ingestCsvMs), 'MB/s', 1e6), rate(dl.csvBytes, best(duck.loadMs), 'MB/s', 1e6), '', ''],
-      ['Arrow IPC ingest only', ms(best(dl.ingestArrowMs)), '', '', ''],
-      ['  MB/s of Arrow', dl.arrowBytes ? rate(dl.arrowBytes, best(dl.ingestArrowMs), 'MB/s', 1e6) : 'n/a', '', '', '≥ 1000 MB/s'],
-      ['end to end, Arrow files → alert CSV', ms(best(dl.e2eArrowMs)), '', '', '5M: < 1 s'],
-      ['query, data loaded', ms(best(dl.queryMs)), ms(best(duck.queryMs)), ratio(best(duck.queryMs), best(dl.queryMs)), '≥ 10×'],
-      [`re-run after allow-list edit (−WmiPrvSE.exe)`, ms(best(dl.editMs)), ms(best(duck.editMs)), ratio(best(duck.editMs), best(dl.editMs)), '< 50 ms'],
-      ['peak RSS (process)', mb(dl.peakRssCsv), mb(duck.peakRss), '', ''],
-      ['retained heap + buffers, tables loaded', mb(dl.retainedBytes), '', '', ''],
-    ]);
+    table(
+      `${r.label}: ${r.rows.toLocaleString('en')} rows (${dl.rows.net.toLocaleString('en')} network + ${dl.rows.proc.toLocaleString('en')} process), CSV ${mb(dl.csvBytes)}, Arrow ${dl.arrowBytes ? mb(dl.arrowBytes) : 'n/a'}, ${dl.alerts} alerts`,
+      ['measure', 'dcomlens', 'DuckDB', 'ratio', 'target'],
+      [
+        ['end to end, CSV files → alert CSV', ms(e2e), ms(de2e), ratio(de2e, e2e), '≥ 2×'],
+        ['  rows/s', rate(r.rows, e2e, 'rows/s'), rate(r.rows, de2e, 'rows/s'), '', ''],
+        ['  MB/s of CSV', rate(dl.csvBytes, e2e, 'MB/s', 1e6), rate(dl.csvBytes, de2e, 'MB/s', 1e6), '', ''],
+        [
+          'CSV ingest only (DuckDB: CREATE TABLE)',
+          ms(best(dl.ingestCsvMs)),
+          ms(best(duck.loadMs)),
+          ratio(best(duck.loadMs), best(dl.ingestCsvMs)),
+          '',
+        ],
+        [
+          '  MB/s of CSV',
+          rate(dl.csvBytes, best(dl.ingestCsvMs), 'MB/s', 1e6),
+          rate(dl.csvBytes, best(duck.loadMs), 'MB/s', 1e6),
+          '',
+          '',
+        ],
+        ['Arrow IPC ingest only', ms(best(dl.ingestArrowMs)), '', '', ''],
+        [
+          '  MB/s of Arrow',
+          dl.arrowBytes ? rate(dl.arrowBytes, best(dl.ingestArrowMs), 'MB/s', 1e6) : 'n/a',
+          '',
+          '',
+          '≥ 1000 MB/s',
+        ],
+        ['end to end, Arrow files → alert CSV', ms(best(dl.e2eArrowMs)), '', '', '5M: < 1 s'],
+        [
+          'query, data loaded',
+          ms(best(dl.queryMs)),
+          ms(best(duck.queryMs)),
+          ratio(best(duck.queryMs), best(dl.queryMs)),
+          '≥ 10×',
+        ],
+        [
+          `re-run after allow-list edit (−WmiPrvSE.exe)`,
+          ms(best(dl.editMs)),
+          ms(best(duck.editMs)),
+          ratio(best(duck.editMs), best(dl.editMs)),
+          '< 50 ms',
+        ],
+        ['peak RSS (process)', mb(dl.peakRssCsv), mb(duck.peakRss), '', ''],
+        ['retained heap + buffers, tables loaded', mb(dl.retainedBytes), '', '', ''],
+      ],
+    );
     if (r.browser) {
       const b = r.browser;
-      table(`${r.label} in Chromium: dcomlens Web Worker vs DuckDB-WASM (${b.duck.bundle} bundle)`, ['measure', 'dcomlens', 'DuckDB-WASM', 'ratio', 'target'], [
-        ['end to end, files picked → alert CSV', ms(b.dl.e2eMs), b.duck.error ? `failed: ${b.duck.error.slice(0, 40)}` : ms(b.duck.e2eMs), ratio(b.duck.e2eMs, b.dl.e2eMs), '≥ 3×'],
-        ['  rows/s', rate(r.rows, b.dl.e2eMs, 'rows/s'), rate(r.rows, b.duck.e2eMs, 'rows/s'), '', ''],
-        ['  ingest / detect / export', `${ms(b.dl.ingestMs)} / ${ms(b.dl.detectMs)} / ${ms(b.dl.exportMs)}`, `load ${ms(b.duck.loadMs)}`, '', ''],
-        ['query, data loaded', ms(b.dl.detectMs), ms(b.duck.queryMs), ratio(b.duck.queryMs, b.dl.detectMs), ''],
-        ['re-run after allow-list edit (median round trip)', ms(median(b.dl.editMs)), ms(median(b.duck.editMs)), ratio(median(b.duck.editMs), median(b.dl.editMs)), '< 50 ms'],
-        ['worker end to end / Node end to end', ratio(b.dl.e2eMs, e2e), '', '', '≤ 1.5×'],
-        ['engine start (not in end to end)', ms(b.dl.startMs), ms(b.duck.startMs), '', ''],
-        ['peak RSS of the tab (renderer process)', mb(b.dlRss), mb(b.duckRss), '', ''],
-      ]);
+      table(
+        `${r.label} in Chromium: dcomlens Web Worker vs DuckDB-WASM (${b.duck.bundle} bundle)`,
+        ['measure', 'dcomlens', 'DuckDB-WASM', 'ratio', 'target'],
+        [
+          [
+            'end to end, files picked → alert CSV',
+            ms(b.dl.e2eMs),
+            b.duck.error ? `failed: ${b.duck.error.slice(0, 40)}` : ms(b.duck.e2eMs),
+            ratio(b.duck.e2eMs, b.dl.e2eMs),
+            '≥ 3×',
+          ],
+          ['  rows/s', rate(r.rows, b.dl.e2eMs, 'rows/s'), rate(r.rows, b.duck.e2eMs, 'rows/s'), '', ''],
+          [
+            '  ingest / detect / export',
+            `${ms(b.dl.ingestMs)} / ${ms(b.dl.detectMs)} / ${ms(b.dl.exportMs)}`,
+            `load ${ms(b.duck.loadMs)}`,
+            '',
+            '',
+          ],
+          ['query, data loaded', ms(b.dl.detectMs), ms(b.duck.queryMs), ratio(b.duck.queryMs, b.dl.detectMs), ''],
+          [
+            're-run after allow-list edit (median round trip)',
+            ms(median(b.dl.editMs)),
+            ms(median(b.duck.editMs)),
+            ratio(median(b.duck.editMs), median(b.dl.editMs)),
+            '< 50 ms',
+          ],
+          ['worker end to end / Node end to end', ratio(b.dl.e2eMs, e2e), '', '', '≤ 1.5×'],
+          ['engine start (not in end to end)', ms(b.dl.startMs), ms(b.duck.startMs), '', ''],
+          ['peak RSS of the tab (renderer process)', mb(b.dlRss), mb(b.duckRss), '', ''],
+        ],
+      );
     }
   }
   if (results.some((r) => !r.browser) && !values['no-browser']) {
-    process.stdout.write(`\nBrowser leg: not run for ${results.filter((r) => !r.browser).map((r) => r.label).join(', ')} (see stderr; --browser-max raises the limit).\n`);
+    process.stdout.write(
+      `\nBrowser leg: not run for ${results
+        .filter((r) => !r.browser)
+        .map((r) => r.label)
+        .join(', ')} (see stderr; --browser-max raises the limit).\n`,
+    );
   }
   if (scaling) {
     const { d1, d7 } = scaling;
-    table(`scaling: 20 devices, 1 day (${d1.rows.toLocaleString('en')} rows) vs 7 days (${d7.rows.toLocaleString('en')} rows) per device`, ['measure', '1 day', '7 days', '7d / 1d', 'target'], [
-      ['dcomlens query, data loaded', ms(best(d1.dl.queryMs)), ms(best(d7.dl.queryMs)), ratio(best(d7.dl.queryMs), best(d1.dl.queryMs)), '≤ 8×'],
-      ['DuckDB query, data loaded', ms(best(d1.duck.queryMs)), ms(best(d7.duck.queryMs)), ratio(best(d7.duck.queryMs), best(d1.duck.queryMs)), ''],
-      ['dcomlens end to end (CSV)', ms(best(d1.dl.e2eCsvMs)), ms(best(d7.dl.e2eCsvMs)), ratio(best(d7.dl.e2eCsvMs), best(d1.dl.e2eCsvMs)), '≤ 8×'],
-      ['DuckDB end to end (CSV)', ms(best(d1.duck.e2eMs)), ms(best(d7.duck.e2eMs)), ratio(best(d7.duck.e2eMs), best(d1.duck.e2eMs)), ''],
-      ['rows', d1.rows.toLocaleString('en'), d7.rows.toLocaleString('en'), ratio(d7.rows, d1.rows), ''],
-    ]);
+    table(
+      `scaling: 20 devices, 1 day (${d1.rows.toLocaleString('en')} rows) vs 7 days (${d7.rows.toLocaleString('en')} rows) per device`,
+      ['measure', '1 day', '7 days', '7d / 1d', 'target'],
+      [
+        [
+          'dcomlens query, data loaded',
+          ms(best(d1.dl.queryMs)),
+          ms(best(d7.dl.queryMs)),
+          ratio(best(d7.dl.queryMs), best(d1.dl.queryMs)),
+          '≤ 8×',
+        ],
+        [
+          'DuckDB query, data loaded',
+          ms(best(d1.duck.queryMs)),
+          ms(best(d7.duck.queryMs)),
+          ratio(best(d7.duck.queryMs), best(d1.duck.queryMs)),
+          '',
+        ],
+        [
+          'dcomlens end to end (CSV)',
+          ms(best(d1.dl.e2eCsvMs)),
+          ms(best(d7.dl.e2eCsvMs)),
+          ratio(best(d7.dl.e2eCsvMs), best(d1.dl.e2eCsvMs)),
+          '≤ 8×',
+        ],
+        [
+          'DuckDB end to end (CSV)',
+          ms(best(d1.duck.e2eMs)),
+          ms(best(d7.duck.e2eMs)),
+          ratio(best(d7.duck.e2eMs), best(d1.duck.e2eMs)),
+          '',
+        ],
+        ['rows', d1.rows.toLocaleString('en'), d7.rows.toLocaleString('en'), ratio(d7.rows, d1.rows), ''],
+      ],
+    );
   }
-  const summary = { machine: machine(session?.version ?? null), when: new Date().toISOString(), results, scaling, mismatches };
+  const summary = {
+    machine: machine(session?.version ?? null),
+    when: new Date().toISOString(),
+    results,
+    scaling,
+    mismatches,
+  };
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify(summary, (_k, v: unknown) => (Array.isArray(v) && v.length > 0 && Array.isArray(v[0]) ? `[${v.length} rows]` : v), 1));
-  process.stdout.write(`\n${mismatches === 0 ? 'All results equal truth.json (no MISMATCH).' : `${mismatches} MISMATCH(ES) — see above.`} Raw figures: ${file}; total ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      summary,
+      (_k, v: unknown) => (Array.isArray(v) && v.length > 0 && Array.isArray(v[0]) ? `[${v.length} rows]` : v),
+      1,
+    ),
+  );
+  process.stdout.write(
+    `\n${mismatches === 0 ? 'All results equal truth.json (no MISMATCH).' : `${mismatches} MISMATCH(ES) — see above.`} Raw figures: ${file}; total ${((performance.now() - started) / 1000).toFixed(0)} s.\n`,
+  );
   if (statSync(file).size === 0) throw new Error('results not written');
 }
 

@@ -9,7 +9,20 @@
  *   tsx bench/to-arrow.ts IN.csv OUT.arrow
  */
 import { writeFileSync } from 'node:fs';
-import { Bool, Dictionary, Float64, Int32, Int64, Table as ArrowTable, TimestampNanosecond, Utf8, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import {
+  Bool,
+  Dictionary,
+  Float64,
+  Int32,
+  Int64,
+  Table as ArrowTable,
+  TimestampNanosecond,
+  Utf8,
+  makeData,
+  makeVector,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import { ingestPath } from '../src/engine/ingest/node-source';
 import type { Column } from '../src/engine/table/column';
@@ -31,7 +44,15 @@ function toVector(col: Column): Vector {
   switch (col.type) {
     case 'string': {
       const dictionary = vectorFromArray(col.dict as string[], new Utf8());
-      return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount: 0, data: col.codes, dictionary }));
+      return makeVector(
+        makeData({
+          type: new Dictionary(new Utf8(), new Int32()),
+          length: n,
+          nullCount: 0,
+          data: col.codes,
+          dictionary,
+        }),
+      );
     }
     case 'datetime':
     case 'timespan': {
@@ -45,7 +66,9 @@ function toVector(col: Column): Vector {
       return makeVector(makeData({ type: new Int64(), length: n, ...bitmap(col.valid, n), data }));
     }
     case 'int':
-      return makeVector(makeData({ type: new Int32(), length: n, ...bitmap(col.valid, n), data: Int32Array.from(col.values) }));
+      return makeVector(
+        makeData({ type: new Int32(), length: n, ...bitmap(col.valid, n), data: Int32Array.from(col.values) }),
+      );
     case 'real':
       return makeVector(makeData({ type: new Float64(), length: n, ...bitmap(col.valid, n), data: col.values }));
     case 'bool': {
@@ -54,7 +77,9 @@ function toVector(col: Column): Vector {
       return makeVector(makeData({ type: new Bool(), length: n, ...bitmap(col.valid, n), data }));
     }
     case 'dynamic': {
-      const values = col.values.map((v) => (v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)));
+      const values = col.values.map((v) =>
+        v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+      );
       return vectorFromArray(values, new Dictionary(new Utf8(), new Int32()));
     }
   }
@@ -62,7 +87,8 @@ function toVector(col: Column): Vector {
 
 export async function csvToArrow(csvPath: string, arrowPath: string): Promise<void> {
   const { table, report } = await ingestPath(csvPath);
-  if (report.fatal || report.rowsRejected > 0) throw new Error(`${csvPath}: ${report.fatal ?? `${report.rowsRejected} rows rejected`}`);
+  if (report.fatal || report.rowsRejected > 0)
+    throw new Error(`${csvPath}: ${report.fatal ?? `${report.rowsRejected} rows rejected`}`);
   const columns: Record<string, Vector> = {};
   table.schema.forEach((c, i) => {
     columns[c.name] = toVector(table.columns[i]!);

@@ -9,7 +9,17 @@ import ehWorker from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url';
 import mvpWasm from '@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm?url';
 import mvpWorker from '@duckdb/duckdb-wasm/dist/duckdb-browser-mvp.worker.js?url';
 import { createEngineClient } from '../../src/engine/worker/client';
-import { csvSources, dcomRuleSql, duckRowsToJson, EDIT_ENTRY, loadTablesSql, OUTPUT_COLUMNS, rowsToCsv, SHIPPED_ALLOW_LIST, type JsonCell } from '../dcom-sql';
+import {
+  csvSources,
+  dcomRuleSql,
+  duckRowsToJson,
+  EDIT_ENTRY,
+  loadTablesSql,
+  OUTPUT_COLUMNS,
+  rowsToCsv,
+  SHIPPED_ALLOW_LIST,
+  type JsonCell,
+} from '../dcom-sql';
 
 function pickedFiles(): File[] {
   const input = document.getElementById('files') as HTMLInputElement;
@@ -97,7 +107,8 @@ function arrowRows(table: { toArray(): { toJSON(): Record<string, unknown> }[] }
     const o = row.toJSON();
     return OUTPUT_COLUMNS.map((c) => {
       const v = o[c];
-      if (v !== null && typeof v === 'object' && 'toArray' in v) return [...(v as { toArray(): unknown[] }).toArray()].map(String);
+      if (v !== null && typeof v === 'object' && 'toArray' in v)
+        return [...(v as { toArray(): unknown[] }).toArray()].map(String);
       return v;
     });
   });
@@ -138,7 +149,9 @@ async function runDuck(editReps: number): Promise<BrowserDuck> {
     const edited = SHIPPED_ALLOW_LIST.filter((e) => e !== EDIT_ENTRY);
     for (let r = 0; r < editReps; r++) {
       const t = performance.now();
-      const res = await conn.query(dcomRuleSql({ net: 'net', proc: 'proc' }, r % 2 === 0 ? edited : SHIPPED_ALLOW_LIST));
+      const res = await conn.query(
+        dcomRuleSql({ net: 'net', proc: 'proc' }, r % 2 === 0 ? edited : SHIPPED_ALLOW_LIST),
+      );
       editMs.push(performance.now() - t);
       if (r === 0) rowsEdit = duckRowsToJson(arrowRows(res));
     }
@@ -148,7 +161,17 @@ async function runDuck(editReps: number): Promise<BrowserDuck> {
     error = err instanceof Error ? err.message : String(err);
   }
   await db.terminate();
-  return { bundle: bundle.mainModule.includes('eh') ? 'eh' : 'mvp', startMs: tStart - t0, e2eMs, loadMs, queryMs, editMs, rows, rowsEdit, error };
+  return {
+    bundle: bundle.mainModule.includes('eh') ? 'eh' : 'mvp',
+    startMs: tStart - t0,
+    e2eMs,
+    loadMs,
+    queryMs,
+    editMs,
+    rows,
+    rowsEdit,
+    error,
+  };
 }
 
 declare global {

@@ -1,4 +1,16 @@
-import { Bool, Dictionary, Int32, Int64, Table, TimestampNanosecond, Utf8, makeData, makeVector, tableToIPC, vectorFromArray } from 'apache-arrow';
+import {
+  Bool,
+  Dictionary,
+  Int32,
+  Int64,
+  Table,
+  TimestampNanosecond,
+  Utf8,
+  makeData,
+  makeVector,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Vector } from 'apache-arrow';
 import type { ColumnSchema } from '../../src/engine/table/table';
 import { UNIX_EPOCH_TICKS } from '../../src/engine/time/ticks';
@@ -41,31 +53,53 @@ export function toArrowTable(schema: readonly ColumnSchema[], rows: readonly (re
         values.forEach((v, i) => {
           if (typeof v === 'number') data[i] = (clock.abs(v) - UNIX_EPOCH_TICKS) * 100n;
         });
-        columns[col.name] = makeVector(makeData({ type: new TimestampNanosecond('UTC'), length: values.length, nullCount: nulls, nullBitmap: bitmap, data }));
+        columns[col.name] = makeVector(
+          makeData({
+            type: new TimestampNanosecond('UTC'),
+            length: values.length,
+            nullCount: nulls,
+            nullBitmap: bitmap,
+            data,
+          }),
+        );
         break;
       }
       case 'long': {
         const { bitmap, nulls } = validity(values);
         const data = new BigInt64Array(values.map((v) => (typeof v === 'number' ? BigInt(v) : 0n)));
-        columns[col.name] = makeVector(makeData({ type: new Int64(), length: values.length, nullCount: nulls, nullBitmap: bitmap, data }));
+        columns[col.name] = makeVector(
+          makeData({ type: new Int64(), length: values.length, nullCount: nulls, nullBitmap: bitmap, data }),
+        );
         break;
       }
       case 'int': {
         const { bitmap, nulls } = validity(values);
         const data = Int32Array.from(values, (v) => (typeof v === 'number' ? v : 0));
-        columns[col.name] = makeVector(makeData({ type: new Int32(), length: values.length, nullCount: nulls, nullBitmap: bitmap, data }));
+        columns[col.name] = makeVector(
+          makeData({ type: new Int32(), length: values.length, nullCount: nulls, nullBitmap: bitmap, data }),
+        );
         break;
       }
       case 'bool':
-        columns[col.name] = vectorFromArray(values.map((v) => (typeof v === 'boolean' ? v : null)), new Bool());
+        columns[col.name] = vectorFromArray(
+          values.map((v) => (typeof v === 'boolean' ? v : null)),
+          new Bool(),
+        );
         break;
       default:
-        columns[col.name] = vectorFromArray(values.map((v) => (typeof v === 'string' ? v : '')), new Dictionary(new Utf8(), new Int32()));
+        columns[col.name] = vectorFromArray(
+          values.map((v) => (typeof v === 'string' ? v : '')),
+          new Dictionary(new Utf8(), new Int32()),
+        );
     }
   });
   return new Table(columns);
 }
 
-export function toArrowIpc(schema: readonly ColumnSchema[], rows: readonly (readonly Cell[])[], clock: Clock): Uint8Array {
+export function toArrowIpc(
+  schema: readonly ColumnSchema[],
+  rows: readonly (readonly Cell[])[],
+  clock: Clock,
+): Uint8Array {
   return tableToIPC(toArrowTable(schema, rows, clock), 'file');
 }

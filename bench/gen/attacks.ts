@@ -52,8 +52,16 @@ export function attackShape(flavor: AttackFlavor, rng: Rng, c2: string): AttackS
       };
     case 'shellbrowserwindow':
       return {
-        server: { image: IMG.explorer, cmd: 'C:\\Windows\\explorer.exe /factory,{75dff2b7-6936-4c06-a8bb-676a7b00b24b} -Embedding' },
-        children: [{ image: IMG.cmd, cmd: '"C:\\Windows\\System32\\cmd.exe" /c "echo %COMPUTERNAME%,%USERNAME% > C:\\Windows\\Temp\\sbw.txt"' }],
+        server: {
+          image: IMG.explorer,
+          cmd: 'C:\\Windows\\explorer.exe /factory,{75dff2b7-6936-4c06-a8bb-676a7b00b24b} -Embedding',
+        },
+        children: [
+          {
+            image: IMG.cmd,
+            cmd: '"C:\\Windows\\System32\\cmd.exe" /c "echo %COMPUTERNAME%,%USERNAME% > C:\\Windows\\Temp\\sbw.txt"',
+          },
+        ],
       };
     case 'outlook':
       return {

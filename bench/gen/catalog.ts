@@ -65,7 +65,11 @@ export const IMG = {
   wuauclt: image('wuauclt.exe', `${S32}wuauclt.exe`, 'Windows Update'),
   mousocoreworker: image('MoUsoCoreWorker.exe', `${S32}MoUsoCoreWorker.exe`, 'MoUSO Core Worker Process'),
   searchIndexer: image('SearchIndexer.exe', `${S32}SearchIndexer.exe`, 'Microsoft Windows Search Indexer'),
-  searchProtocolHost: image('SearchProtocolHost.exe', `${S32}SearchProtocolHost.exe`, 'Microsoft Windows Search Protocol Host'),
+  searchProtocolHost: image(
+    'SearchProtocolHost.exe',
+    `${S32}SearchProtocolHost.exe`,
+    'Microsoft Windows Search Protocol Host',
+  ),
   searchFilterHost: image('SearchFilterHost.exe', `${S32}SearchFilterHost.exe`, 'Microsoft Windows Search Filter Host'),
   msMpEng: image(
     'MsMpEng.exe',
@@ -79,9 +83,22 @@ export const IMG = {
     'Microsoft Malware Protection Command Line Utility',
     'defender',
   ),
-  senseIr: image('SenseIR.exe', 'C:\\Program Files\\Windows Defender Advanced Threat Protection\\SenseIR.exe', 'Windows Defender Advanced Threat Protection Service Executable', 'defender'),
-  csc: image('csc.exe', 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe', 'Visual C# Command Line Compiler'),
-  cvtres: image('cvtres.exe', 'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\cvtres.exe', 'Microsoft® Resource File To COFF Object Conversion Utility'),
+  senseIr: image(
+    'SenseIR.exe',
+    'C:\\Program Files\\Windows Defender Advanced Threat Protection\\SenseIR.exe',
+    'Windows Defender Advanced Threat Protection Service Executable',
+    'defender',
+  ),
+  csc: image(
+    'csc.exe',
+    'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe',
+    'Visual C# Command Line Compiler',
+  ),
+  cvtres: image(
+    'cvtres.exe',
+    'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\cvtres.exe',
+    'Microsoft® Resource File To COFF Object Conversion Utility',
+  ),
   // DCOM servers from the rule's allow-list.
   dllhost: image('dllhost.exe', `${S32}dllhost.exe`, 'COM Surrogate'),
   wmiPrvSE: image('WmiPrvSE.exe', `${S32}wbem\\WmiPrvSE.exe`, 'WMI Provider Host'),
@@ -113,8 +130,18 @@ export const IMG = {
   outlook: image('OUTLOOK.EXE', `${OFFICE}OUTLOOK.EXE`, 'Microsoft Outlook', 'office'),
   winword: image('WINWORD.EXE', `${OFFICE}WINWORD.EXE`, 'Microsoft Word', 'office'),
   chrome: image('chrome.exe', 'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe', 'Google Chrome', 'google'),
-  msedge: image('msedge.exe', 'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe', 'Microsoft Edge', 'edge'),
-  teams: image('ms-teams.exe', 'C:\\Program Files\\WindowsApps\\MSTeams_24102.2223.2870.9480_x64__8wekyb3d8bbwe\\ms-teams.exe', 'Microsoft Teams', 'edge'),
+  msedge: image(
+    'msedge.exe',
+    'C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe',
+    'Microsoft Edge',
+    'edge',
+  ),
+  teams: image(
+    'ms-teams.exe',
+    'C:\\Program Files\\WindowsApps\\MSTeams_24102.2223.2870.9480_x64__8wekyb3d8bbwe\\ms-teams.exe',
+    'Microsoft Teams',
+    'edge',
+  ),
   oneDrive: image('OneDrive.exe', 'C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe', 'Microsoft OneDrive', 'edge'),
 } as const;
 
@@ -143,8 +170,38 @@ export const LOCAL_SERVICE = builtin('local service', 'S-1-5-19', 997);
 
 export const DOMAIN_SID = 'S-1-5-21-3623811015-3361044348-30300820';
 
-export const FIRST_NAMES = ['anna', 'bram', 'chloe', 'dev', 'elif', 'farid', 'greta', 'hiro', 'ines', 'jonas', 'kemal', 'lena', 'mateo', 'nora', 'oscar', 'priya'];
-export const LAST_NAMES = ['novak', 'okafor', 'lindqvist', 'tanaka', 'moreau', 'schmidt', 'rossi', 'dubois', 'kowalski', 'silva', 'nguyen', 'fischer'];
+export const FIRST_NAMES = [
+  'anna',
+  'bram',
+  'chloe',
+  'dev',
+  'elif',
+  'farid',
+  'greta',
+  'hiro',
+  'ines',
+  'jonas',
+  'kemal',
+  'lena',
+  'mateo',
+  'nora',
+  'oscar',
+  'priya',
+];
+export const LAST_NAMES = [
+  'novak',
+  'okafor',
+  'lindqvist',
+  'tanaka',
+  'moreau',
+  'schmidt',
+  'rossi',
+  'dubois',
+  'kowalski',
+  'silva',
+  'nguyen',
+  'fischer',
+];
 
 /** Remote administration sources that legitimately talk RPC/WMI to every host. */
 export const ADMIN_SOURCES = ['10.0.5.20', '10.0.5.21', '10.0.0.10', '10.0.0.11'];

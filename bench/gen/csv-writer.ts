@@ -89,7 +89,8 @@ export class CsvRowWriter implements RowSink {
   }
 
   writeRow(cells: readonly Cell[]): void {
-    if (cells.length !== this.kinds.length) throw new Error(`row has ${cells.length} cells, schema ${this.kinds.length}`);
+    if (cells.length !== this.kinds.length)
+      throw new Error(`row has ${cells.length} cells, schema ${this.kinds.length}`);
     let line = '';
     for (let i = 0; i < cells.length; i++) {
       const v = cells[i];

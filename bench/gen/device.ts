@@ -1,6 +1,16 @@
 import { IMG, LOCAL_SERVICE, NETWORK_SERVICE, SYSTEM } from './catalog';
 import { MINUTE, SEC } from './clock';
-import type { Account, Cell, Image, NetworkRowOverrides, NetworkSpec, Proc, ProcessRowOverrides, RowSink, TableName } from './model';
+import type {
+  Account,
+  Cell,
+  Image,
+  NetworkRowOverrides,
+  NetworkSpec,
+  Proc,
+  ProcessRowOverrides,
+  RowSink,
+  TableName,
+} from './model';
 import type { Rng } from './prng';
 import { networkRow, processRow } from './row-builder';
 import type { DeviceIdentity } from './row-builder';
@@ -109,7 +119,15 @@ export class Device implements DeviceIdentity {
     return this.nextPid;
   }
 
-  spawn(rng: Rng, parent: Proc | null, image: Image, cmd: string, created: number, account: Account, pid?: number): Proc {
+  spawn(
+    rng: Rng,
+    parent: Proc | null,
+    image: Image,
+    cmd: string,
+    created: number,
+    account: Account,
+    pid?: number,
+  ): Proc {
     return {
       pid: pid ?? this.allocPid(rng),
       image,
@@ -141,7 +159,12 @@ export class Device implements DeviceIdentity {
   emitProcess(ts: number, proc: Proc, o: ProcessRowOverrides = {}, additionalFields = ''): RowRef {
     const reportId = this.reportId++;
     this.push('DeviceProcessEvents', ts, processRow(this, ts, proc, reportId, additionalFields, o));
-    return { table: 'DeviceProcessEvents', t: ts, reportId, what: `${proc.image.fileName} (pid ${proc.pid}) ${proc.cmd}` };
+    return {
+      table: 'DeviceProcessEvents',
+      t: ts,
+      reportId,
+      what: `${proc.image.fileName} (pid ${proc.pid}) ${proc.cmd}`,
+    };
   }
 
   emitNetwork(ts: number, actor: Proc, net: NetworkSpec, o: NetworkRowOverrides = {}): RowRef {
@@ -198,29 +221,63 @@ export class Device implements DeviceIdentity {
     if (writeRows) {
       // RpcSs starts listening on 135: exactly the ListeningConnectionCreated rows the rule excludes.
       const listen = (localIP: string, protocol: string): NetworkSpec => ({
-        action: 'ListeningConnectionCreated', localIP, localPort: 135, remoteIP: '', remotePort: null, remoteUrl: '', protocol, additionalFields: '',
+        action: 'ListeningConnectionCreated',
+        localIP,
+        localPort: 135,
+        remoteIP: '',
+        remotePort: null,
+        remoteUrl: '',
+        protocol,
+        additionalFields: '',
       });
       this.emitNetwork(boot + 9_100_000, rpcss, listen('0.0.0.0', 'TcpV4'));
       this.emitNetwork(boot + 9_100_417, rpcss, listen('::', 'TcpV6'));
       this.emitNetwork(boot + 11_000_000, system, {
-        action: 'ListeningConnectionCreated', localIP: '0.0.0.0', localPort: 445, remoteIP: '', remotePort: null, remoteUrl: '', protocol: 'TcpV4', additionalFields: '',
+        action: 'ListeningConnectionCreated',
+        localIP: '0.0.0.0',
+        localPort: 445,
+        remoteIP: '',
+        remotePort: null,
+        remoteUrl: '',
+        protocol: 'TcpV4',
+        additionalFields: '',
       });
     }
     const schedule = svc('C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule', 21_000_000, SYSTEM);
-    const dnscache = svc('C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s Dnscache', 23_500_000, NETWORK_SERVICE);
+    const dnscache = svc(
+      'C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s Dnscache',
+      23_500_000,
+      NETWORK_SERVICE,
+    );
     const termsvc = svc('C:\\Windows\\System32\\svchost.exe -k termsvcs -s TermService', 27_000_000, NETWORK_SERVICE);
-    const localService = svc('C:\\Windows\\system32\\svchost.exe -k LocalServiceNetworkRestricted -p', 29_000_000, LOCAL_SERVICE);
+    const localService = svc(
+      'C:\\Windows\\system32\\svchost.exe -k LocalServiceNetworkRestricted -p',
+      29_000_000,
+      LOCAL_SERVICE,
+    );
     const wusvc = svc('C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s wuauserv', 33_000_000, SYSTEM);
     const spoolsv = svc('C:\\Windows\\System32\\spoolsv.exe', 61_000_000, SYSTEM, IMG.spoolsv);
     const msMpEng = svc(`"${IMG.msMpEng.path}"`, 82_000_000, SYSTEM, IMG.msMpEng);
-    const searchIndexer = svc('C:\\Windows\\system32\\SearchIndexer.exe /Embedding', 250_000_000, SYSTEM, IMG.searchIndexer);
+    const searchIndexer = svc(
+      'C:\\Windows\\system32\\SearchIndexer.exe /Embedding',
+      250_000_000,
+      SYSTEM,
+      IMG.searchIndexer,
+    );
     const logon = boot + (45 + rng.int(45)) * SEC + rng.int(SEC);
     // The user's shell and apps: before the window they simply exist; inside it their starts are rows.
     const winlogon = this.spawn(rng, smss, IMG.winlogon, 'winlogon.exe', boot - 2 * SEC, { ...SYSTEM, session: 1 });
     const userinit = this.spawn(rng, winlogon, IMG.userinit, 'C:\\Windows\\system32\\userinit.exe', logon, this.user);
     const explorer = this.spawn(rng, userinit, IMG.explorer, 'C:\\Windows\\Explorer.EXE', logon + 1_250_000, this.user);
     const chrome = this.spawn(rng, explorer, IMG.chrome, `"${IMG.chrome.path}" `, logon + 38 * SEC, this.user);
-    const teams = this.spawn(rng, explorer, IMG.teams, `"${IMG.teams.path}" --system-initiated`, logon + 12 * SEC, this.user);
+    const teams = this.spawn(
+      rng,
+      explorer,
+      IMG.teams,
+      `"${IMG.teams.path}" --system-initiated`,
+      logon + 12 * SEC,
+      this.user,
+    );
     const outlook = this.spawn(rng, explorer, IMG.outlook, `"${IMG.outlook.path}" `, logon + 95 * SEC, this.user);
     if (writeRows) {
       this.emitProcess(userinit.created, userinit);
@@ -230,8 +287,26 @@ export class Device implements DeviceIdentity {
       this.emitProcess(outlook.created, outlook);
     }
     const epoch: Epoch = {
-      boot, bootRef, system, services, lsass, dcomLaunch, rpcss, schedule, dnscache, termsvc, wusvc, localService, spoolsv, msMpEng,
-      searchIndexer, explorer, chrome, teams, outlook, logon,
+      boot,
+      bootRef,
+      system,
+      services,
+      lsass,
+      dcomLaunch,
+      rpcss,
+      schedule,
+      dnscache,
+      termsvc,
+      wusvc,
+      localService,
+      spoolsv,
+      msMpEng,
+      searchIndexer,
+      explorer,
+      chrome,
+      teams,
+      outlook,
+      logon,
     };
     this.epochs.push(epoch);
     return epoch;

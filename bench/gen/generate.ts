@@ -32,7 +32,12 @@ export interface DeviceInfo {
 }
 
 export interface CasesFile {
-  readonly generator: { readonly devices: number; readonly hours: number; readonly seed: string; readonly rate: number };
+  readonly generator: {
+    readonly devices: number;
+    readonly hours: number;
+    readonly seed: string;
+    readonly rate: number;
+  };
   readonly window: { readonly start: string; readonly end: string };
   readonly devices: DeviceInfo[];
   readonly cases: CaseRecord[];

@@ -1,4 +1,12 @@
-import { ADMIN_SOURCES, DLLHOST_CLSIDS, DOMAIN_CONTROLLERS, IMG, SEARCH_PROTOCOL_HOST_CMD, SYSTEM, WEB_DESTINATIONS } from './catalog';
+import {
+  ADMIN_SOURCES,
+  DLLHOST_CLSIDS,
+  DOMAIN_CONTROLLERS,
+  IMG,
+  SEARCH_PROTOCOL_HOST_CMD,
+  SYSTEM,
+  WEB_DESTINATIONS,
+} from './catalog';
 import { MINUTE, SEC } from './clock';
 import type { Device, Epoch } from './device';
 import type { Image, NetworkSpec, Proc } from './model';
@@ -14,7 +22,10 @@ import type { Rng } from './prng';
 const ALLOW_LISTED: readonly (readonly [Image, (rng: Rng) => string])[] = [
   [IMG.dllhost, (rng) => `C:\\Windows\\system32\\DllHost.exe /Processid:${rng.pick(DLLHOST_CLSIDS)}`],
   [IMG.runtimeBroker, () => 'C:\\Windows\\System32\\RuntimeBroker.exe -Embedding'],
-  [IMG.backgroundTaskHost, () => '"C:\\Windows\\system32\\backgroundTaskHost.exe" -ServerName:BackgroundTaskHost.WebAccountProvider'],
+  [
+    IMG.backgroundTaskHost,
+    () => '"C:\\Windows\\system32\\backgroundTaskHost.exe" -ServerName:BackgroundTaskHost.WebAccountProvider',
+  ],
   [IMG.smartscreen, () => 'C:\\Windows\\System32\\smartscreen.exe -Embedding'],
   [IMG.sppExtComObj, () => 'C:\\Windows\\system32\\SppExtComObj.Exe -Embedding'],
   [IMG.usocoreworker, () => 'C:\\Windows\\System32\\usocoreworker.exe -Embedding'],
@@ -26,10 +37,16 @@ const ALLOW_LISTED: readonly (readonly [Image, (rng: Rng) => string])[] = [
 const NOT_ALLOW_LISTED: readonly (readonly [Image, string])[] = [
   [IMG.applicationFrameHost, 'C:\\Windows\\system32\\ApplicationFrameHost.exe -Embedding'],
   [IMG.startMenu, `"${IMG.startMenu.path}" -ServerName:App.AppXywbrabmsek0gm3tkwpr5kwzbs55tkqay.mca`],
-  [IMG.securityHealthHost, 'C:\\Windows\\System32\\SecurityHealthHost.exe {08728914-3F57-4D52-9E31-49DAECA5A80A} -Embedding'],
+  [
+    IMG.securityHealthHost,
+    'C:\\Windows\\System32\\SecurityHealthHost.exe {08728914-3F57-4D52-9E31-49DAECA5A80A} -Embedding',
+  ],
   [IMG.compPkgSrv, 'C:\\Windows\\System32\\CompPkgSrv.exe -Embedding'],
   [IMG.wuapihost, 'C:\\Windows\\System32\\wuapihost.exe -Embedding'],
-  [IMG.rundll32, 'C:\\Windows\\system32\\rundll32.exe C:\\Windows\\system32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009-3ce0-458a-a354-715610a075e6} -Embedding'],
+  [
+    IMG.rundll32,
+    'C:\\Windows\\system32\\rundll32.exe C:\\Windows\\system32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009-3ce0-458a-a354-715610a075e6} -Embedding',
+  ],
   [IMG.winword, `"${IMG.winword.path}" /Automation -Embedding`],
 ];
 
@@ -44,7 +61,16 @@ function roundTs(rng: Rng, t: number): number {
   return t;
 }
 
-function net(action: string, localIP: string, localPort: number | null, remoteIP: string, remotePort: number | null, protocol = 'Tcp', remoteUrl = '', additionalFields = ''): NetworkSpec {
+function net(
+  action: string,
+  localIP: string,
+  localPort: number | null,
+  remoteIP: string,
+  remotePort: number | null,
+  protocol = 'Tcp',
+  remoteUrl = '',
+  additionalFields = '',
+): NetworkSpec {
   return { action, localIP, localPort, remoteIP, remotePort, remoteUrl, protocol, additionalFields };
 }
 
@@ -84,8 +110,23 @@ export class NoiseGenerator {
     const rng = this.rng;
     const dev = this.dev;
     const kind = rng.weighted<number>([
-      [0, 38], [1, 9], [2, 3], [3, 3], [4, 8], [5, 3], [6, 1], [7, 2], [8, 6],
-      [9, 10], [10, 3], [11, 2], [12, 4], [13, 5], [14, 1], [15, 1], [16, 1],
+      [0, 38],
+      [1, 9],
+      [2, 3],
+      [3, 3],
+      [4, 8],
+      [5, 3],
+      [6, 1],
+      [7, 2],
+      [8, 6],
+      [9, 10],
+      [10, 3],
+      [11, 2],
+      [12, 4],
+      [13, 5],
+      [14, 1],
+      [15, 1],
+      [16, 1],
     ]);
     switch (kind) {
       case 0: {
@@ -96,42 +137,102 @@ export class NoiseGenerator {
       }
       case 1: {
         const [url, ip] = rng.pick(WEB_DESTINATIONS);
-        const extra = JSON.stringify({ direction: 'Outbound', conn_state: 'SF', query: url, qtype: 1, qtype_name: 'A', rcode: 0, rcode_name: 'NOERROR', answers: [ip], ttls: [300] });
-        dev.emitNetwork(ts, e.dnscache, net('DnsConnectionInspected', dev.ipv4, ephemeral(rng), rng.pick(DOMAIN_CONTROLLERS), 53, 'Udp', '', extra));
+        const extra = JSON.stringify({
+          direction: 'Outbound',
+          conn_state: 'SF',
+          query: url,
+          qtype: 1,
+          qtype_name: 'A',
+          rcode: 0,
+          rcode_name: 'NOERROR',
+          answers: [ip],
+          ttls: [300],
+        });
+        dev.emitNetwork(
+          ts,
+          e.dnscache,
+          net('DnsConnectionInspected', dev.ipv4, ephemeral(rng), rng.pick(DOMAIN_CONTROLLERS), 53, 'Udp', '', extra),
+        );
         break;
       }
       case 2: {
         const [url, ip] = rng.pick(WEB_DESTINATIONS);
         const extra = JSON.stringify({
-          direction: 'Outbound', host: url, method: 'GET', uri: `/ncsi.txt?x=${rng.int(1000)},${rng.int(1000)}`,
-          user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', status_code: 200,
+          direction: 'Outbound',
+          host: url,
+          method: 'GET',
+          uri: `/ncsi.txt?x=${rng.int(1000)},${rng.int(1000)}`,
+          user_agent:
+            'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+          status_code: 200,
         });
-        dev.emitNetwork(ts, e.chrome, net('HttpConnectionInspected', dev.ipv4, ephemeral(rng), ip, 80, 'Tcp', url, extra));
+        dev.emitNetwork(
+          ts,
+          e.chrome,
+          net('HttpConnectionInspected', dev.ipv4, ephemeral(rng), ip, 80, 'Tcp', url, extra),
+        );
         break;
       }
       case 3: {
         const [url, ip] = rng.pick(WEB_DESTINATIONS);
-        dev.emitNetwork(ts, rng.pick([e.chrome, e.teams]), net('ConnectionFailed', dev.ipv4, ephemeral(rng), ip, 443, 'Tcp', url));
+        dev.emitNetwork(
+          ts,
+          rng.pick([e.chrome, e.teams]),
+          net('ConnectionFailed', dev.ipv4, ephemeral(rng), ip, 443, 'Tcp', url),
+        );
         break;
       }
       case 4: {
-        const [actor, port] = rng.pick([[e.lsass, 389], [e.lsass, 88], [e.schedule, 445], [e.lsass, 636]] as const);
-        dev.emitNetwork(ts, actor, net('ConnectionSuccess', dev.ipv4, ephemeral(rng), rng.pick(DOMAIN_CONTROLLERS), port));
+        const [actor, port] = rng.pick([
+          [e.lsass, 389],
+          [e.lsass, 88],
+          [e.schedule, 445],
+          [e.lsass, 636],
+        ] as const);
+        dev.emitNetwork(
+          ts,
+          actor,
+          net('ConnectionSuccess', dev.ipv4, ephemeral(rng), rng.pick(DOMAIN_CONTROLLERS), port),
+        );
         break;
       }
       case 5:
-        dev.emitNetwork(ts, e.system, net('InboundConnectionAccepted', dev.ipv4, 445, rng.pick(ADMIN_SOURCES), ephemeral(rng)));
+        dev.emitNetwork(
+          ts,
+          e.system,
+          net('InboundConnectionAccepted', dev.ipv4, 445, rng.pick(ADMIN_SOURCES), ephemeral(rng)),
+        );
         break;
       case 6:
-        dev.emitNetwork(ts, e.termsvc, net('InboundConnectionAccepted', dev.ipv4, 3389, rng.pick(ADMIN_SOURCES), ephemeral(rng)));
+        dev.emitNetwork(
+          ts,
+          e.termsvc,
+          net('InboundConnectionAccepted', dev.ipv4, 3389, rng.pick(ADMIN_SOURCES), ephemeral(rng)),
+        );
         break;
       case 7: {
         const actor = rng.pick([e.teams, e.spoolsv, e.localService]);
-        dev.emitNetwork(ts, actor, net('ListeningConnectionCreated', '0.0.0.0', rng.range(49664, 49720), '', null, 'TcpV4'));
+        dev.emitNetwork(
+          ts,
+          actor,
+          net('ListeningConnectionCreated', '0.0.0.0', rng.range(49664, 49720), '', null, 'TcpV4'),
+        );
         break;
       }
       case 8:
-        dev.emitNetwork(ts, e.msMpEng, net('ConnectionSuccess', dev.ipv4, ephemeral(rng), '51.105.71.136', 443, 'Tcp', 'winatp-gw-weu.microsoft.com'));
+        dev.emitNetwork(
+          ts,
+          e.msMpEng,
+          net(
+            'ConnectionSuccess',
+            dev.ipv4,
+            ephemeral(rng),
+            '51.105.71.136',
+            443,
+            'Tcp',
+            'winatp-gw-weu.microsoft.com',
+          ),
+        );
         break;
       case 9:
         this.renderer(e, ts);
@@ -140,8 +241,20 @@ export class NoiseGenerator {
         this.userShell(e, ts);
         break;
       case 11: {
-        const ps = this.start(e.explorer, IMG.powershell, `"${IMG.powershell.path}" -NoProfile -Command "Get-ChildItem -Path 'C:\\Users\\${dev.user.name}\\Documents' -Filter *.xlsx | Select-Object Name, Length"`, ts, dev.user);
-        this.start(ps, IMG.conhost, '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1', ts + 31_000, dev.user);
+        const ps = this.start(
+          e.explorer,
+          IMG.powershell,
+          `"${IMG.powershell.path}" -NoProfile -Command "Get-ChildItem -Path 'C:\\Users\\${dev.user.name}\\Documents' -Filter *.xlsx | Select-Object Name, Length"`,
+          ts,
+          dev.user,
+        );
+        this.start(
+          ps,
+          IMG.conhost,
+          '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1',
+          ts + 31_000,
+          dev.user,
+        );
         break;
       }
       case 12:
@@ -149,11 +262,24 @@ export class NoiseGenerator {
         break;
       case 13: {
         if (rng.chance(0.6)) this.start(e.searchIndexer, IMG.searchProtocolHost, SEARCH_PROTOCOL_HOST_CMD, ts, SYSTEM);
-        else this.start(e.searchIndexer, IMG.searchFilterHost, '"C:\\Windows\\system32\\SearchFilterHost.exe" 0 716 720 728 8192 724 700 ', ts, SYSTEM);
+        else
+          this.start(
+            e.searchIndexer,
+            IMG.searchFilterHost,
+            '"C:\\Windows\\system32\\SearchFilterHost.exe" 0 716 720 728 8192 724 700 ',
+            ts,
+            SYSTEM,
+          );
         break;
       }
       case 14:
-        this.start(e.services, IMG.svchost, `C:\\Windows\\system32\\svchost.exe -k ${rng.pick(['netsvcs -p -s BITS', 'LocalService -p -s fdPHost', 'NetworkService -p -s CryptSvc', 'wsappx -p -s ClipSVC'])}`, ts, SYSTEM);
+        this.start(
+          e.services,
+          IMG.svchost,
+          `C:\\Windows\\system32\\svchost.exe -k ${rng.pick(['netsvcs -p -s BITS', 'LocalService -p -s fdPHost', 'NetworkService -p -s CryptSvc', 'wsappx -p -s ClipSVC'])}`,
+          ts,
+          SYSTEM,
+        );
         break;
       case 15:
         this.start(e.msMpEng, IMG.mpCmdRun, `"${IMG.mpCmdRun.path}" -wdenable`, ts, SYSTEM);
@@ -189,7 +315,13 @@ export class NoiseGenerator {
       [IMG.reg, 'reg query "HKCU\\Software\\Microsoft\\Office\\16.0\\Excel\\Options" /v "Font"'],
     ] as const);
     const cmd = this.start(e.explorer, IMG.cmd, `"C:\\Windows\\system32\\cmd.exe" /c ${arg}`, ts, user);
-    this.start(cmd, IMG.conhost, '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1', ts + 15_000 + rng.int(40_000), user);
+    this.start(
+      cmd,
+      IMG.conhost,
+      '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1',
+      ts + 15_000 + rng.int(40_000),
+      user,
+    );
     this.start(cmd, img, arg, ts + 200_000 + rng.int(900_000), user);
   }
 
@@ -197,16 +329,47 @@ export class NoiseGenerator {
     const rng = this.rng;
     const r = rng.int(4);
     if (r === 0) {
-      this.start(e.schedule, IMG.taskhostw, 'taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly', ts, SYSTEM);
+      this.start(
+        e.schedule,
+        IMG.taskhostw,
+        'taskhostw.exe -RegisterDevice -ProtectionStateChanged -FreeNetworkOnly',
+        ts,
+        SYSTEM,
+      );
     } else if (r === 1) {
       // A task whose action spawns a grandchild: InitiatingProcessParentFileName is svchost.exe, like a DCOM child.
-      const ps = this.start(e.schedule, IMG.powershell, `"${IMG.powershell.path}" -NonInteractive -ExecutionPolicy Bypass -File "C:\\ProgramData\\Contoso\\Inventory\\collect.ps1" -Targets "hw,sw,patches"`, ts, SYSTEM);
+      const ps = this.start(
+        e.schedule,
+        IMG.powershell,
+        `"${IMG.powershell.path}" -NonInteractive -ExecutionPolicy Bypass -File "C:\\ProgramData\\Contoso\\Inventory\\collect.ps1" -Targets "hw,sw,patches"`,
+        ts,
+        SYSTEM,
+      );
       this.start(ps, IMG.conhost, '\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1', ts + 21_000, SYSTEM);
-      if (rng.chance(0.5)) this.start(ps, IMG.gpupdate, '"C:\\Windows\\system32\\gpupdate.exe" /target:computer', ts + 2 * SEC + rng.int(SEC), SYSTEM);
+      if (rng.chance(0.5))
+        this.start(
+          ps,
+          IMG.gpupdate,
+          '"C:\\Windows\\system32\\gpupdate.exe" /target:computer',
+          ts + 2 * SEC + rng.int(SEC),
+          SYSTEM,
+        );
     } else if (r === 2) {
-      this.start(e.schedule, IMG.mpCmdRun, `"${IMG.mpCmdRun.path}" Scan -ScheduleJob -ScanTrigger 55 -IdleScheduledJob`, ts, SYSTEM);
+      this.start(
+        e.schedule,
+        IMG.mpCmdRun,
+        `"${IMG.mpCmdRun.path}" Scan -ScheduleJob -ScanTrigger 55 -IdleScheduledJob`,
+        ts,
+        SYSTEM,
+      );
     } else {
-      this.start(e.schedule, IMG.wuauclt, '"C:\\Windows\\system32\\wuauclt.exe" /UpdateDeploymentProvider UpdateDeploymentProvider.dll /ClassId 6a0b3e3a-5b0a-4f4c-9c63-2d0b4a8c1e31 /RunHandlerComServer', ts, SYSTEM);
+      this.start(
+        e.schedule,
+        IMG.wuauclt,
+        '"C:\\Windows\\system32\\wuauclt.exe" /UpdateDeploymentProvider UpdateDeploymentProvider.dll /ClassId 6a0b3e3a-5b0a-4f4c-9c63-2d0b4a8c1e31 /RunHandlerComServer',
+        ts,
+        SYSTEM,
+      );
     }
   }
 
@@ -214,29 +377,60 @@ export class NoiseGenerator {
   private episode(e: Epoch, t: number): void {
     const rng = this.rng;
     const dev = this.dev;
-    const kind = rng.weighted<number>([[0, 3], [1, 2], [2, 4], [3, 3]]);
+    const kind = rng.weighted<number>([
+      [0, 3],
+      [1, 2],
+      [2, 4],
+      [3, 3],
+    ]);
     if (kind === 0 || kind === 1) {
       // Remote management (SCCM, a DC, an admin box) reaching the endpoint mapper.
       const src = rng.pick(ADMIN_SOURCES);
       dev.emitNetwork(t, e.rpcss, net('InboundConnectionAccepted', dev.ipv4, 135, src, ephemeral(rng)));
       if (kind === 0) {
-        dev.emitNetwork(t + 1_200_000 + rng.int(2_000_000), e.lsass, net('InboundConnectionAccepted', dev.ipv4, 49668, src, ephemeral(rng)));
+        dev.emitNetwork(
+          t + 1_200_000 + rng.int(2_000_000),
+          e.lsass,
+          net('InboundConnectionAccepted', dev.ipv4, 49668, src, ephemeral(rng)),
+        );
         return;
       }
       // Remote WMI: WmiPrvSE right after inbound 135, within the rule's window but allow-listed.
-      const wmi = dev.spawn(rng, e.dcomLaunch, IMG.wmiPrvSE, 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', t + 3_000_000 + rng.int(9_000_000), SYSTEM);
+      const wmi = dev.spawn(
+        rng,
+        e.dcomLaunch,
+        IMG.wmiPrvSE,
+        'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding',
+        t + 3_000_000 + rng.int(9_000_000),
+        SYSTEM,
+      );
       dev.emitProcess(wmi.created, wmi);
       if (rng.chance(0.5)) {
-        const child = dev.spawn(rng, wmi, IMG.powershell, `"${IMG.powershell.path}" -NoLogo -NonInteractive -ExecutionPolicy Bypass -Command "Get-CimInstance -ClassName Win32_QuickFixEngineering | Select-Object HotFixID, InstalledOn"`, wmi.created + 2 * SEC + rng.int(SEC), SYSTEM);
+        const child = dev.spawn(
+          rng,
+          wmi,
+          IMG.powershell,
+          `"${IMG.powershell.path}" -NoLogo -NonInteractive -ExecutionPolicy Bypass -Command "Get-CimInstance -ClassName Win32_QuickFixEngineering | Select-Object HotFixID, InstalledOn"`,
+          wmi.created + 2 * SEC + rng.int(SEC),
+          SYSTEM,
+        );
         dev.emitProcess(child.created, child);
       }
       return;
     }
-    const [image, cmd] = kind === 2 ? (([img, mk]) => [img, mk(rng)] as const)(rng.pick(ALLOW_LISTED)) : rng.pick(NOT_ALLOW_LISTED);
+    const [image, cmd] =
+      kind === 2 ? (([img, mk]) => [img, mk(rng)] as const)(rng.pick(ALLOW_LISTED)) : rng.pick(NOT_ALLOW_LISTED);
     const server = dev.spawn(rng, e.dcomLaunch, image, cmd, t, kind === 2 ? SYSTEM : dev.user);
     dev.emitProcess(t, server);
     if (rng.chance(kind === 2 ? 0.25 : 0.3)) {
-      const child = dev.spawn(rng, server, IMG.cmd, '"C:\\Windows\\system32\\cmd.exe" /d /c "C:\\Windows\\system32\\reg.exe query HKCU\\Software\\Classes\\CLSID /s /f InprocServer32"', t + 1_500_000 + rng.int(3 * SEC), server.account);
+      const child = dev.spawn(
+        rng,
+        server,
+        IMG.cmd,
+        '"C:\\Windows\\system32\\cmd.exe" /d /c "C:\\Windows\\system32\\reg.exe query HKCU\\Software\\Classes\\CLSID /s /f InprocServer32"',
+        t + 1_500_000 + rng.int(3 * SEC),
+        server.account,
+      );
       dev.emitProcess(child.created, child);
     }
   }

@@ -13,41 +13,101 @@ export type Expect = 'alert' | 'suppressed';
 
 /** Every planted kind with its expected outcome and the reason, as written to cases.json and the README. */
 export const CASE_KINDS = {
-  'tp-mmc20': ['alert', 'MMC20.Application: inbound 135 to RpcSs, DcomLaunch starts mmc.exe -Embedding, mmc.exe runs cmd.exe'],
-  'tp-excel': ['alert', 'Excel.Application: DcomLaunch starts EXCEL.EXE /automation -Embedding, which runs cmd.exe and powershell.exe'],
-  'tp-shellbrowserwindow': ['alert', 'ShellBrowserWindow: DcomLaunch starts explorer.exe /factory,{75dff2b7-...} -Embedding, which runs cmd.exe'],
+  'tp-mmc20': [
+    'alert',
+    'MMC20.Application: inbound 135 to RpcSs, DcomLaunch starts mmc.exe -Embedding, mmc.exe runs cmd.exe',
+  ],
+  'tp-excel': [
+    'alert',
+    'Excel.Application: DcomLaunch starts EXCEL.EXE /automation -Embedding, which runs cmd.exe and powershell.exe',
+  ],
+  'tp-shellbrowserwindow': [
+    'alert',
+    'ShellBrowserWindow: DcomLaunch starts explorer.exe /factory,{75dff2b7-...} -Embedding, which runs cmd.exe',
+  ],
   'tp-outlook': ['alert', 'Outlook.Application: DcomLaunch starts OUTLOOK.EXE -Embedding, which runs powershell.exe'],
   'tp-fanout': ['alert', 'one attacker IP moves to several hosts within a minute; one alert per host'],
-  'tp-two-rpc': ['alert', 'two inbound 135 connections within the window of one DCOM start: two alert rows (TimestampNetwEventExact is a summarize key)'],
-  'tp-child-plus-csc': ['alert', 'cmd.exe and csc.exe children: alert, and csc.exe\'s command line is not in set_ProcessCommandLine'],
-  'tp-pid-reuse-same-name': ['alert', 'a later, unrelated DcomLaunch-started mmc.exe reuses the server PID; the child join has no time bound, so its child\'s command line joins the earlier alert\'s set'],
-  'tp-pid-reuse-other-name': ['alert', 'a later dllhost.exe reuses the server PID; its child fails `in` / `=~` on the name, so the alert\'s set is unchanged'],
-  'edge-gap-2.05s-kept': ['alert', 'exact gap 2.05 s (net x.900, proc x+2.950): datetime_diff counts 2 second boundaries, kept'],
-  'edge-proc-0.8s-before-net-kept': ['alert', 'DCOM start 0.8 s BEFORE the network event within the same second: datetime_diff is 0, kept'],
+  'tp-two-rpc': [
+    'alert',
+    'two inbound 135 connections within the window of one DCOM start: two alert rows (TimestampNetwEventExact is a summarize key)',
+  ],
+  'tp-child-plus-csc': [
+    'alert',
+    "cmd.exe and csc.exe children: alert, and csc.exe's command line is not in set_ProcessCommandLine",
+  ],
+  'tp-pid-reuse-same-name': [
+    'alert',
+    "a later, unrelated DcomLaunch-started mmc.exe reuses the server PID; the child join has no time bound, so its child's command line joins the earlier alert's set",
+  ],
+  'tp-pid-reuse-other-name': [
+    'alert',
+    "a later dllhost.exe reuses the server PID; its child fails `in` / `=~` on the name, so the alert's set is unchanged",
+  ],
+  'edge-gap-2.05s-kept': [
+    'alert',
+    'exact gap 2.05 s (net x.900, proc x+2.950): datetime_diff counts 2 second boundaries, kept',
+  ],
+  'edge-proc-0.8s-before-net-kept': [
+    'alert',
+    'DCOM start 0.8 s BEFORE the network event within the same second: datetime_diff is 0, kept',
+  ],
   'edge-boot-bin-kept': ['alert', 'bin(proc,5s) is the first 5 s bin after LastBootTime+5m: kept'],
-  'case-svchost-upper': ['alert', 'InitiatingProcessFileName SVCHOST.EXE on the RPC and DCOM rows and InitiatingProcessParentFileName SVCHOST.EXE on the children: =~ folds case'],
+  'case-svchost-upper': [
+    'alert',
+    'InitiatingProcessFileName SVCHOST.EXE on the RPC and DCOM rows and InitiatingProcessParentFileName SVCHOST.EXE on the children: =~ folds case',
+  ],
   'case-rpcss-upper': ['alert', 'RpcSs host command line "-k RPCSS": has is case-insensitive'],
-  'case-dcomlaunch-lower': ['alert', 'DcomLaunch host command line "-k dcomlaunch -p" in lower case: has is case-insensitive'],
-  'term-rpcss-underscore': ['alert', 'command line "-k rpcss_x -p": "_" is not a term character, so rpcss is a whole term'],
+  'case-dcomlaunch-lower': [
+    'alert',
+    'DcomLaunch host command line "-k dcomlaunch -p" in lower case: has is case-insensitive',
+  ],
+  'term-rpcss-underscore': [
+    'alert',
+    'command line "-k rpcss_x -p": "_" is not a term character, so rpcss is a whole term',
+  ],
   'term-rpcss-dash-p': ['alert', 'command line "-k RpcSs-p": "-" separates terms'],
   'gap-3s': ['suppressed', 'proc 3.1 s after net (x.400 -> x+3.500): datetime_diff 3 > 2'],
-  'gap-2.002s-boundary-3': ['suppressed', 'exact gap only 2.002 s but it crosses 3 second boundaries (x.999 -> x+3.001): datetime_diff 3'],
-  'proc-before-net': ['suppressed', 'DCOM start 0.1 s before the network event across a second boundary: datetime_diff -1'],
-  'boot-window': ['suppressed', 'DCOM start 2 minutes after the device\'s last boot: bin(proc) <= LastBootTime+5m'],
-  'boot-bin-edge': ['suppressed', 'DCOM start 0.5 s AFTER LastBootTime+5m, but bin(proc,5s) floors it to <= LastBootTime+5m (strict >)'],
-  'no-boot-device': ['suppressed', 'a complete MMC20 chain on a device with no services.exe row: LastBootTime is null after the leftouter join, so where drops it'],
-  'reboot-after-attack': ['suppressed', 'a complete MMC20 chain, then the device reboots: the later LastBootTime makes the attack "within/before boot"'],
-  'local-ip-equals-remote-ip': ['suppressed', 'LocalIP == RemoteIP (local activation through the host\'s own address)'],
-  'ipv6-case-only-difference': ['suppressed', 'LocalIP and RemoteIP differ only in IPv6 hex case: !~ is case-insensitive'],
+  'gap-2.002s-boundary-3': [
+    'suppressed',
+    'exact gap only 2.002 s but it crosses 3 second boundaries (x.999 -> x+3.001): datetime_diff 3',
+  ],
+  'proc-before-net': [
+    'suppressed',
+    'DCOM start 0.1 s before the network event across a second boundary: datetime_diff -1',
+  ],
+  'boot-window': ['suppressed', "DCOM start 2 minutes after the device's last boot: bin(proc) <= LastBootTime+5m"],
+  'boot-bin-edge': [
+    'suppressed',
+    'DCOM start 0.5 s AFTER LastBootTime+5m, but bin(proc,5s) floors it to <= LastBootTime+5m (strict >)',
+  ],
+  'no-boot-device': [
+    'suppressed',
+    'a complete MMC20 chain on a device with no services.exe row: LastBootTime is null after the leftouter join, so where drops it',
+  ],
+  'reboot-after-attack': [
+    'suppressed',
+    'a complete MMC20 chain, then the device reboots: the later LastBootTime makes the attack "within/before boot"',
+  ],
+  'local-ip-equals-remote-ip': ['suppressed', "LocalIP == RemoteIP (local activation through the host's own address)"],
+  'ipv6-case-only-difference': [
+    'suppressed',
+    'LocalIP and RemoteIP differ only in IPv6 hex case: !~ is case-insensitive',
+  ],
   'listening-135': ['suppressed', 'the only port-135 row is ListeningConnectionCreated'],
   'port-swap-1350': ['suppressed', 'LocalPort 1350 / RemotePort 135: the rule wants LocalPort == 135'],
   'term-rpcssx': ['suppressed', 'command line "-k rpcssx -p": rpcssx is one term, so has "rpcss" is false'],
   'term-xdcomlaunch': ['suppressed', 'DcomLaunch host command line "-k xdcomlaunch -p": has "dcomlaunch" is false'],
-  'child-name-case': ['suppressed', 'children report InitiatingProcessFileName excel.exe while the DCOM server is EXCEL.EXE: the case-sensitive `in` drops them before =~'],
+  'child-name-case': [
+    'suppressed',
+    'children report InitiatingProcessFileName excel.exe while the DCOM server is EXCEL.EXE: the case-sensitive `in` drops them before =~',
+  ],
   'only-child-csc': ['suppressed', 'the only child is csc.exe, removed by FileName !in~ ("csc.exe")'],
   'no-child': ['suppressed', 'inbound 135 and a DCOM start, but the server starts no child'],
   'allow-listed-with-child': ['suppressed', 'dllhost.exe after inbound 135, with a child: allow-listed'],
-  'allow-listed-upper-case': ['suppressed', 'DLLHOST.EXE after inbound 135, with a child: !in~ folds case, still allow-listed'],
+  'allow-listed-upper-case': [
+    'suppressed',
+    'DLLHOST.EXE after inbound 135, with a child: !in~ folds case, still allow-listed',
+  ],
 } as const satisfies Record<string, readonly [Expect, string]>;
 
 export type CaseKind = keyof typeof CASE_KINDS;
@@ -102,7 +162,14 @@ interface ChildStep {
 
 interface ChainSpec {
   readonly nets: readonly NetStep[];
-  readonly server: { readonly image: Image; readonly cmd: string; readonly dt: number; readonly ipFileName?: string; readonly ipCmd?: string; readonly pid?: number };
+  readonly server: {
+    readonly image: Image;
+    readonly cmd: string;
+    readonly dt: number;
+    readonly ipFileName?: string;
+    readonly ipCmd?: string;
+    readonly pid?: number;
+  };
   readonly children: readonly ChildStep[];
 }
 
@@ -158,7 +225,8 @@ export class CasePlanter {
       const m = this.rng.range(first, last);
       if (dev.isFree(m) && dev.reserveSpan(m * MINUTE, (m + 1) * MINUTE)) return m * MINUTE + 20 * SEC;
     }
-    for (let m = first; m <= last; m++) if (dev.isFree(m) && dev.reserveSpan(m * MINUTE, (m + 1) * MINUTE)) return m * MINUTE + 20 * SEC;
+    for (let m = first; m <= last; m++)
+      if (dev.isFree(m) && dev.reserveSpan(m * MINUTE, (m + 1) * MINUTE)) return m * MINUTE + 20 * SEC;
     return null;
   }
 
@@ -197,7 +265,15 @@ export class CasePlanter {
         { initiatingFileName: n.ipFileName, initiatingCommandLine: n.ipCmd },
       ),
     );
-    const server = dev.spawn(rng, epoch.dcomLaunch, spec.server.image, spec.server.cmd, at + spec.server.dt, dev.admin, spec.server.pid);
+    const server = dev.spawn(
+      rng,
+      epoch.dcomLaunch,
+      spec.server.image,
+      spec.server.cmd,
+      at + spec.server.dt,
+      dev.admin,
+      spec.server.pid,
+    );
     const serverRef = dev.emitProcess(at + spec.server.dt, server, {
       initiatingFileName: spec.server.ipFileName,
       initiatingCommandLine: spec.server.ipCmd,
@@ -206,13 +282,22 @@ export class CasePlanter {
     const remote = spec.nets.find((n) => n.remoteIP !== '');
     if (remote) {
       dev.emitNetwork(at + spec.server.dt + 1_734_000, server, {
-        action: 'InboundConnectionAccepted', localIP: remote.localIP ?? dev.ipv4, localPort: rng.range(49670, 49720), remoteIP: remote.remoteIP,
-        remotePort: ephemeral(rng), remoteUrl: '', protocol: 'Tcp', additionalFields: '',
+        action: 'InboundConnectionAccepted',
+        localIP: remote.localIP ?? dev.ipv4,
+        localPort: rng.range(49670, 49720),
+        remoteIP: remote.remoteIP,
+        remotePort: ephemeral(rng),
+        remoteUrl: '',
+        protocol: 'Tcp',
+        additionalFields: '',
       });
     }
     const childRefs = spec.children.map((c) => {
       const child = dev.spawn(rng, server, c.image, c.cmd, at + c.dt, dev.admin);
-      return dev.emitProcess(at + c.dt, child, { initiatingFileName: c.ipFileName, initiatingParentFileName: c.ipParentFileName });
+      return dev.emitProcess(at + c.dt, child, {
+        initiatingFileName: c.ipFileName,
+        initiatingParentFileName: c.ipParentFileName,
+      });
     });
     return { dev, at, spec, server, netRefs, serverRef, childRefs };
   }
@@ -258,7 +343,8 @@ export class CasePlanter {
 
   private record(kind: CaseKind, ch: Chain, expected: TruthRow[], related: RowRef[] = [], group?: string): void {
     const [expect, why] = CASE_KINDS[kind];
-    if ((expected.length > 0) !== (expect === 'alert')) throw new Error(`case ${kind}: expectation disagrees with its kind`);
+    if (expected.length > 0 !== (expect === 'alert'))
+      throw new Error(`case ${kind}: expectation disagrees with its kind`);
     const record: CaseRecord = {
       id: `case-${String(this.nextId++).padStart(3, '0')}`,
       kind,
@@ -277,7 +363,11 @@ export class CasePlanter {
   }
 
   /** A generic placed case: attack-shaped chain with `edit` applied; alert or not per its kind. */
-  private simple(kind: CaseKind, edit: (spec: ChainSpec, dev: Device, attacker: string) => ChainSpec, flavor: AttackFlavor = 'mmc20'): void {
+  private simple(
+    kind: CaseKind,
+    edit: (spec: ChainSpec, dev: Device, attacker: string) => ChainSpec,
+    flavor: AttackFlavor = 'mmc20',
+  ): void {
     const place = this.placeAny();
     if (!place) {
       this.skipped.push({ kind, reason: 'no free slot' });
@@ -312,12 +402,20 @@ export class CasePlanter {
       server: { ...s.server, dt: 11_000_000 },
       children: this.kids(11_000_000, s.children),
     }));
-    this.simple('tp-child-plus-csc', (s) => ({ ...s, children: [...s.children, { ...CSC_CHILD, dt: s.server.dt + 41_000_000 }] }));
+    this.simple('tp-child-plus-csc', (s) => ({
+      ...s,
+      children: [...s.children, { ...CSC_CHILD, dt: s.server.dt + 41_000_000 }],
+    }));
     this.pidReuse('tp-pid-reuse-same-name');
     this.pidReuse('tp-pid-reuse-other-name');
     // Second-boundary edges; the anchor is a whole second, so dt fixes the sub-second position.
     const timed = (kind: CaseKind, net: number, srv: number): void =>
-      this.simple(kind, (s, _d, a) => ({ ...s, nets: [{ dt: net, remoteIP: a }], server: { ...s.server, dt: srv }, children: this.kids(Math.max(net, srv), s.children) }));
+      this.simple(kind, (s, _d, a) => ({
+        ...s,
+        nets: [{ dt: net, remoteIP: a }],
+        server: { ...s.server, dt: srv },
+        children: this.kids(Math.max(net, srv), s.children),
+      }));
     timed('edge-gap-2.05s-kept', 900 * MS, 2950 * MS);
     timed('edge-proc-0.8s-before-net-kept', 900 * MS, 100 * MS);
     timed('gap-3s', 400 * MS, 3500 * MS);
@@ -328,27 +426,54 @@ export class CasePlanter {
     this.bootRelative('edge-boot-bin-kept');
     this.onSpecialDevice('no-boot-device');
     this.onSpecialDevice('reboot-after-attack');
-    const netEdit = (n: Partial<NetStep>) => (s: ChainSpec): ChainSpec => ({ ...s, nets: s.nets.map((x) => ({ ...x, ...n })) });
+    const netEdit =
+      (n: Partial<NetStep>) =>
+      (s: ChainSpec): ChainSpec => ({ ...s, nets: s.nets.map((x) => ({ ...x, ...n })) });
     this.simple('case-svchost-upper', (s) => ({
       ...netEdit({ ipFileName: 'SVCHOST.EXE' })(s),
       server: { ...s.server, ipFileName: 'SVCHOST.EXE' },
       children: s.children.map((c) => ({ ...c, ipParentFileName: 'SVCHOST.EXE' })),
     }));
     this.simple('case-rpcss-upper', netEdit({ ipCmd: 'C:\\Windows\\system32\\svchost.exe -k RPCSS' }));
-    this.simple('case-dcomlaunch-lower', (s) => ({ ...s, server: { ...s.server, ipCmd: 'c:\\windows\\system32\\svchost.exe -k dcomlaunch -p' } }));
+    this.simple('case-dcomlaunch-lower', (s) => ({
+      ...s,
+      server: { ...s.server, ipCmd: 'c:\\windows\\system32\\svchost.exe -k dcomlaunch -p' },
+    }));
     this.simple('term-rpcss-underscore', netEdit({ ipCmd: 'C:\\Windows\\system32\\svchost.exe -k rpcss_x -p' }));
     this.simple('term-rpcss-dash-p', netEdit({ ipCmd: 'C:\\Windows\\system32\\svchost.exe -k RpcSs-p' }));
     this.simple('term-rpcssx', netEdit({ ipCmd: 'C:\\Windows\\system32\\svchost.exe -k rpcssx -p' }));
-    this.simple('term-xdcomlaunch', (s) => ({ ...s, server: { ...s.server, ipCmd: 'C:\\Windows\\system32\\svchost.exe -k xdcomlaunch -p' } }));
+    this.simple('term-xdcomlaunch', (s) => ({
+      ...s,
+      server: { ...s.server, ipCmd: 'C:\\Windows\\system32\\svchost.exe -k xdcomlaunch -p' },
+    }));
     this.simple('local-ip-equals-remote-ip', (s, d) => netEdit({ remoteIP: d.ipv4 })(s));
     this.simple('ipv6-case-only-difference', (s, d) => netEdit({ localIP: d.ipv6, remoteIP: d.ipv6.toUpperCase() })(s));
-    this.simple('listening-135', netEdit({ action: 'ListeningConnectionCreated', localIP: '0.0.0.0', remoteIP: '', remotePort: null, protocol: 'TcpV4' }));
+    this.simple(
+      'listening-135',
+      netEdit({
+        action: 'ListeningConnectionCreated',
+        localIP: '0.0.0.0',
+        remoteIP: '',
+        remotePort: null,
+        protocol: 'TcpV4',
+      }),
+    );
     this.simple('port-swap-1350', netEdit({ localPort: 1350, remotePort: 135 }));
-    this.simple('child-name-case', (s) => ({ ...s, children: s.children.map((c) => ({ ...c, ipFileName: 'excel.exe' })) }), 'excel');
+    this.simple(
+      'child-name-case',
+      (s) => ({ ...s, children: s.children.map((c) => ({ ...c, ipFileName: 'excel.exe' })) }),
+      'excel',
+    );
     this.simple('only-child-csc', (s) => ({ ...s, children: [{ ...CSC_CHILD, dt: s.server.dt + 23_000_000 }] }));
     this.simple('no-child', (s) => ({ ...s, children: [] }));
-    this.simple('allow-listed-with-child', (s) => ({ ...s, server: { ...s.server, image: IMG.dllhost, cmd: dllhostCmd(this.rng) } }));
-    this.simple('allow-listed-upper-case', (s) => ({ ...s, server: { ...s.server, image: DLLHOST_UPPER, cmd: dllhostCmd(this.rng, 'DLLHOST.EXE') } }));
+    this.simple('allow-listed-with-child', (s) => ({
+      ...s,
+      server: { ...s.server, image: IMG.dllhost, cmd: dllhostCmd(this.rng) },
+    }));
+    this.simple('allow-listed-upper-case', (s) => ({
+      ...s,
+      server: { ...s.server, image: DLLHOST_UPPER, cmd: dllhostCmd(this.rng, 'DLLHOST.EXE') },
+    }));
     for (let i = 0; i < extraAttacks; i++) {
       const flavor = this.rng.pick(ATTACK_FLAVORS);
       this.simple(`tp-${flavor}` as const, (s) => s, flavor);
@@ -409,7 +534,14 @@ export class CasePlanter {
       const childCmd = same
         ? '"C:\\Windows\\system32\\notepad.exe" C:\\Users\\Public\\Documents\\mmc-export, 2024.txt'
         : '"C:\\Windows\\system32\\cmd.exe" /c "C:\\ProgramData\\Vendor\\thumbs.cmd"';
-      const child = dev.spawn(this.rng, reused, same ? IMG.notepad : IMG.cmd, childCmd, later + 3 * SEC + 417, dev.user);
+      const child = dev.spawn(
+        this.rng,
+        reused,
+        same ? IMG.notepad : IMG.cmd,
+        childCmd,
+        later + 3 * SEC + 417,
+        dev.user,
+      );
       const childRef = dev.emitProcess(child.created, child);
       this.record(kind, ch, this.expectedRows(ch, same ? [childCmd] : []), [reusedRef, childRef]);
       return;
@@ -445,7 +577,11 @@ export class CasePlanter {
       this.rr = (this.rr + k + 1) % pool.length;
       const attacker = this.attackerIp();
       const s = this.attackSpec('mmc20', attacker, this.attackerIp());
-      const ch = this.chain(dev, net, { nets: [{ dt: 0, remoteIP: attacker }], server: { ...s.server, dt: proc - net }, children: this.kids(proc - net, s.children) });
+      const ch = this.chain(dev, net, {
+        nets: [{ dt: 0, remoteIP: attacker }],
+        server: { ...s.server, dt: proc - net },
+        children: this.kids(proc - net, s.children),
+      });
       const related = dev.epochAt(proc).bootRef;
       this.record(kind, ch, CASE_KINDS[kind][0] === 'alert' ? this.expectedRows(ch) : [], related ? [related] : []);
       return;

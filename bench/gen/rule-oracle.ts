@@ -39,8 +39,17 @@ export interface Truth {
 }
 
 const ALLOW_LISTED_EXECS = [
-  'TiWorker.exe', 'dllhost.exe', 'backgroundTaskHost.exe', 'mobsync.exe', 'WmiPrvSE.exe', 'RuntimeBroker.exe',
-  'smartscreen.exe', 'SppExtComObj.Exe', 'usocoreworker.exe', 'browser_broker.exe', 'ssoncom.exe',
+  'TiWorker.exe',
+  'dllhost.exe',
+  'backgroundTaskHost.exe',
+  'mobsync.exe',
+  'WmiPrvSE.exe',
+  'RuntimeBroker.exe',
+  'smartscreen.exe',
+  'SppExtComObj.Exe',
+  'usocoreworker.exe',
+  'browser_broker.exe',
+  'ssoncom.exe',
 ];
 
 const TICKS_PER_SECOND = 10_000_000n;
@@ -155,17 +164,32 @@ function indexer(schema: readonly { name: string }[]): (name: string) => number 
 
 const N = indexer(DEVICE_NETWORK_EVENTS);
 const NI = {
-  ts: N('Timestamp'), deviceId: N('DeviceId'), deviceName: N('DeviceName'), action: N('ActionType'), localIP: N('LocalIP'),
-  localPort: N('LocalPort'), remoteIP: N('RemoteIP'), fileName: N('InitiatingProcessFileName'), cmd: N('InitiatingProcessCommandLine'),
+  ts: N('Timestamp'),
+  deviceId: N('DeviceId'),
+  deviceName: N('DeviceName'),
+  action: N('ActionType'),
+  localIP: N('LocalIP'),
+  localPort: N('LocalPort'),
+  remoteIP: N('RemoteIP'),
+  fileName: N('InitiatingProcessFileName'),
+  cmd: N('InitiatingProcessCommandLine'),
 };
 const P = indexer(DEVICE_PROCESS_EVENTS);
 const PI = {
-  ts: P('Timestamp'), deviceId: P('DeviceId'), fileName: P('FileName'), pid: P('ProcessId'), cmd: P('ProcessCommandLine'),
-  ipFileName: P('InitiatingProcessFileName'), ipCmd: P('InitiatingProcessCommandLine'), ipId: P('InitiatingProcessId'),
-  ipParentId: P('InitiatingProcessParentId'), ipParentFileName: P('InitiatingProcessParentFileName'),
+  ts: P('Timestamp'),
+  deviceId: P('DeviceId'),
+  fileName: P('FileName'),
+  pid: P('ProcessId'),
+  cmd: P('ProcessCommandLine'),
+  ipFileName: P('InitiatingProcessFileName'),
+  ipCmd: P('InitiatingProcessCommandLine'),
+  ipId: P('InitiatingProcessId'),
+  ipParentId: P('InitiatingProcessParentId'),
+  ipParentFileName: P('InitiatingProcessParentFileName'),
 };
 
-const str = (c: Cell | undefined): string => (typeof c === 'string' ? c : c === null || c === undefined ? '' : String(c));
+const str = (c: Cell | undefined): string =>
+  typeof c === 'string' ? c : c === null || c === undefined ? '' : String(c);
 const num = (c: Cell | undefined): number | null => (typeof c === 'number' ? c : null);
 
 export class RuleOracle {
@@ -217,7 +241,13 @@ export class RuleOracle {
     }
     const ipFileName = str(c[PI.ipFileName]);
     if (equalsIgnoreCase(ipFileName, 'svchost.exe') && has(str(c[PI.ipCmd]), 'dcomlaunch') && ts !== null) {
-      st.dcoms.push({ ts: this.toTicks(ts), hostPid: num(c[PI.ipId]), pid: num(c[PI.pid]), fileName: str(c[PI.fileName]), cmd: str(c[PI.cmd]) });
+      st.dcoms.push({
+        ts: this.toTicks(ts),
+        hostPid: num(c[PI.ipId]),
+        pid: num(c[PI.pid]),
+        fileName: str(c[PI.fileName]),
+        cmd: str(c[PI.cmd]),
+      });
     }
     if (equalsIgnoreCase(str(c[PI.ipParentFileName]), 'svchost.exe')) {
       st.children.push({
@@ -252,10 +282,22 @@ export class RuleOracle {
           if (!equalsIgnoreCase(ch.initiatingFileName, p.fileName)) continue;
           if (equalsIgnoreCase(ch.fileName, 'csc.exe')) continue;
           const keyCells: TruthKey = [
-            formatDateTime(n.ts), formatDateTime(p.ts), deviceId, n.deviceName, ch.pid, n.localIP, n.remoteIP,
-            formatDateTime(st.lastBoot), p.cmd,
+            formatDateTime(n.ts),
+            formatDateTime(p.ts),
+            deviceId,
+            n.deviceName,
+            ch.pid,
+            n.localIP,
+            n.remoteIP,
+            formatDateTime(st.lastBoot),
+            p.cmd,
           ];
-          this.joined.push({ key: JSON.stringify(keyCells), keyCells, initiatingFileName: ch.initiatingFileName, cmd: ch.cmd });
+          this.joined.push({
+            key: JSON.stringify(keyCells),
+            keyCells,
+            initiatingFileName: ch.initiatingFileName,
+            cmd: ch.cmd,
+          });
         }
       }
     }

@@ -11,7 +11,11 @@ import type { RowSink, TableName } from './model';
  * Writes DIR/DeviceNetworkEvents.csv, DIR/DeviceProcessEvents.csv, DIR/truth.json, DIR/cases.json.
  * `extraSinks` also receive every row (make-samples uses it to build the Arrow copies).
  */
-export function writeDataset(opts: GenerateOptions, dir: string, extraSinks?: Record<TableName, RowSink>): GenerateResult {
+export function writeDataset(
+  opts: GenerateOptions,
+  dir: string,
+  extraSinks?: Record<TableName, RowSink>,
+): GenerateResult {
   mkdirSync(dir, { recursive: true });
   const clock = new Clock(opts.start ?? DEFAULT_START);
   const netOut = new FileTextSink(join(dir, 'DeviceNetworkEvents.csv'));
@@ -22,8 +26,12 @@ export function writeDataset(opts: GenerateOptions, dir: string, extraSinks?: Re
   };
   const sinks: Record<TableName, RowSink> = extraSinks
     ? {
-        DeviceNetworkEvents: { writeRow: (c) => (csv.DeviceNetworkEvents.writeRow(c), extraSinks.DeviceNetworkEvents.writeRow(c)) },
-        DeviceProcessEvents: { writeRow: (c) => (csv.DeviceProcessEvents.writeRow(c), extraSinks.DeviceProcessEvents.writeRow(c)) },
+        DeviceNetworkEvents: {
+          writeRow: (c) => (csv.DeviceNetworkEvents.writeRow(c), extraSinks.DeviceNetworkEvents.writeRow(c)),
+        },
+        DeviceProcessEvents: {
+          writeRow: (c) => (csv.DeviceProcessEvents.writeRow(c), extraSinks.DeviceProcessEvents.writeRow(c)),
+        },
       }
     : csv;
   try {

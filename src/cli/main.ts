@@ -211,7 +211,11 @@ async function loadTables(
   // 4688 of one process may sit in different files (ingest/windows, schemas.md §7).
   const enriched = enrichTablesAcrossFiles([...parts.values()].flat());
   let k = 0;
-  for (const [name, list] of parts) parts.set(name, list.map(() => enriched[k++]!));
+  for (const [name, list] of parts)
+    parts.set(
+      name,
+      list.map(() => enriched[k++]!),
+    );
   const tables = new Map<string, Table>();
   for (const [name, list] of parts) {
     if (list.length === 1) tables.set(name, list[0]!);

@@ -78,27 +78,28 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
     () =>
       rows
         .map((cells, index) => ({ cells, index, verdict: verdictOf(index) }))
-        .filter((r) => matchesFilter(r.cells, filter) || (filter !== '' && r.verdict.toLowerCase().includes(filter.toLowerCase()))),
+        .filter(
+          (r) =>
+            matchesFilter(r.cells, filter) || (filter !== '' && r.verdict.toLowerCase().includes(filter.toLowerCase())),
+        ),
     [rows, filter, verdictOf],
   );
   const defs = useMemo<ColumnDef<AlertRow, Cell>[]>(
     () => [
-      ...columns.map(
-        (c, i): ColumnDef<AlertRow, Cell> => ({
-          id: c.name,
-          accessorFn: (row: AlertRow) => row.cells[i] ?? null,
-          header: () => (
-            <span className="th-label">
-              <span>{LABELS[c.name] ?? c.name}</span>
-              <span className="th-column">{c.name}</span>
-            </span>
-          ),
-          cell: (info) => <AlertCell column={c} value={info.getValue()} />,
-          sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>, id: string) =>
-            compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
-          sortUndefined: 'last' as const,
-        }),
-      ),
+      ...columns.map((c, i): ColumnDef<AlertRow, Cell> => ({
+        id: c.name,
+        accessorFn: (row: AlertRow) => row.cells[i] ?? null,
+        header: () => (
+          <span className="th-label">
+            <span>{LABELS[c.name] ?? c.name}</span>
+            <span className="th-column">{c.name}</span>
+          </span>
+        ),
+        cell: (info) => <AlertCell column={c} value={info.getValue()} />,
+        sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>, id: string) =>
+          compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
+        sortUndefined: 'last' as const,
+      })),
       {
         id: 'Verdict',
         accessorFn: (row: AlertRow) => row.verdict,
@@ -125,7 +126,13 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
   const sorted = table.getRowModel().rows;
   const byIndex = useMemo(() => new Map(sorted.map((r) => [r.original.index, r])), [sorted]);
   const items = useMemo(
-    () => groupItems(sorted.map((r) => r.original.index), rows, columns, groupBy),
+    () =>
+      groupItems(
+        sorted.map((r) => r.original.index),
+        rows,
+        columns,
+        groupBy,
+      ),
     [sorted, rows, columns, groupBy],
   );
   const order = useMemo(() => items.flatMap((it) => (it.kind === 'row' ? [it.index] : [])), [items]);
@@ -163,7 +170,11 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
               {hg.headers.map((h) => {
                 const dir = h.column.getIsSorted();
                 return (
-                  <th key={h.id} scope="col" aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}>
+                  <th
+                    key={h.id}
+                    scope="col"
+                    aria-sort={dir === 'asc' ? 'ascending' : dir === 'desc' ? 'descending' : 'none'}
+                  >
                     <button type="button" className="sort-button" onClick={h.column.getToggleSortingHandler()}>
                       {flexRender(h.column.columnDef.header, h.getContext())}
                       <span className="sort-mark" aria-hidden="true">

@@ -65,10 +65,7 @@ export function App({ client }: Props) {
   const tuning = useTuning();
   const { state, update } = tuning;
   const entries = useMemo(() => state.allowList?.entries ?? rule?.allowList ?? [], [state.allowList, rule]);
-  const active = useMemo(
-    () => new Set(state.allowList?.active ?? rule?.allowList ?? []),
-    [state.allowList, rule],
-  );
+  const active = useMemo(() => new Set(state.allowList?.active ?? rule?.allowList ?? []), [state.allowList, rule]);
   const [detection, setDetection] = useState<DetectionView | null>(null);
   const [diff, setDiff] = useState<DetectionView['diff']>(null);
   const [running, setRunning] = useState(false);
@@ -211,7 +208,9 @@ export function App({ client }: Props) {
 
   const loadState = (next: TuningState, problems: readonly string[]): void => {
     tuning.replace(next);
-    allowList.current = next.allowList ? next.allowList.entries.filter((e) => next.allowList!.active.includes(e)) : (rule?.allowList ?? null);
+    allowList.current = next.allowList
+      ? next.allowList.entries.filter((e) => next.allowList!.active.includes(e))
+      : (rule?.allowList ?? null);
     unknownBoot.current = next.unknownBoot;
     setError(problems.length > 0 ? `Some of the state file was ignored: ${problems.join('; ')}` : null);
     if (hasData) void detect(true);
@@ -250,7 +249,9 @@ export function App({ client }: Props) {
             onSample={() => void load(SAMPLE_FILES.map(sampleSource))}
             onClear={() => void clear()}
           />
-          {pinGuard.pending && <PinWarning pending={pinGuard.pending} onConfirm={pinGuard.confirm} onCancel={pinGuard.cancel} />}
+          {pinGuard.pending && (
+            <PinWarning pending={pinGuard.pending} onConfirm={pinGuard.confirm} onCancel={pinGuard.cancel} />
+          )}
           {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
           <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
           {jobs.length === 0 && <EmptyState />}

@@ -23,14 +23,14 @@ export function BootBanner({ view, unknownBoot, onKeep }: Props) {
       <ul className="boot-banner-list">
         {hit.map((d) => (
           <li key={d.device}>
-            no boot seen on <strong className="mono">{d.device || '(no device)'}</strong>: {plural(d.bootDropped, 'candidate')} dropped by
-            the boot filter
+            no boot seen on <strong className="mono">{d.device || '(no device)'}</strong>:{' '}
+            {plural(d.bootDropped, 'candidate')} dropped by the boot filter
           </li>
         ))}
       </ul>
       <p className="boot-banner-help">
-        No <code>services.exe</code> start means <code>LastBootTime</code> is null, and <code>TimestampProcEvent &gt; LastBootTime+5m</code>{' '}
-        is then null, which <code>where</code> drops.
+        No <code>services.exe</code> start means <code>LastBootTime</code> is null, and{' '}
+        <code>TimestampProcEvent &gt; LastBootTime+5m</code> is then null, which <code>where</code> drops.
       </p>
       <button type="button" className="button button-small button-primary" onClick={onKeep}>
         Unknown boot time: keep

@@ -41,7 +41,13 @@ export function CandidateDetail({ client, tuning, candidate, pinned, onPin, onCl
   const onDomain = useCallback((d: readonly [number, number] | null) => setZoom(d), []);
   const f = candidate.failure;
   return (
-    <section ref={panel} className="panel hit-detail candidate-detail" role="dialog" aria-modal="false" aria-labelledby="cand-title">
+    <section
+      ref={panel}
+      className="panel hit-detail candidate-detail"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="cand-title"
+    >
       <div className="hit-head">
         <h2 id="cand-title" className="panel-title">
           {candidate.state === 'alert' ? 'Alert candidate' : 'Suppressed'}: {candidate.label} on {candidate.device}
@@ -64,7 +70,8 @@ export function CandidateDetail({ client, tuning, candidate, pinned, onPin, onCl
       </div>
       {f && (
         <p className="failing-stage" role="note">
-          <span className="why-mark">✗</span> stopped at <code>{f.stage.replace(/\s+/g, ' ')}</code>: <IsoText text={f.detail} />
+          <span className="why-mark">✗</span> stopped at <code>{f.stage.replace(/\s+/g, ' ')}</code>:{' '}
+          <IsoText text={f.detail} />
           {f.violation !== null && <span className="text-muted"> (off by {f.violation})</span>}
         </p>
       )}

@@ -50,7 +50,8 @@ export function ExplainSection(props: Props) {
     <section className="panel explain-panel" aria-labelledby="explain-title">
       <div className="results-head">
         <h2 id="explain-title" className="panel-title">
-          Why not? <span className="panel-note">every candidate of the rule&apos;s spine, and why it did or did not fire</span>
+          Why not?{' '}
+          <span className="panel-note">every candidate of the rule&apos;s spine, and why it did or did not fire</span>
         </h2>
         <span className="spacer" />
         {props.loading && <span className="panel-note">Explaining…</span>}
@@ -58,7 +59,14 @@ export function ExplainSection(props: Props) {
       </div>
       <div className="tabs" role="tablist" aria-label="Explain views">
         {tabs.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className="tab" onClick={() => setTab(t.id)}>
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            className="tab"
+            onClick={() => setTab(t.id)}
+          >
             {t.label}
             {counts[t.id] !== undefined && <span className="tab-count">{counts[t.id]}</span>}
           </button>

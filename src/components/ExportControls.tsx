@@ -41,7 +41,12 @@ export function ExportControls({ client, disabled, verdicts, onError }: Props) {
       <button type="button" className="button" onClick={() => void run('csv')} disabled={disabled || busy}>
         Export alerts CSV
       </button>
-      <button type="button" className="button button-quiet" onClick={() => void run('json')} disabled={disabled || busy}>
+      <button
+        type="button"
+        className="button button-quiet"
+        onClick={() => void run('json')}
+        disabled={disabled || busy}
+      >
         JSON
       </button>
     </div>

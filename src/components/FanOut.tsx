@@ -13,7 +13,11 @@ interface Props {
 const W = 960;
 
 function spanText(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`;
+  return ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 120_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${(ms / 60_000).toFixed(1)} min`;
 }
 
 /** Alerts grouped by source IP: a lane per target host on one time axis per source. */
@@ -42,9 +46,20 @@ export function FanOut({ columns, rows, onOpen }: Props) {
                     {h.name}
                   </text>
                   {h.points.map((p) => (
-                    <g key={p.row} className="fanout-point" role="button" tabIndex={0} aria-label={`Open alert on ${h.name}`} onClick={() => onOpen(p.row)} onKeyDown={(e) => e.key === 'Enter' && onOpen(p.row)}>
+                    <g
+                      key={p.row}
+                      className="fanout-point"
+                      role="button"
+                      tabIndex={0}
+                      aria-label={`Open alert on ${h.name}`}
+                      onClick={() => onOpen(p.row)}
+                      onKeyDown={(e) => e.key === 'Enter' && onOpen(p.row)}
+                    >
                       <title>{`${h.name}\n${formatInstant(p.iso, zone)}`}</title>
-                      <path d={`M${p.x},${h.y - 7}L${p.x + 7},${h.y}L${p.x},${h.y + 7}L${p.x - 7},${h.y}Z`} fill="#b45309" />
+                      <path
+                        d={`M${p.x},${h.y - 7}L${p.x + 7},${h.y}L${p.x},${h.y + 7}L${p.x - 7},${h.y}Z`}
+                        fill="#b45309"
+                      />
                     </g>
                   ))}
                 </g>

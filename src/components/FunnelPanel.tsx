@@ -17,8 +17,8 @@ export function FunnelPanel({ view }: Props) {
     <div className="funnel" aria-label="Funnel">
       <div className="funnel-head">
         <p className="funnel-total" role="status">
-          {plural(candidates, 'candidate')} ({view.spines.join(' + ')}) → <strong>{plural(alerts, 'alert candidate')}</strong>,{' '}
-          {formatCount(candidates - alerts)} suppressed
+          {plural(candidates, 'candidate')} ({view.spines.join(' + ')}) →{' '}
+          <strong>{plural(alerts, 'alert candidate')}</strong>, {formatCount(candidates - alerts)} suppressed
         </p>
         <label className="group-by">
           Device{' '}

@@ -52,9 +52,31 @@ export function GapHistogram({ view }: Props) {
         })}
         {l.edges && view.window && (
           <g className="gap-edges">
-            <line x1={l.edges.lo} x2={l.edges.lo} y1={GAP_MARGIN.top - 4} y2={base} stroke="#16a34a" strokeWidth={2} strokeDasharray="4 3" />
-            <line x1={l.edges.hi} x2={l.edges.hi} y1={GAP_MARGIN.top - 4} y2={base} stroke="#16a34a" strokeWidth={2} strokeDasharray="4 3" />
-            <text x={(l.edges.lo + l.edges.hi) / 2} y={GAP_MARGIN.top - 3} textAnchor="middle" fill="#166534" className="gap-window-label">
+            <line
+              x1={l.edges.lo}
+              x2={l.edges.lo}
+              y1={GAP_MARGIN.top - 4}
+              y2={base}
+              stroke="#16a34a"
+              strokeWidth={2}
+              strokeDasharray="4 3"
+            />
+            <line
+              x1={l.edges.hi}
+              x2={l.edges.hi}
+              y1={GAP_MARGIN.top - 4}
+              y2={base}
+              stroke="#16a34a"
+              strokeWidth={2}
+              strokeDasharray="4 3"
+            />
+            <text
+              x={(l.edges.lo + l.edges.hi) / 2}
+              y={GAP_MARGIN.top - 3}
+              textAnchor="middle"
+              fill="#166534"
+              className="gap-window-label"
+            >
               {`between (${view.window.lo} .. ${view.window.hi})`}
             </text>
           </g>
@@ -62,8 +84,9 @@ export function GapHistogram({ view }: Props) {
       </svg>
       <figcaption className="timeline-caption">
         <span>
-          x: <code>datetime_diff(&quot;second&quot;, DCOM start, RPC)</code> of {l.total} DCOM starts with an RPC partner within ±60 s: <span className="legend-alert">■</span> alert,{' '}
-          <span className="legend-supp">■</span> suppressed; the green band is the window the rule admits.
+          x: <code>datetime_diff(&quot;second&quot;, DCOM start, RPC)</code> of {l.total} DCOM starts with an RPC
+          partner within ±60 s: <span className="legend-alert">■</span> alert, <span className="legend-supp">■</span>{' '}
+          suppressed; the green band is the window the rule admits.
         </span>
       </figcaption>
     </figure>

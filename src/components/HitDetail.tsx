@@ -23,7 +23,18 @@ interface Props {
 }
 
 /** One alert opened: timeline, process tree and why it fired, with the analyst's verdict. */
-export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote, onClose, pinned = false, onPin }: Props) {
+export function HitDetail({
+  client,
+  row,
+  stamp,
+  verdict,
+  note,
+  onVerdict,
+  onNote,
+  onClose,
+  pinned = false,
+  onPin,
+}: Props) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [around, setAround] = useState<SurroundingEvents | null>(null);
@@ -83,7 +94,13 @@ export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote
       </div>
       <label className="note-field">
         <span>Note</span>
-        <textarea value={note} maxLength={2000} rows={1} onChange={(e) => onNote(e.target.value)} aria-label="Analyst note" />
+        <textarea
+          value={note}
+          maxLength={2000}
+          rows={1}
+          onChange={(e) => onNote(e.target.value)}
+          aria-label="Analyst note"
+        />
       </label>
       {error !== null && <p className="text-warn">{error}</p>}
       {!detail && error === null && <p className="note">Tracing the alert&apos;s rows…</p>}
@@ -120,7 +137,13 @@ export function HitDetail({ client, row, stamp, verdict, note, onVerdict, onNote
               Show all
             </button>
           </div>
-          <Timeline detail={detail} around={around} domain={zoom ?? (around ? extent : focus)} extent={extent} onDomain={onDomain} />
+          <Timeline
+            detail={detail}
+            around={around}
+            domain={zoom ?? (around ? extent : focus)}
+            extent={extent}
+            onDomain={onDomain}
+          />
           <h3 className="section-title">Process tree</h3>
           <ProcessTree nodes={detail.tree} />
           <h3 className="section-title">Why it fired</h3>

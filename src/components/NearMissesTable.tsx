@@ -25,7 +25,8 @@ export function NearMissesTable({ view, opened, onOpen }: Props) {
   return (
     <div className="near-misses">
       <p className="panel-help">
-        {plural(rows.length, 'suppressed candidate')}, closest first (smallest measured distance from passing, then the later stage).
+        {plural(rows.length, 'suppressed candidate')}, closest first (smallest measured distance from passing, then the
+        later stage).
         {rows.length > SHOWN ? ` The first ${SHOWN} are shown.` : ''}
       </p>
       <div className="table-scroll">

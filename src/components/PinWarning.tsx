@@ -12,16 +12,20 @@ export function PinWarning({ pending, onConfirm, onCancel }: Props) {
   return (
     <section className="panel pin-warning" role="alertdialog" aria-labelledby="pin-warning-title">
       <h2 id="pin-warning-title" className="panel-title">
-        This change would break {pending.broken.length === 1 ? 'a pinned case' : `${pending.broken.length} pinned cases`}
+        This change would break{' '}
+        {pending.broken.length === 1 ? 'a pinned case' : `${pending.broken.length} pinned cases`}
       </h2>
       <ul className="pin-broken">
         {pending.broken.map((p) => (
           <li key={`${p.kind}|${p.key}`}>
-            <span className={`pin-tag pin-${p.kind}`}>{p.kind === 'detected' ? 'must stay detected' : 'must stay quiet'}</span>{' '}
+            <span className={`pin-tag pin-${p.kind}`}>
+              {p.kind === 'detected' ? 'must stay detected' : 'must stay quiet'}
+            </span>{' '}
             <span className="mono">
               <IsoText text={p.label} digits={3} />
             </span>
-            : <span className="text-warn">
+            :{' '}
+            <span className="text-warn">
               <IsoText text={p.now} />
             </span>
           </li>

@@ -15,8 +15,9 @@ export function PinsPanel({ view, pins, onUnpin }: Props) {
   return (
     <div className="pins">
       <p className="panel-help">
-        Pin an alert (from its detail) as &quot;must stay detected&quot;, or a suppressed candidate as &quot;must stay quiet&quot;. Every
-        allow-list or knob edit re-checks the pins and warns before a change would break one. Pins are saved with the tuning state.
+        Pin an alert (from its detail) as &quot;must stay detected&quot;, or a suppressed candidate as &quot;must stay
+        quiet&quot;. Every allow-list or knob edit re-checks the pins and warns before a change would break one. Pins
+        are saved with the tuning state.
       </p>
       {pinCount(pins) === 0 && <p className="note">No pins yet.</p>}
       <ul className="pin-list" aria-label="Pinned cases">
@@ -25,7 +26,9 @@ export function PinsPanel({ view, pins, onUnpin }: Props) {
             <span className="why-mark" aria-label={p.ok ? 'holds' : 'broken'}>
               {p.ok ? '✓' : '✗'}
             </span>
-            <span className={`pin-tag pin-${p.kind}`}>{p.kind === 'detected' ? 'must stay detected' : 'must stay quiet'}</span>{' '}
+            <span className={`pin-tag pin-${p.kind}`}>
+              {p.kind === 'detected' ? 'must stay detected' : 'must stay quiet'}
+            </span>{' '}
             <span className="mono">
               <IsoText text={p.label} digits={3} />
             </span>{' '}

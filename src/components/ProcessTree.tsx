@@ -96,7 +96,15 @@ export function ProcessTree({ nodes }: Props) {
               {node.pidReuse.length > 0 && (
                 <g className="pid-reuse">
                   <title>{`PID ${node.pid} also started at: ${node.pidReuse.map((t) => formatInstant(t, zone)).join(', ')}`}</title>
-                  <rect x={x + NODE_W - 62} y={y - NODE_H / 2 - 8} width={60} height={16} rx={8} fill="#fde68a" stroke="#b45309" />
+                  <rect
+                    x={x + NODE_W - 62}
+                    y={y - NODE_H / 2 - 8}
+                    width={60}
+                    height={16}
+                    rx={8}
+                    fill="#fde68a"
+                    stroke="#b45309"
+                  />
                   <text x={x + NODE_W - 32} y={y - NODE_H / 2 + 4} textAnchor="middle" fontSize={10} fill="#78350f">
                     PID reuse
                   </text>
@@ -109,10 +117,14 @@ export function ProcessTree({ nodes }: Props) {
       <div className="tree-side">
         <p className="tree-legend">
           <span className="legend-alert">blue outline</span> = rows of this alert · solid edge = linked by unique id or
-          creation time · dashed = inferred · <span className="legend-warn">red</span> = joined by the rule only ·
-          click a node for every field.
+          creation time · dashed = inferred · <span className="legend-warn">red</span> = joined by the rule only · click
+          a node for every field.
         </p>
-        <button type="button" className="button button-small button-quiet" onClick={() => downloadSvg(`dcom-tree-${stamp()}.svg`, svg.current)}>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => downloadSvg(`dcom-tree-${stamp()}.svg`, svg.current)}
+        >
           Tree SVG
         </button>
         {chosen && <NodeFields node={chosen} onClose={() => setSelected(null)} />}

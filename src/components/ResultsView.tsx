@@ -117,7 +117,10 @@ export function ResultsView(props: Props) {
     f: verdictKey('false-positive'),
   });
   const openKey = opened === null ? '' : (keys[opened] ?? '');
-  const tuning = useMemo(() => tuningInput({ allowList: state.allowList, unknownBoot: state.unknownBoot }), [state.allowList, state.unknownBoot]);
+  const tuning = useMemo(
+    () => tuningInput({ allowList: state.allowList, unknownBoot: state.unknownBoot }),
+    [state.allowList, state.unknownBoot],
+  );
   const explained = useExplain(client, tuning, stamp);
   const [candidate, setCandidate] = useState<CandidateView | null>(null);
   const pins = pinsOf(state);
@@ -125,14 +128,21 @@ export function ResultsView(props: Props) {
 
   return (
     <>
-      {explained.view && <BootBanner view={explained.view} unknownBoot={state.unknownBoot} onKeep={() => onTune({ unknownBoot: 'keep' })} />}
+      {explained.view && (
+        <BootBanner
+          view={explained.view}
+          unknownBoot={state.unknownBoot}
+          onKeep={() => onTune({ unknownBoot: 'keep' })}
+        />
+      )}
       <section className="panel results-panel" aria-labelledby="alerts-title">
         <div className="results-head">
           <h2 id="alerts-title" className="results-title">
             {plural(detection.rows.length, 'alert')}
           </h2>
           <span className="results-meta">
-            {props.tables.map((t) => `${t.name} ${formatCount(t.rows)} rows`).join(' · ')} · now() = <TimeText iso={detection.now} />
+            {props.tables.map((t) => `${t.name} ${formatCount(t.rows)} rows`).join(' · ')} · now() ={' '}
+            <TimeText iso={detection.now} />
           </span>
           <span className="spacer" />
           {props.running && (
@@ -140,12 +150,24 @@ export function ResultsView(props: Props) {
               Cancel run
             </button>
           )}
-          <ExportControls client={client} disabled={props.running} verdicts={state.verdicts} onError={(m) => props.onError(`Export failed: ${m}`)} />
+          <ExportControls
+            client={client}
+            disabled={props.running}
+            verdicts={state.verdicts}
+            onError={(m) => props.onError(`Export failed: ${m}`)}
+          />
         </div>
         <div className="toolbar">
           <div className="tabs" role="tablist" aria-label="Views">
             {TABS.map((t) => (
-              <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className="tab" onClick={() => setTab(t.id)}>
+              <button
+                key={t.id}
+                type="button"
+                role="tab"
+                aria-selected={tab === t.id}
+                className="tab"
+                onClick={() => setTab(t.id)}
+              >
                 {t.label}
               </button>
             ))}
@@ -163,7 +185,11 @@ export function ResultsView(props: Props) {
               />
               <label className="group-by">
                 Group by{' '}
-                <select value={groupBy} onChange={(e) => setGroupBy(e.target.value as GroupBy)} aria-label="Group alerts by">
+                <select
+                  value={groupBy}
+                  onChange={(e) => setGroupBy(e.target.value as GroupBy)}
+                  aria-label="Group alerts by"
+                >
                   <option value="none">nothing</option>
                   <option value="device">device</option>
                   <option value="remote">remote IP</option>
@@ -172,7 +198,12 @@ export function ResultsView(props: Props) {
             </>
           )}
           <span className="spacer" />
-          <button type="button" className="button button-small button-quiet" aria-keyshortcuts="?" onClick={() => setHelp(true)}>
+          <button
+            type="button"
+            className="button button-small button-quiet"
+            aria-keyshortcuts="?"
+            onClick={() => setHelp(true)}
+          >
             Shortcuts ?
           </button>
         </div>
@@ -191,7 +222,12 @@ export function ResultsView(props: Props) {
         )}
         {tab === 'fanout' && <FanOut columns={detection.columns} rows={detection.rows} onOpen={open} />}
         {tab === 'rule' && (
-          <RuleView client={client} stamp={stamp} unknownBoot={state.unknownBoot} onUnknownBoot={(m) => onTune({ unknownBoot: m })} />
+          <RuleView
+            client={client}
+            stamp={stamp}
+            unknownBoot={state.unknownBoot}
+            onUnknownBoot={(m) => onTune({ unknownBoot: m })}
+          />
         )}
       </section>
       {opened !== null && opened < detection.rows.length && (
@@ -236,7 +272,14 @@ export function ResultsView(props: Props) {
         />
       )}
       <div className="lower-grid">
-        <AllowListEditor entries={props.entries} active={props.active} busy={props.running} diff={props.diff} onToggle={props.onToggle} onAdd={props.onAdd} />
+        <AllowListEditor
+          entries={props.entries}
+          active={props.active}
+          busy={props.running}
+          diff={props.diff}
+          onToggle={props.onToggle}
+          onAdd={props.onAdd}
+        />
         <StagesPanel stages={detection.stages} elapsedMs={detection.elapsedMs} />
       </div>
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}

@@ -88,7 +88,9 @@ export function RuleView({ client, stamp, unknownBoot, onUnknownBoot }: Props) {
                 <li>
                   Child processes excluded: <span className="mono">{view.childExclusions.join(', ') || 'none'}</span>
                 </li>
-                <li>Devices without a boot in the data: {view.unknownBoot === 'drop' ? 'dropped (as written)' : 'kept'}</li>
+                <li>
+                  Devices without a boot in the data: {view.unknownBoot === 'drop' ? 'dropped (as written)' : 'kept'}
+                </li>
               </ul>
             </Meta>
           </dl>
@@ -97,7 +99,9 @@ export function RuleView({ client, stamp, unknownBoot, onUnknownBoot }: Props) {
           <h2 id="rule-stages-title" className="panel-title">
             Stages as written{' '}
             <span className="panel-note">
-              {view.counted ? 'rows out of each operator in the last run (no optimiser rewrites)' : 'load data for row counts'}
+              {view.counted
+                ? 'rows out of each operator in the last run (no optimiser rewrites)'
+                : 'load data for row counts'}
             </span>
           </h2>
           <ol className="stage-list">
@@ -108,7 +112,9 @@ export function RuleView({ client, stamp, unknownBoot, onUnknownBoot }: Props) {
                 style={{ paddingLeft: `${s.depth * 14 + 6}px` }}
               >
                 <span className="stage-text">{s.text}</span>
-                {s.rows !== null && <span className={`stage-rows${s.rows === 0 ? ' stage-zero' : ''}`}>{formatCount(s.rows)}</span>}
+                {s.rows !== null && (
+                  <span className={`stage-rows${s.rows === 0 ? ' stage-zero' : ''}`}>{formatCount(s.rows)}</span>
+                )}
               </li>
             ))}
           </ol>

@@ -18,13 +18,17 @@ export function SuspiciousList({ view, onOpen }: Props) {
         The rule calls its allow-list &quot;a huge gap for bypass&quot;: {plural(items.length, 'hidden chain')} still{' '}
         {items.length === 1 ? 'looks' : 'look'} like an attack.
       </p>
-      {items.length === 0 && <p className="note">Nothing the allow-list or the child exclusion hides looks suspicious.</p>}
+      {items.length === 0 && (
+        <p className="note">Nothing the allow-list or the child exclusion hides looks suspicious.</p>
+      )}
       <ul className="suspicious-list" aria-label="Suppressed but suspicious">
         {items.map((c) => (
           <li key={c.key} className="suspicious-item">
             <div className="suspicious-head">
               <span className={`pin-tag ${c.suspicion!.hiddenBy === 'allow-list' ? 'hidden-allow' : 'hidden-excl'}`}>
-                {c.suspicion!.hiddenBy === 'allow-list' ? `allow-list: ${c.failure?.listEntry ?? ''}` : `excluded child: ${c.failure?.listEntry ?? ''}`}
+                {c.suspicion!.hiddenBy === 'allow-list'
+                  ? `allow-list: ${c.failure?.listEntry ?? ''}`
+                  : `excluded child: ${c.failure?.listEntry ?? ''}`}
               </span>
               <button type="button" className="link-button mono" onClick={() => onOpen(c)}>
                 {c.dcomFile ?? c.label} on {c.device}

@@ -15,8 +15,12 @@ interface Props {
   readonly onDomain: (domain: readonly [number, number] | null) => void;
 }
 
-
-const COLOURS: Readonly<Record<LaneKey, string>> = { rpc: '#b45309', dcom: '#1d4ed8', child: '#b91c1c', device: '#6b7280' };
+const COLOURS: Readonly<Record<LaneKey, string>> = {
+  rpc: '#b45309',
+  dcom: '#1d4ed8',
+  child: '#b91c1c',
+  device: '#6b7280',
+};
 
 /** A lane's marker: a distinct shape per lane, so colour is never the only cue. */
 function Marker({ lane, x, y }: { readonly lane: LaneKey; readonly x: number; readonly y: number }) {
@@ -68,7 +72,15 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
         </defs>
         {layout.window && win && (
           <g className="timeline-window" clipPath={`url(#${clipId})`}>
-            <rect x={layout.window.x1} y={MARGIN.top} width={layout.window.x2 - layout.window.x1} height={bottom - MARGIN.top} fill="#dcfce7" stroke="#16a34a" strokeDasharray="4 3" />
+            <rect
+              x={layout.window.x1}
+              y={MARGIN.top}
+              width={layout.window.x2 - layout.window.x1}
+              height={bottom - MARGIN.top}
+              fill="#dcfce7"
+              stroke="#16a34a"
+              strokeDasharray="4 3"
+            />
           </g>
         )}
         {layout.lanes.map((l) => (
@@ -80,35 +92,50 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
           </g>
         ))}
         <g clipPath={`url(#${clipId})`}>
-        {layout.gaps.map((g, i) => {
-          const missed = missedWindow && i === 0;
-          return (
-            <g key={i} className={missed ? 'timeline-gap gap-missed' : 'timeline-gap'}>
-              <title>{`exact gap ${g.exact}${missed ? ' (outside the window)' : ''}`}</title>
-              <line x1={g.x1} y1={g.y1} x2={g.x2} y2={g.y2} stroke={missed ? '#dc2626' : '#374151'} strokeWidth={missed ? 2.5 : 1} strokeDasharray="3 3" />
-              <text x={(g.x1 + g.x2) / 2 + 6} y={(g.y1 + g.y2) / 2 + 4} fill={missed ? '#b91c1c' : '#111827'} fontSize={11} fontWeight={missed ? 700 : 400} className="gap-label">
-                {missed ? `✗ ${g.text} (outside the window)` : g.text}
-              </text>
+          {layout.gaps.map((g, i) => {
+            const missed = missedWindow && i === 0;
+            return (
+              <g key={i} className={missed ? 'timeline-gap gap-missed' : 'timeline-gap'}>
+                <title>{`exact gap ${g.exact}${missed ? ' (outside the window)' : ''}`}</title>
+                <line
+                  x1={g.x1}
+                  y1={g.y1}
+                  x2={g.x2}
+                  y2={g.y2}
+                  stroke={missed ? '#dc2626' : '#374151'}
+                  strokeWidth={missed ? 2.5 : 1}
+                  strokeDasharray="3 3"
+                />
+                <text
+                  x={(g.x1 + g.x2) / 2 + 6}
+                  y={(g.y1 + g.y2) / 2 + 4}
+                  fill={missed ? '#b91c1c' : '#111827'}
+                  fontSize={11}
+                  fontWeight={missed ? 700 : 400}
+                  className="gap-label"
+                >
+                  {missed ? `✗ ${g.text} (outside the window)` : g.text}
+                </text>
+              </g>
+            );
+          })}
+          {layout.points.map((p, i) => (
+            <g key={i} className={`timeline-point lane-${p.lane}`} data-lane={p.lane}>
+              <title>{`${p.event.label}\n${formatInstant(p.event.iso, zone)}\n${p.event.detail}`}</title>
+              <Marker lane={p.lane} x={p.x} y={p.y} />
+              {p.lane !== 'device' && (
+                <text
+                  x={p.x > TIMELINE_WIDTH - 260 ? p.x - 11 : p.x + 11}
+                  y={p.stagger === 0 ? p.y - 10 : p.y + 20}
+                  textAnchor={p.x > TIMELINE_WIDTH - 260 ? 'end' : 'start'}
+                  fill="#111827"
+                  className="point-label"
+                >
+                  {clip(p.event.label, 34)}
+                </text>
+              )}
             </g>
-          );
-        })}
-        {layout.points.map((p, i) => (
-          <g key={i} className={`timeline-point lane-${p.lane}`} data-lane={p.lane}>
-            <title>{`${p.event.label}\n${formatInstant(p.event.iso, zone)}\n${p.event.detail}`}</title>
-            <Marker lane={p.lane} x={p.x} y={p.y} />
-            {p.lane !== 'device' && (
-              <text
-                x={p.x > TIMELINE_WIDTH - 260 ? p.x - 11 : p.x + 11}
-                y={p.stagger === 0 ? p.y - 10 : p.y + 20}
-                textAnchor={p.x > TIMELINE_WIDTH - 260 ? 'end' : 'start'}
-                fill="#111827"
-                className="point-label"
-              >
-                {clip(p.event.label, 34)}
-              </text>
-            )}
-          </g>
-        ))}
+          ))}
         </g>
         <g className="timeline-axis">
           <line x1={MARGIN.left} x2={TIMELINE_WIDTH - MARGIN.right} y1={bottom} y2={bottom} stroke="#6b7280" />
@@ -130,7 +157,15 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
           </text>
         )}
         {failure && (
-          <text x={TIMELINE_WIDTH - MARGIN.right} y={16} textAnchor="end" fill="#b91c1c" fontSize={11} fontWeight={700} className="failure-label">
+          <text
+            x={TIMELINE_WIDTH - MARGIN.right}
+            y={16}
+            textAnchor="end"
+            fill="#b91c1c"
+            fontSize={11}
+            fontWeight={700}
+            className="failure-label"
+          >
             {clip(`✗ ${failure.kind === 'no-partner' ? 'no partner' : failure.predicate}`, 70)}
           </text>
         )}
@@ -141,7 +176,11 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
           Drag on the overview to zoom; the green band is the accepted DCOM start interval [floor(net, 1 s), +3 s),
           which is what <code>datetime_diff(&quot;second&quot;, …) between (0 .. 2)</code> admits.
         </span>
-        <button type="button" className="button button-small button-quiet" onClick={() => downloadSvg(`dcom-timeline-${stamp()}.svg`, svg.current)}>
+        <button
+          type="button"
+          className="button button-small button-quiet"
+          onClick={() => downloadSvg(`dcom-timeline-${stamp()}.svg`, svg.current)}
+        >
           Timeline SVG
         </button>
       </figcaption>

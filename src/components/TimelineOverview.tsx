@@ -18,7 +18,13 @@ const RIGHT = 24;
 /** The whole extent in a strip, with a d3 brush choosing the detail view above it. */
 export function TimelineOverview({ detail, around, extent, domain, onDomain }: Props) {
   const g = useRef<SVGGElement>(null);
-  const x = useMemo(() => scaleUtc().domain([extent[0], extent[1]]).range([LEFT, W - RIGHT]), [extent]);
+  const x = useMemo(
+    () =>
+      scaleUtc()
+        .domain([extent[0], extent[1]])
+        .range([LEFT, W - RIGHT]),
+    [extent],
+  );
   const marks = useMemo(() => {
     const row = (events: readonly (TimedEvent | null)[], y: number, fill: string) =>
       events.filter((e): e is TimedEvent => e !== null).map((e) => ({ x: x(e.ms), y, fill }));
@@ -59,7 +65,12 @@ export function TimelineOverview({ detail, around, extent, domain, onDomain }: P
     select(g.current).call(brush.move, full ? null : [x(domain[0]), x(domain[1])]);
   }, [brush, domain, extent, x]);
   return (
-    <svg className="timeline-overview" viewBox={`0 0 ${W} ${H}`} role="group" aria-label="Timeline overview: drag to zoom">
+    <svg
+      className="timeline-overview"
+      viewBox={`0 0 ${W} ${H}`}
+      role="group"
+      aria-label="Timeline overview: drag to zoom"
+    >
       <rect x={LEFT} y={2} width={W - LEFT - RIGHT} height={H - 4} fill="#f3f4f6" stroke="#d1d5db" />
       <text x={8} y={26} fontSize={11} fill="#374151">
         Overview

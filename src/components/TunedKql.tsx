@@ -29,7 +29,13 @@ export function TunedKql({ query, unknownBoot, onUnknownBoot }: Props) {
           <legend>Unknown boot time</legend>
           {(['drop', 'keep'] as const).map((m) => (
             <label key={m}>
-              <input type="radio" name="unknown-boot" value={m} checked={unknownBoot === m} onChange={() => onUnknownBoot(m)} />
+              <input
+                type="radio"
+                name="unknown-boot"
+                value={m}
+                checked={unknownBoot === m}
+                onChange={() => onUnknownBoot(m)}
+              />
               {m === 'drop' ? 'drop (as written)' : 'keep'}
             </label>
           ))}

@@ -19,7 +19,15 @@ interface Props {
   readonly onApply: (patch: Partial<TuningState>) => void;
 }
 
-function DiffList({ title, items, sign }: { readonly title: string; readonly items: readonly DiffItem[]; readonly sign: '+' | '−' }) {
+function DiffList({
+  title,
+  items,
+  sign,
+}: {
+  readonly title: string;
+  readonly items: readonly DiffItem[];
+  readonly sign: '+' | '−';
+}) {
   return (
     <div className="whatif-list">
       <h4 className="why-stage-title">
@@ -42,9 +50,15 @@ function DiffList({ title, items, sign }: { readonly title: string; readonly ite
 export function WhatIfPanel({ client, view, entries, active, unknownBoot, pins, stamp, onApply }: Props) {
   const [draft, setDraft] = useState<{ active: readonly string[]; unknownBoot: UnknownBoot } | null>(null);
   const cur = draft ?? { active: entries.filter((e) => active.has(e)), unknownBoot };
-  const changed = draft !== null && (draft.unknownBoot !== unknownBoot || draft.active.join('\n') !== entries.filter((e) => active.has(e)).join('\n'));
+  const changed =
+    draft !== null &&
+    (draft.unknownBoot !== unknownBoot || draft.active.join('\n') !== entries.filter((e) => active.has(e)).join('\n'));
   const patch: Partial<TuningState> = { allowList: { entries, active: cur.active }, unknownBoot: cur.unknownBoot };
-  const next = useExplain(client, changed ? tuningInput({ allowList: { entries, active: cur.active }, unknownBoot: cur.unknownBoot }) : null, stamp);
+  const next = useExplain(
+    client,
+    changed ? tuningInput({ allowList: { entries, active: cur.active }, unknownBoot: cur.unknownBoot }) : null,
+    stamp,
+  );
   const ready = changed && next.view !== null && !next.loading;
   const diff = useMemo(() => (ready && next.view ? whatIfDiff(view, next.view) : null), [ready, next.view, view]);
   const broken = ready && next.view ? checkPins(pins, next.view, [view]).filter((p) => !p.ok) : [];
@@ -59,7 +73,11 @@ export function WhatIfPanel({ client, view, entries, active, unknownBoot, pins, 
             {entries.map((e) => (
               <li key={e}>
                 <label className="check">
-                  <input type="checkbox" checked={cur.active.includes(e)} onChange={(ev) => toggle(e, ev.currentTarget.checked)} />
+                  <input
+                    type="checkbox"
+                    checked={cur.active.includes(e)}
+                    onChange={(ev) => toggle(e, ev.currentTarget.checked)}
+                  />
                   <span className="mono">{e}</span>
                 </label>
               </li>
@@ -87,7 +105,8 @@ export function WhatIfPanel({ client, view, entries, active, unknownBoot, pins, 
               </p>
               {broken.length > 0 && (
                 <p className="text-warn whatif-pins">
-                  ⚠ breaks {broken.length === 1 ? 'a pin' : `${broken.length} pins`}: {broken.map((b) => `${b.label} (${b.now})`).join('; ')}
+                  ⚠ breaks {broken.length === 1 ? 'a pin' : `${broken.length} pins`}:{' '}
+                  {broken.map((b) => `${b.label} (${b.now})`).join('; ')}
                 </p>
               )}
               <DiffList title="alerts" items={diff.alertsAdded} sign="+" />
@@ -95,10 +114,14 @@ export function WhatIfPanel({ client, view, entries, active, unknownBoot, pins, 
               <DiffList title="suppressed-but-suspicious" items={diff.suspiciousAdded} sign="+" />
               <DiffList title="suppressed-but-suspicious" items={diff.suspiciousRemoved} sign="−" />
               <div className="pin-actions">
-                <button type="button" className="button button-small button-primary" onClick={() => {
+                <button
+                  type="button"
+                  className="button button-small button-primary"
+                  onClick={() => {
                     onApply(patch);
                     setDraft(null);
-                  }}>
+                  }}
+                >
                   Apply draft
                 </button>
                 <button type="button" className="button button-small" onClick={() => setDraft(null)}>

@@ -9,11 +9,7 @@ const ISO_IN_TEXT = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z)/;
 
 /** A value with its ISO times shown in the display zone. */
 function ValueText({ text }: { readonly text: string }) {
-  return (
-    <>
-      {text.split(ISO_IN_TEXT).map((part, i) => (i % 2 === 1 ? <TimeText key={i} iso={part} /> : part))}
-    </>
-  );
+  return <>{text.split(ISO_IN_TEXT).map((part, i) => (i % 2 === 1 ? <TimeText key={i} iso={part} /> : part))}</>;
 }
 
 /** Each stage of the rule, the predicate it passed and the value this alert showed it. */

@@ -6,7 +6,15 @@ interface Props {
   readonly onZone: (zone: DisplayZone) => void;
 }
 
-const SUGGESTED = ['Europe/London', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney'];
+const SUGGESTED = [
+  'Europe/London',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Kolkata',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+];
 
 /** The one display-zone switch: UTC, the browser's zone, or a named IANA zone. */
 export function ZoneSwitch({ zone, onZone }: Props) {

@@ -12,7 +12,9 @@ export function nearMisses(view: ExplainView): CandidateView[] {
   const v = (c: CandidateView): number => c.failure?.violation ?? Number.POSITIVE_INFINITY;
   return view.candidates
     .filter((c) => c.state === 'suppressed')
-    .sort((a, b) => v(a) - v(b) || b.stageIndex - a.stageIndex || (a.ms ?? 0) - (b.ms ?? 0) || a.key.localeCompare(b.key));
+    .sort(
+      (a, b) => v(a) - v(b) || b.stageIndex - a.stageIndex || (a.ms ?? 0) - (b.ms ?? 0) || a.key.localeCompare(b.key),
+    );
 }
 
 /** Suspicious suppressed chains, one per DCOM server start (its own candidate preferred). */
@@ -20,8 +22,12 @@ export function suspiciousChains(view: ExplainView): CandidateView[] {
   const all = view.candidates.filter((c) => c.suspicion !== null);
   const servers = new Set(all.filter((c) => c.table === PROC).map((c) => c.row));
   return all
-    .filter((c) => c.table === PROC || !(c.pathRows.find((p) => p.table === PROC)?.rows ?? []).some((r) => servers.has(r)))
-    .sort((a, b) => (b.suspicion?.lolbins.length ?? 0) - (a.suspicion?.lolbins.length ?? 0) || (a.ms ?? 0) - (b.ms ?? 0));
+    .filter(
+      (c) => c.table === PROC || !(c.pathRows.find((p) => p.table === PROC)?.rows ?? []).some((r) => servers.has(r)),
+    )
+    .sort(
+      (a, b) => (b.suspicion?.lolbins.length ?? 0) - (a.suspicion?.lolbins.length ?? 0) || (a.ms ?? 0) - (b.ms ?? 0),
+    );
 }
 
 export interface DiffItem {
@@ -38,7 +44,9 @@ export interface WhatIfDiff {
 
 function alertLabel(views: readonly ExplainView[], key: string): string {
   for (const v of views) {
-    const c = v.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ?? v.candidates.find((x) => x.alertKeys.includes(key));
+    const c =
+      v.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ??
+      v.candidates.find((x) => x.alertKeys.includes(key));
     if (c) return candidateText(c);
   }
   return key;
@@ -49,12 +57,18 @@ export function whatIfDiff(before: ExplainView, after: ExplainView): WhatIfDiff 
   const is = new Set(after.alertKeys);
   const sb = new Map(suspiciousChains(before).map((c) => [c.key, c]));
   const sa = new Map(suspiciousChains(after).map((c) => [c.key, c]));
-  const item = (views: ExplainView[]) => (key: string): DiffItem => ({ key, label: alertLabel(views, key) });
+  const item =
+    (views: ExplainView[]) =>
+    (key: string): DiffItem => ({ key, label: alertLabel(views, key) });
   return {
     alertsAdded: [...is].filter((k) => !was.has(k)).map(item([after, before])),
     alertsRemoved: [...was].filter((k) => !is.has(k)).map(item([before, after])),
-    suspiciousAdded: [...sa.values()].filter((c) => !sb.has(c.key)).map((c) => ({ key: c.key, label: candidateText(c) })),
-    suspiciousRemoved: [...sb.values()].filter((c) => !sa.has(c.key)).map((c) => ({ key: c.key, label: candidateText(c) })),
+    suspiciousAdded: [...sa.values()]
+      .filter((c) => !sb.has(c.key))
+      .map((c) => ({ key: c.key, label: candidateText(c) })),
+    suspiciousRemoved: [...sb.values()]
+      .filter((c) => !sa.has(c.key))
+      .map((c) => ({ key: c.key, label: candidateText(c) })),
   };
 }
 

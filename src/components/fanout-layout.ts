@@ -7,7 +7,11 @@ import type { Cell, ResultColumn } from '../engine/worker/client';
 
 export interface FanOutGroup {
   readonly remoteIp: string;
-  readonly hosts: readonly { readonly name: string; readonly y: number; readonly points: readonly { x: number; iso: string; row: number }[] }[];
+  readonly hosts: readonly {
+    readonly name: string;
+    readonly y: number;
+    readonly points: readonly { x: number; iso: string; row: number }[];
+  }[];
   readonly x: ScaleTime<number, number>;
   readonly spanMs: number;
   readonly count: number;
@@ -25,7 +29,11 @@ const msOf = (iso: string): number => {
   return m ? Date.parse(`${m[1]}Z`) + Number(`0.${m[2] ?? '0'}`) * 1000 : NaN;
 };
 
-export function layoutFanOut(columns: readonly ResultColumn[], rows: readonly (readonly Cell[])[], width: number): FanOutGroup[] {
+export function layoutFanOut(
+  columns: readonly ResultColumn[],
+  rows: readonly (readonly Cell[])[],
+  width: number,
+): FanOutGroup[] {
   const col = (n: string): number => columns.findIndex((c) => c.name === n);
   const [ip, host, time] = [col('RemoteIP'), col('DeviceName'), col('TimestampNetwEventExact')];
   const bySource = new Map<string, { host: string; iso: string; row: number }[]>();
@@ -42,16 +50,29 @@ export function layoutFanOut(columns: readonly ResultColumn[], rows: readonly (r
     const lo = Math.min(...ms);
     const hi = Math.max(...ms);
     const pad = Math.max(hi - lo, 1000) * 0.05;
-    const x = scaleUtc().domain([lo - pad, hi + pad]).range([FAN_LEFT, width - FAN_RIGHT]);
+    const x = scaleUtc()
+      .domain([lo - pad, hi + pad])
+      .range([FAN_LEFT, width - FAN_RIGHT]);
     const names = [...new Set(hits.map((h) => h.host))].sort(
-      (a, b) => Math.min(...hits.filter((h) => h.host === a).map((h) => msOf(h.iso))) - Math.min(...hits.filter((h) => h.host === b).map((h) => msOf(h.iso))),
+      (a, b) =>
+        Math.min(...hits.filter((h) => h.host === a).map((h) => msOf(h.iso))) -
+        Math.min(...hits.filter((h) => h.host === b).map((h) => msOf(h.iso))),
     );
     const hosts = names.map((name, i) => ({
       name,
       y: FAN_TOP + FAN_LANE * i + FAN_LANE / 2,
       points: hits.filter((h) => h.host === name).map((h) => ({ x: x(msOf(h.iso)), iso: h.iso, row: h.row })),
     }));
-    groups.push({ remoteIp, hosts, x, spanMs: hi - lo, count: hits.length, height: FAN_TOP + FAN_LANE * names.length + FAN_AXIS });
+    groups.push({
+      remoteIp,
+      hosts,
+      x,
+      spanMs: hi - lo,
+      count: hits.length,
+      height: FAN_TOP + FAN_LANE * names.length + FAN_AXIS,
+    });
   }
-  return groups.sort((a, b) => b.hosts.length - a.hosts.length || b.count - a.count || a.remoteIp.localeCompare(b.remoteIp));
+  return groups.sort(
+    (a, b) => b.hosts.length - a.hosts.length || b.count - a.count || a.remoteIp.localeCompare(b.remoteIp),
+  );
 }

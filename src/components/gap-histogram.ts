@@ -51,7 +51,9 @@ export function layoutGaps(view: ExplainView, width: number, height: number, spa
     .nice()
     .range([height - GAP_MARGIN.bottom, GAP_MARGIN.top]);
   const step = x.step();
-  const edgeX = (g: number, side: -1 | 1): number => (x(clamp(g)) ?? GAP_MARGIN.left) + (side < 0 ? -(step * x.paddingInner()) / 2 : x.bandwidth() + (step * x.paddingInner()) / 2);
+  const edgeX = (g: number, side: -1 | 1): number =>
+    (x(clamp(g)) ?? GAP_MARGIN.left) +
+    (side < 0 ? -(step * x.paddingInner()) / 2 : x.bandwidth() + (step * x.paddingInner()) / 2);
   const edges = view.window ? { lo: edgeX(view.window.lo, -1), hi: edgeX(view.window.hi, 1) } : null;
   return { bins, x, y, edges, total: gaps.length };
 }

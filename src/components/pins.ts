@@ -40,7 +40,9 @@ export function candidateText(c: CandidateView): string {
 
 function alertCandidate(views: readonly (ExplainView | null)[], key: string): CandidateView | undefined {
   for (const v of views) {
-    const c = v?.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ?? v?.candidates.find((x) => x.alertKeys.includes(key));
+    const c =
+      v?.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ??
+      v?.candidates.find((x) => x.alertKeys.includes(key));
     if (c) return c;
   }
   return undefined;

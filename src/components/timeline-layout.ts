@@ -92,7 +92,8 @@ export function layoutTimeline(
   const points: TimelinePoint[] = [];
   const add = (lane: LaneKey, events: readonly (TimedEvent | null)[]): void => {
     let n = 0;
-    for (const e of events) if (e && inView(e)) points.push({ lane, x: x(e.ms), y: laneY(lane), stagger: n++ % 2, event: e });
+    for (const e of events)
+      if (e && inView(e)) points.push({ lane, x: x(e.ms), y: laneY(lane), stagger: n++ % 2, event: e });
   };
   add('rpc', [detail.rpc]);
   add('dcom', detail.dcom);

@@ -49,7 +49,9 @@ export function layoutTree(nodes: readonly TreeNode[]): TreeLayout {
   const ids = new Set(nodes.map((n) => n.id));
   // A node whose parent is missing hangs off the root instead of breaking stratify.
   const rootId = nodes.find((n) => n.parentId === null)?.id ?? nodes[0]!.id;
-  const safe = nodes.map((n) => (n.id !== rootId && (n.parentId === null || !ids.has(n.parentId)) ? { ...n, parentId: rootId } : n));
+  const safe = nodes.map((n) =>
+    n.id !== rootId && (n.parentId === null || !ids.has(n.parentId)) ? { ...n, parentId: rootId } : n,
+  );
   const root = stratify<TreeNode>()
     .id((d) => d.id)
     .parentId((d) => (d.id === rootId ? null : d.parentId))(safe);
@@ -64,7 +66,10 @@ export function layoutTree(nodes: readonly TreeNode[]): TreeLayout {
     maxX = Math.max(maxX, d.y);
   });
   // d3.tree's x is the breadth axis; drawn left to right, it becomes our y.
-  const place = (d: { x: number; y: number }): { x: number; y: number } => ({ x: d.y + PAD, y: d.x - minY + PAD + NODE_H / 2 });
+  const place = (d: { x: number; y: number }): { x: number; y: number } => ({
+    x: d.y + PAD,
+    y: d.x - minY + PAD + NODE_H / 2,
+  });
   const link = linkHorizontal<{ source: [number, number]; target: [number, number] }, [number, number]>();
   const placed: PlacedNode[] = laid.descendants().map((d) => ({ ...place(d), node: d.data }));
   const links: PlacedLink[] = laid.links().map((l) => {

@@ -86,7 +86,14 @@ export function parseTuningState(data: unknown): { state: TuningState; problems:
     } else problems.push('notes: skipped a note that is not short text');
   }
   const pins = parsePins(data.pins, problems);
-  const state: TuningState = { version: 1, allowList, unknownBoot, zone, verdicts: { ...verdicts }, notes: { ...notes } };
+  const state: TuningState = {
+    version: 1,
+    allowList,
+    unknownBoot,
+    zone,
+    verdicts: { ...verdicts },
+    notes: { ...notes },
+  };
   return { state: pins ? { ...state, pins } : state, problems };
 }
 
@@ -153,5 +160,8 @@ export function readStateHash(hash: string): { state: TuningState; problems: str
 /** What the engine runs for this state: the allow-list in force (null: the rule's own) and the knob. */
 export function tuningInput(state: Pick<TuningState, 'allowList' | 'unknownBoot'>): TuningInput {
   const list = state.allowList;
-  return { allowList: list ? list.entries.filter((e) => list.active.includes(e)) : null, unknownBoot: state.unknownBoot };
+  return {
+    allowList: list ? list.entries.filter((e) => list.active.includes(e)) : null,
+    unknownBoot: state.unknownBoot,
+  };
 }

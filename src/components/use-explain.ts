@@ -26,7 +26,8 @@ export function useExplain(client: EngineClient, tuning: TuningInput | null, sta
       .explain(JSON.parse(key) as TuningInput, { signal: ctl.signal })
       .then((view) => setAnswer({ for: want, view, error: null }))
       .catch((err: unknown) => {
-        if (!ctl.signal.aborted) setAnswer({ for: want, view: null, error: err instanceof Error ? err.message : String(err) });
+        if (!ctl.signal.aborted)
+          setAnswer({ for: want, view: null, error: err instanceof Error ? err.message : String(err) });
       });
     return () => ctl.abort();
   }, [client, key, stamp]);

@@ -19,7 +19,11 @@ export function useShortcuts(handlers: ShortcutHandlers): void {
       if (e.ctrlKey || e.metaKey || e.altKey) return;
       if (e.key !== 'Escape' && typing(e.target)) return;
       // Enter and space on a button or a focused tree node act on that element, not the page.
-      if ((e.key === 'Enter' || e.key === ' ') && e.target instanceof Element && e.target.closest('button, [role="button"], a'))
+      if (
+        (e.key === 'Enter' || e.key === ' ') &&
+        e.target instanceof Element &&
+        e.target.closest('button, [role="button"], a')
+      )
         return;
       const h = ref.current[e.key];
       if (!h) return;

@@ -25,7 +25,10 @@ export function useTuning(): Tuning {
     if (hash === location.hash || (hash === '' && location.hash === '')) return;
     history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
   }, [state]);
-  const update = useCallback((patch: Partial<TuningState>) => set((s) => ({ state: { ...s.state, ...patch }, problems: [] })), []);
+  const update = useCallback(
+    (patch: Partial<TuningState>) => set((s) => ({ state: { ...s.state, ...patch }, problems: [] })),
+    [],
+  );
   const replace = useCallback((next: TuningState) => set({ state: next, problems: [] }), []);
   return { state, problems, update, replace };
 }

@@ -81,7 +81,9 @@ export function formatInstant(iso: string, zone: DisplayZone, digits = 7): strin
 /** A clock label for an axis tick at epoch `ms`: `08:32:21.250` (no date, no zone). */
 export function formatClock(ms: number, zone: DisplayZone, digits = 3): string {
   const w = wallTime(ms, zone);
-  const frac = String(Math.floor((((ms % 1000) + 1000) % 1000) * 1e4)).padStart(7, '0').slice(0, digits);
+  const frac = String(Math.floor((((ms % 1000) + 1000) % 1000) * 1e4))
+    .padStart(7, '0')
+    .slice(0, digits);
   return `${w.time}${frac ? `.${frac}` : ''}`;
 }
 

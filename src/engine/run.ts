@@ -80,7 +80,12 @@ export function compileQuery(
     const missing = loaded ? cols.filter((c) => !loaded.some((l) => l.name === c)) : [];
     if (missing.length > 0) {
       diagnostics.push(
-        makeDiagnostic(text, 'KQL401', `the loaded ${name} has no column ${missing.join(', ')}, which the query reads`, { start: 0, end: 0 }),
+        makeDiagnostic(
+          text,
+          'KQL401',
+          `the loaded ${name} has no column ${missing.join(', ')}, which the query reads`,
+          { start: 0, end: 0 },
+        ),
       );
     }
   }

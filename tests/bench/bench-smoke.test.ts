@@ -9,14 +9,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canonicalRows, EDIT_ENTRY, SHIPPED_ALLOW_LIST, type JsonCell } from '../../bench/dcom-sql';
-import { alertRows, dcomlensDetect, detectLoaded, loadFiles, queryWithout, requiredColumns, ruleQuery } from '../../bench/dcomlens-node';
+import {
+  alertRows,
+  dcomlensDetect,
+  detectLoaded,
+  loadFiles,
+  queryWithout,
+  requiredColumns,
+  ruleQuery,
+} from '../../bench/dcomlens-node';
 import { csvSources, duckDetect, openDuck, runRule } from '../../bench/duckdb-node';
 import { replaceLetList } from '../../src/engine/rule/rule';
 
 const samples = join(import.meta.dirname, '../../public/samples');
 const net = join(samples, 'DeviceNetworkEvents.csv');
 const proc = join(samples, 'DeviceProcessEvents.csv');
-const truth = canonicalRows((JSON.parse(readFileSync(join(samples, 'truth.json'), 'utf8')) as { rows: JsonCell[][] }).rows);
+const truth = canonicalRows(
+  (JSON.parse(readFileSync(join(samples, 'truth.json'), 'utf8')) as { rows: JsonCell[][] }).rows,
+);
 
 describe('bench: DuckDB translation == truth == dcomlens on the committed sample', () => {
   it('DuckDB equals truth.json', async () => {

@@ -46,7 +46,10 @@ function generateText(opts: Parameters<typeof generate>[0]): Record<string, stri
   return { net: net.text(), proc: proc.text(), truth: JSON.stringify(r.truth), cases: JSON.stringify(r.cases) };
 }
 
-type TruthJson = { columns: string[]; rows: [string, string, string, string, number, string, string, string, string, string[]][] };
+type TruthJson = {
+  columns: string[];
+  rows: [string, string, string, string, number, string, string, string, string, string[]][];
+};
 
 const sampleCases = JSON.parse(readFileSync(join(SAMPLE_DIR, 'cases.json'), 'utf8')) as CasesFile;
 const sampleTruth = JSON.parse(readFileSync(join(SAMPLE_DIR, 'truth.json'), 'utf8')) as TruthJson;
@@ -80,7 +83,13 @@ describe('determinism', () => {
 
   it('planted expectations agree with the brute-force rule for several seeds and sizes', () => {
     // generate() throws when the two truths disagree.
-    for (const [devices, hours, seed] of [[1, 1, 'a'], [2, 1, 'b'], [3, 2, 'c'], [7, 1, 'd'], [12, 3, 'e']] as const) {
+    for (const [devices, hours, seed] of [
+      [1, 1, 'a'],
+      [2, 1, 'b'],
+      [3, 2, 'c'],
+      [7, 1, 'd'],
+      [12, 3, 'e'],
+    ] as const) {
       expect(() => generateText({ devices, hours, seed })).not.toThrow();
     }
   });
@@ -114,7 +123,10 @@ describe('CSV sample', () => {
     expect(cmds.some((c) => c.includes('\n'))).toBe(true);
     const net = readCsv(join(SAMPLE_DIR, 'DeviceNetworkEvents.csv'));
     const addIdx = DEVICE_NETWORK_EVENTS.findIndex((c) => c.name === 'AdditionalFields');
-    const json = net.slice(1).map((r) => r[addIdx]!).filter((v) => v !== '');
+    const json = net
+      .slice(1)
+      .map((r) => r[addIdx]!)
+      .filter((v) => v !== '');
     expect(json.length).toBeGreaterThan(0);
     for (const j of json) expect(() => JSON.parse(j)).not.toThrow();
   });
@@ -163,8 +175,16 @@ describe('truth.json of the sample', () => {
 
   it('is well-formed', () => {
     expect(sampleTruth.columns).toEqual([
-      'TimestampNetwEventExact', 'TimestampProcEventExact', 'DeviceId', 'DeviceName', 'InitiatingProcessId',
-      'LocalIP', 'RemoteIP', 'LastBootTime', 'DCOMCmdLine', 'set_ProcessCommandLine',
+      'TimestampNetwEventExact',
+      'TimestampProcEventExact',
+      'DeviceId',
+      'DeviceName',
+      'InitiatingProcessId',
+      'LocalIP',
+      'RemoteIP',
+      'LastBootTime',
+      'DCOMCmdLine',
+      'set_ProcessCommandLine',
     ]);
     expect(sampleTruth.rows.length).toBeGreaterThan(10);
     for (const r of sampleTruth.rows) {
@@ -190,7 +210,8 @@ describe('truth.json of the sample', () => {
       }
       return 0;
     };
-    for (let i = 1; i < sampleTruth.rows.length; i++) expect(cmp(sampleTruth.rows[i - 1]!, sampleTruth.rows[i]!)).toBeLessThan(0);
+    for (let i = 1; i < sampleTruth.rows.length; i++)
+      expect(cmp(sampleTruth.rows[i - 1]!, sampleTruth.rows[i]!)).toBeLessThan(0);
   });
 });
 
@@ -214,7 +235,11 @@ describe('Arrow sample', () => {
         }
         got = Array.from({ length: vec.length }, (_, i): unknown => vec.get(i));
         if (col.type === 'string' || col.type === 'dynamic') expect(got, col.name).toEqual(want);
-        else expect(got.map((v) => (v === null ? '' : String(v))), col.name).toEqual(want);
+        else
+          expect(
+            got.map((v) => (v === null ? '' : String(v))),
+            col.name,
+          ).toEqual(want);
       });
     });
   }
@@ -247,7 +272,12 @@ describe('oracle helpers', () => {
 
 it('sample directory holds exactly the documented files', () => {
   expect(readdirSync(resolve(SAMPLE_DIR)).sort()).toEqual([
-    'DeviceNetworkEvents.arrow', 'DeviceNetworkEvents.csv', 'DeviceProcessEvents.arrow', 'DeviceProcessEvents.csv',
-    'README.md', 'cases.json', 'truth.json',
+    'DeviceNetworkEvents.arrow',
+    'DeviceNetworkEvents.csv',
+    'DeviceProcessEvents.arrow',
+    'DeviceProcessEvents.csv',
+    'README.md',
+    'cases.json',
+    'truth.json',
   ]);
 });

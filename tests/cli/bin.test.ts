@@ -14,7 +14,14 @@ describe.skipIf(!built && !process.env.CI)('bin/dcomlens.js (the bundled CLI)', 
   it('detects the sample alerts exactly as the truth', () => {
     const r = spawnSync(
       process.execPath,
-      [join(root, 'bin/dcomlens.js'), 'detect', 'public/samples/DeviceNetworkEvents.csv', 'public/samples/DeviceProcessEvents.csv', '--format', 'json'],
+      [
+        join(root, 'bin/dcomlens.js'),
+        'detect',
+        'public/samples/DeviceNetworkEvents.csv',
+        'public/samples/DeviceProcessEvents.csv',
+        '--format',
+        'json',
+      ],
       { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 },
     );
     expect(r.stderr).toMatch(/DeviceProcessEvents \(csv\)/);
@@ -23,7 +30,10 @@ describe.skipIf(!built && !process.env.CI)('bin/dcomlens.js (the bundled CLI)', 
   });
 
   it('exits 2 with a message on bad input', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin/dcomlens.js'), 'detect', 'no-such-file.csv'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'bin/dcomlens.js'), 'detect', 'no-such-file.csv'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/no-such-file\.csv/);
   });

@@ -10,12 +10,22 @@ import { main } from '../../src/cli/main';
 function capture() {
   let out = '';
   let err = '';
-  return { io: { out: (s: string) => void (out += s), err: (s: string) => void (err += s) }, get out() { return out; }, get err() { return err; } };
+  return {
+    io: { out: (s: string) => void (out += s), err: (s: string) => void (err += s) },
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dcomlens-cli-'));
-const NET_HEADER = 'Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol,InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine';
-const PROC_HEADER = 'Timestamp,DeviceId,DeviceName,ActionType,FileName,ProcessId,ProcessCommandLine,InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine,InitiatingProcessParentId,InitiatingProcessParentFileName';
+const NET_HEADER =
+  'Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,Protocol,InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine';
+const PROC_HEADER =
+  'Timestamp,DeviceId,DeviceName,ActionType,FileName,ProcessId,ProcessCommandLine,InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine,InitiatingProcessParentId,InitiatingProcessParentFileName';
 
 function write(name: string, text: string): string {
   const p = join(dir, name);
@@ -45,13 +55,29 @@ describe('dcomlens detect: a minimal chain and bad input', () => {
     expect(code).toBe(0);
     const result = JSON.parse(c.out) as { columns: string[]; rows: unknown[][] };
     expect(result.columns.slice(0, 10)).toEqual([
-      'TimestampNetwEventExact', 'TimestampProcEventExact', 'DeviceId', 'DeviceName', 'InitiatingProcessId',
-      'LocalIP', 'RemoteIP', 'LastBootTime', 'DCOMCmdLine', 'set_ProcessCommandLine',
+      'TimestampNetwEventExact',
+      'TimestampProcEventExact',
+      'DeviceId',
+      'DeviceName',
+      'InitiatingProcessId',
+      'LocalIP',
+      'RemoteIP',
+      'LastBootTime',
+      'DCOMCmdLine',
+      'set_ProcessCommandLine',
     ]);
     expect(result.rows).toEqual([
       [
-        '2024-05-01T10:00:00.5000000Z', '2024-05-01T10:00:01.2000000Z', 'dev1', 'ws1.corp', 4000, '10.0.0.5', '10.0.0.9',
-        '2024-05-01T09:00:00.0000000Z', 'C:\\Windows\\system32\\mmc.exe -Embedding', ['cmd.exe /Q /c whoami'],
+        '2024-05-01T10:00:00.5000000Z',
+        '2024-05-01T10:00:01.2000000Z',
+        'dev1',
+        'ws1.corp',
+        4000,
+        '10.0.0.5',
+        '10.0.0.9',
+        '2024-05-01T09:00:00.0000000Z',
+        'C:\\Windows\\system32\\mmc.exe -Embedding',
+        ['cmd.exe /Q /c whoami'],
       ],
     ]);
     expect(c.err).toMatch(/proc\.csv: DeviceProcessEvents \(csv\), 3 rows loaded, 1 rejected/);

@@ -54,10 +54,23 @@ describe('detect equals the truth', () => {
 
   it('--allow replaces the list: the shipped entries plus every DCOM server of the truth suppress every alert', async () => {
     const expected = truth(samples);
-    const servers = new Set(expected.rows.map((row) => String(row[8]).replace(/^"?.*\\/, '').replace(/"?\s.*$/, '')));
-    const shipped = readLetList(loadRule(readFileSync(join(import.meta.dirname, '../../src/rules/dcom-lateral-movement.yaml'), 'utf8')).rule!.query, 'allowListedExecs')!;
+    const servers = new Set(
+      expected.rows.map((row) =>
+        String(row[8])
+          .replace(/^"?.*\\/, '')
+          .replace(/"?\s.*$/, ''),
+      ),
+    );
+    const shipped = readLetList(
+      loadRule(readFileSync(join(import.meta.dirname, '../../src/rules/dcom-lateral-movement.yaml'), 'utf8')).rule!
+        .query,
+      'allowListedExecs',
+    )!;
     expect(shipped).toContain('WmiPrvSE.exe');
-    const r = await detect([join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')], ['--allow', [...shipped, ...servers].join(',')]);
+    const r = await detect(
+      [join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')],
+      ['--allow', [...shipped, ...servers].join(',')],
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).rows).toEqual([]);
   });
@@ -76,7 +89,10 @@ describe('detect equals the truth', () => {
   });
 
   it('--funnel accounts for every candidate on standard error', async () => {
-    const r = await detect([join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')], ['--funnel']);
+    const r = await detect(
+      [join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')],
+      ['--funnel'],
+    );
     expect(r.code).toBe(0);
     const head = /funnel: (\d+) candidates \(rpcNetwEvents, dcomProcEvents\): (\d+) in alerts/.exec(r.err);
     expect(head).not.toBeNull();

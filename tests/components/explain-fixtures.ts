@@ -1,7 +1,9 @@
 /** A small explanation shaped like the worker's answer: one alert, near misses, a boot drop, a hidden WMI chain. */
 import type { CandidateView, ExplainView, FailureView } from '../../src/engine/worker/client';
 
-const fail = (over: Partial<FailureView> & Pick<FailureView, 'nodeId' | 'stage' | 'predicate' | 'detail'>): FailureView => ({
+const fail = (
+  over: Partial<FailureView> & Pick<FailureView, 'nodeId' | 'stage' | 'predicate' | 'detail'>,
+): FailureView => ({
   kind: 'predicate',
   values: [],
   violation: null,
@@ -44,7 +46,13 @@ export function explainFixture(): ExplainView {
       gap: 3,
       row: 2,
       stageIndex: 1,
-      failure: fail({ nodeId: 17, stage: WINDOW, predicate: 'datetime_diff("second", …) between (0 .. 2)', detail: 'datetime_diff = 3, outside 0 .. 2', violation: 1 }),
+      failure: fail({
+        nodeId: 17,
+        stage: WINDOW,
+        predicate: 'datetime_diff("second", …) between (0 .. 2)',
+        detail: 'datetime_diff = 3, outside 0 .. 2',
+        violation: 1,
+      }),
     }),
     cand({
       key: 'boot',
@@ -52,7 +60,12 @@ export function explainFixture(): ExplainView {
       state: 'suppressed',
       row: 3,
       stageIndex: 0,
-      failure: fail({ nodeId: 16, stage: BOOT, predicate: 'TimestampProcEvent > LastBootTime+5m', detail: 'LastBootTime+5m is null' }),
+      failure: fail({
+        nodeId: 16,
+        stage: BOOT,
+        predicate: 'TimestampProcEvent > LastBootTime+5m',
+        detail: 'LastBootTime+5m is null',
+      }),
     }),
     cand({
       key: 'boot2',
@@ -60,7 +73,12 @@ export function explainFixture(): ExplainView {
       state: 'suppressed',
       row: 4,
       stageIndex: 0,
-      failure: fail({ nodeId: 16, stage: BOOT, predicate: 'TimestampProcEvent > LastBootTime+5m', detail: 'LastBootTime+5m is null' }),
+      failure: fail({
+        nodeId: 16,
+        stage: BOOT,
+        predicate: 'TimestampProcEvent > LastBootTime+5m',
+        detail: 'LastBootTime+5m is null',
+      }),
     }),
     cand({
       key: 'wmi',
@@ -70,9 +88,18 @@ export function explainFixture(): ExplainView {
       dcomFile: 'WmiPrvSE.exe',
       label: 'WmiPrvSE.exe (PID 4000)',
       stageIndex: 2,
-      failure: fail({ nodeId: 18, stage: ALLOW, predicate: 'DCOMFileName !in~ (allowListedExecs)', detail: 'DCOMFileName = "WmiPrvSE.exe" is in the list', listEntry: 'WmiPrvSE.exe' }),
+      failure: fail({
+        nodeId: 18,
+        stage: ALLOW,
+        predicate: 'DCOMFileName !in~ (allowListedExecs)',
+        detail: 'DCOMFileName = "WmiPrvSE.exe" is in the list',
+        listEntry: 'WmiPrvSE.exe',
+      }),
       suspicion: {
-        reasons: ['allow-listed WmiPrvSE.exe (entry "WmiPrvSE.exe") started powershell.exe', 'remote IP 10.0.0.5 is rare: 1 of 80 inbound RPC events'],
+        reasons: [
+          'allow-listed WmiPrvSE.exe (entry "WmiPrvSE.exe") started powershell.exe',
+          'remote IP 10.0.0.5 is rare: 1 of 80 inbound RPC events',
+        ],
         children: ['powershell.exe'],
         lolbins: ['powershell.exe'],
         hiddenBy: 'allow-list',
@@ -85,17 +112,59 @@ export function explainFixture(): ExplainView {
     spines: ['rpcNetwEvents', 'dcomProcEvents'],
     candidates,
     funnel: [
-      { nodeId: 16, stage: BOOT, kind: 'predicate', suppressed: 2, byDevice: [['WORKSTATION6', 2]], byPredicate: [['TimestampProcEvent > LastBootTime+5m', 2]], boot: true },
-      { nodeId: 17, stage: WINDOW, kind: 'predicate', suppressed: 1, byDevice: [['WS1', 1]], byPredicate: [['datetime_diff between', 1]], boot: false },
-      { nodeId: 18, stage: ALLOW, kind: 'predicate', suppressed: 1, byDevice: [['WS1', 1]], byPredicate: [['DCOMFileName !in~ (allowListedExecs)', 1]], boot: false },
+      {
+        nodeId: 16,
+        stage: BOOT,
+        kind: 'predicate',
+        suppressed: 2,
+        byDevice: [['WORKSTATION6', 2]],
+        byPredicate: [['TimestampProcEvent > LastBootTime+5m', 2]],
+        boot: true,
+      },
+      {
+        nodeId: 17,
+        stage: WINDOW,
+        kind: 'predicate',
+        suppressed: 1,
+        byDevice: [['WS1', 1]],
+        byPredicate: [['datetime_diff between', 1]],
+        boot: false,
+      },
+      {
+        nodeId: 18,
+        stage: ALLOW,
+        kind: 'predicate',
+        suppressed: 1,
+        byDevice: [['WS1', 1]],
+        byPredicate: [['DCOMFileName !in~ (allowListedExecs)', 1]],
+        boot: false,
+      },
     ],
     devices: [
       { device: 'WS1', candidates: 3, alerts: 1, suppressed: 2, noBoot: false, bootDropped: 0 },
       { device: 'WORKSTATION6', candidates: 2, alerts: 0, suppressed: 2, noBoot: true, bootDropped: 2 },
     ],
     allowImpact: [
-      { entry: 'WmiPrvSE.exe', active: true, suppressed: 1, chains: 1, withChildren: 1, children: [['powershell.exe', 1]], dead: false, greedy: true },
-      { entry: 'TiWorker.exe', active: true, suppressed: 0, chains: 0, withChildren: 0, children: [], dead: true, greedy: false },
+      {
+        entry: 'WmiPrvSE.exe',
+        active: true,
+        suppressed: 1,
+        chains: 1,
+        withChildren: 1,
+        children: [['powershell.exe', 1]],
+        dead: false,
+        greedy: true,
+      },
+      {
+        entry: 'TiWorker.exe',
+        active: true,
+        suppressed: 0,
+        chains: 0,
+        withChildren: 0,
+        children: [],
+        dead: true,
+        greedy: false,
+      },
     ],
     alertKeys: ['alert-1'],
     window: { lo: 0, hi: 2 },
@@ -109,7 +178,11 @@ export function explainWithoutWmi(): ExplainView {
   return {
     ...v,
     tuning: { allowList: ['TiWorker.exe'], unknownBoot: 'drop' },
-    candidates: v.candidates.map((c) => (c.key === 'wmi' ? { ...c, state: 'alert', failure: null, suspicion: null, stageIndex: -1, alertKeys: ['alert-wmi'] } : c)),
+    candidates: v.candidates.map((c) =>
+      c.key === 'wmi'
+        ? { ...c, state: 'alert', failure: null, suspicion: null, stageIndex: -1, alertKeys: ['alert-wmi'] }
+        : c,
+    ),
     alertKeys: ['alert-1', 'alert-wmi'],
   };
 }

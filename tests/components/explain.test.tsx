@@ -89,7 +89,9 @@ describe('<FunnelPanel>', () => {
     mounted = await mount(createElement(FunnelPanel, { view: explainFixture() }));
     const rows = () => [...mounted!.container.querySelectorAll('tbody tr')].map((r) => text(r.querySelector('td.num')));
     expect(rows()).toEqual(['2', '1', '1', '1']);
-    expect(text(mounted.container.querySelector('.funnel-total'))).toMatch(/5 candidates .* 1 alert candidate, 4 suppressed/);
+    expect(text(mounted.container.querySelector('.funnel-total'))).toMatch(
+      /5 candidates .* 1 alert candidate, 4 suppressed/,
+    );
     expect(mounted.container.querySelector('tr.funnel-boot')).not.toBeNull();
     const select = mounted.container.querySelector('select')!;
     await act(async () => {
@@ -115,7 +117,9 @@ describe('<NearMissesTable>', () => {
 describe('<SuspiciousList> and <AllowImpactPanel>', () => {
   it('gives each hidden chain its one-line reason', async () => {
     mounted = await mount(createElement(SuspiciousList, { view: explainFixture(), onOpen: () => undefined }));
-    expect(text(mounted.container.querySelector('.suspicious-reason'))).toBe('allow-listed WmiPrvSE.exe (entry "WmiPrvSE.exe") started powershell.exe');
+    expect(text(mounted.container.querySelector('.suspicious-reason'))).toBe(
+      'allow-listed WmiPrvSE.exe (entry "WmiPrvSE.exe") started powershell.exe',
+    );
     expect(text(mounted.container.querySelector('.pin-tag'))).toBe('allow-list: WmiPrvSE.exe');
   });
 
@@ -168,7 +172,10 @@ describe('<WhatIfPanel>', () => {
     expect(status).toMatch(/breaks a pin/);
     expect(onApply).not.toHaveBeenCalled();
     await click([...mounted.container.querySelectorAll('button')].find((b) => b.textContent === 'Apply draft')!);
-    expect(onApply).toHaveBeenCalledWith({ allowList: { entries: ['WmiPrvSE.exe', 'TiWorker.exe'], active: ['TiWorker.exe'] }, unknownBoot: 'drop' });
+    expect(onApply).toHaveBeenCalledWith({
+      allowList: { entries: ['WmiPrvSE.exe', 'TiWorker.exe'], active: ['TiWorker.exe'] },
+      unknownBoot: 'drop',
+    });
     expect(mounted.container.querySelector('svg[aria-label="RPC to DCOM gap histogram"] .gap-edges')).not.toBeNull();
   });
 });
@@ -176,7 +183,9 @@ describe('<WhatIfPanel>', () => {
 describe('<PinsPanel>', () => {
   it('shows whether each pin holds and unpins', async () => {
     const onUnpin = vi.fn();
-    mounted = await mount(createElement(PinsPanel, { view: explainWithoutWmi(), pins: { detected: ['alert-1'], quiet: ['wmi'] }, onUnpin }));
+    mounted = await mount(
+      createElement(PinsPanel, { view: explainWithoutWmi(), pins: { detected: ['alert-1'], quiet: ['wmi'] }, onUnpin }),
+    );
     const items = [...mounted.container.querySelectorAll('.pin-list li')];
     expect(items.map((li) => li.className)).toEqual(['pin-ok', 'pin-bad']);
     await click(items[1]!.querySelector('button'));

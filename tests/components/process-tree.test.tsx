@@ -41,7 +41,9 @@ describe('layoutTree', () => {
 
 describe('<ProcessTree>', () => {
   it('renders nodes, labelled edges, PID reuse and the alert highlight; a click shows every field', async () => {
-    mounted = await mount(createElement(ZoneContext.Provider, { value: 'UTC' }, createElement(ProcessTree, { nodes: treeNodes() })));
+    mounted = await mount(
+      createElement(ZoneContext.Provider, { value: 'UTC' }, createElement(ProcessTree, { nodes: treeNodes() })),
+    );
     const tree = mounted.container.querySelector('[aria-label="Process tree"]')!;
     const names = [...tree.querySelectorAll('.tree-node')].map((n) => n.getAttribute('data-node'));
     expect(names).toEqual(['svchost.exe', 'mmc.exe', 'cmd.exe', 'cmd.exe', 'notepad.exe', 'whoami.exe']);
@@ -51,7 +53,9 @@ describe('<ProcessTree>', () => {
     );
     const reuse = tree.querySelectorAll('.pid-reuse');
     expect(reuse).toHaveLength(1);
-    expect(reuse[0]!.querySelector('title')?.textContent).toBe('PID 2300 also started at: 2024-05-01 09:18:20.0000000 UTC');
+    expect(reuse[0]!.querySelector('title')?.textContent).toBe(
+      'PID 2300 also started at: 2024-05-01 09:18:20.0000000 UTC',
+    );
     const mmc = tree.querySelector('[aria-label^="mmc.exe PID 2300"]')!;
     expect(mmc.getAttribute('aria-label')).toBe('mmc.exe PID 2300 (in the alert) (PID reused)');
     await click(mmc);

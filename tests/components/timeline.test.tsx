@@ -65,7 +65,9 @@ describe('<Timeline>', () => {
       '+2.12 s',
       '+3.74 s',
     ]);
-    expect(svg.querySelector('.window-label')?.textContent).toBe('window: datetime_diff 0..2 s ⇒ [08:08:44, 08:08:47) UTC');
+    expect(svg.querySelector('.window-label')?.textContent).toBe(
+      'window: datetime_diff 0..2 s ⇒ [08:08:44, 08:08:47) UTC',
+    );
     // Full precision, with zone, on hover.
     expect(svg.querySelector('[data-lane="child"] title')?.textContent).toContain('2024-05-01 08:08:47.4234567 UTC');
   });
@@ -76,6 +78,8 @@ describe('<Timeline>', () => {
     expect(svg.querySelector('.window-label')?.textContent).toBe(
       'window: datetime_diff 0..2 s ⇒ [13:38:44, 13:38:47) UTC+05:30',
     );
-    expect(svg.querySelector('[data-lane="rpc"] title')?.textContent).toContain('2024-05-01 13:38:44.9000000 UTC+05:30');
+    expect(svg.querySelector('[data-lane="rpc"] title')?.textContent).toContain(
+      '2024-05-01 13:38:44.9000000 UTC+05:30',
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_STATE, parseTuningState, parseTuningText, readStateHash, stateHash, type TuningState } from '../../src/components/tuning-state';
+import {
+  EMPTY_STATE,
+  parseTuningState,
+  parseTuningText,
+  readStateHash,
+  stateHash,
+  type TuningState,
+} from '../../src/components/tuning-state';
 
 const full: TuningState = {
   version: 1,
@@ -25,9 +32,21 @@ describe('tuning state', () => {
     ['not an object', '[1,2]', 'not a JSON object'],
     ['a bad zone', JSON.stringify({ version: 1, zone: 'Mars/Base' }), 'zone is not a known time zone'],
     ['a bad knob', JSON.stringify({ version: 1, unknownBoot: 'maybe' }), 'unknownBoot must be "drop" or "keep"'],
-    ['an unknown verdict', JSON.stringify({ version: 1, verdicts: { k: 'evil' } }), 'verdicts: skipped an unknown verdict'],
-    ['a non-string note', JSON.stringify({ version: 1, notes: { k: { html: '<img>' } } }), 'notes: skipped a note that is not short text'],
-    ['a list that is not a list', JSON.stringify({ version: 1, allowList: { entries: 'x', active: [] } }), 'allowList.entries is not a list'],
+    [
+      'an unknown verdict',
+      JSON.stringify({ version: 1, verdicts: { k: 'evil' } }),
+      'verdicts: skipped an unknown verdict',
+    ],
+    [
+      'a non-string note',
+      JSON.stringify({ version: 1, notes: { k: { html: '<img>' } } }),
+      'notes: skipped a note that is not short text',
+    ],
+    [
+      'a list that is not a list',
+      JSON.stringify({ version: 1, allowList: { entries: 'x', active: [] } }),
+      'allowList.entries is not a list',
+    ],
   ])('rejects %s', (_, text, problem) => {
     const { state, problems } = parseTuningText(text);
     expect(problems).toContain(problem);

@@ -19,7 +19,9 @@ describe('formatInstant', () => {
   });
 
   it('names zero-offset named zones by offset, and leaves non-ISO text alone', () => {
-    expect(formatInstant('2024-01-15T10:00:00.0000000Z', 'Europe/London')).toBe('2024-01-15 10:00:00.0000000 UTC+00:00');
+    expect(formatInstant('2024-01-15T10:00:00.0000000Z', 'Europe/London')).toBe(
+      '2024-01-15 10:00:00.0000000 UTC+00:00',
+    );
     expect(formatInstant('not a time', 'UTC')).toBe('not a time');
   });
 

@@ -385,7 +385,8 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     const got = rows.map((r) =>
       rowKey(r.slice(0, truth.columns.length).map((c, i) => (i === setIdx ? (JSON.parse(c) as unknown) : c))),
     );
-    for (const r of rows) expect(r.slice(truth.columns.length + 3, truth.columns.length + 5)).toEqual(['LateralMovement', 'T1021.003']);
+    for (const r of rows)
+      expect(r.slice(truth.columns.length + 3, truth.columns.length + 5)).toEqual(['LateralMovement', 'T1021.003']);
     const want = truth.rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? c : csvText(c)))));
     expect(got.sort()).toEqual(want.sort());
     // The download is a Blob URL of this origin: no new network traffic besides the samples.
@@ -425,7 +426,9 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     expect(await tree.locator('[data-link="unique-id"]').count()).toBeGreaterThanOrEqual(3);
     await tree.getByRole('button', { name: /^mmc\.exe PID 2300/ }).click();
     const fields = dialog.getByRole('region', { name: 'Fields of mmc.exe' });
-    await expect.poll(() => fields.getByText('"C:\\Windows\\system32\\mmc.exe" -Embedding', { exact: true }).count()).toBe(1);
+    await expect
+      .poll(() => fields.getByText('"C:\\Windows\\system32\\mmc.exe" -Embedding', { exact: true }).count())
+      .toBe(1);
     // Why it fired, with the values this alert showed each stage.
     const why = dialog.getByRole('list', { name: 'Why it fired' });
     await expect.poll(() => why.getByText(/datetime_diff = 1 s within 0\.\.2 \(exact gap \+0\.4 s\)/).count()).toBe(1);
@@ -456,9 +459,9 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     const firstTime = () => alerts().locator('tbody tr.alert-row').first().locator('.time').first().textContent();
     await expect.poll(firstTime).toBe('2024-05-01 13:38:44.9000000 UTC+05:30');
-    expect(await alerts().locator('tbody tr.alert-row').first().locator('.time').first().getAttribute('title')).toContain(
-      '2024-05-01 08:08:44.9000000 UTC',
-    );
+    expect(
+      await alerts().locator('tbody tr.alert-row').first().locator('.time').first().getAttribute('title'),
+    ).toContain('2024-05-01 08:08:44.9000000 UTC');
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('j');
     await page.keyboard.press('Enter');
@@ -467,11 +470,13 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     // The timeline speaks the same zone.
     await expect.poll(() => dialog.getByText(/⇒ \[13:38:44, 13:38:47\) UTC\+05:30$/).count()).toBe(1);
     await page.keyboard.press('t');
-    await expect.poll(() => dialog.getByRole('button', { name: /True positive/ }).getAttribute('aria-pressed')).toBe('true');
+    await expect
+      .poll(() => dialog.getByRole('button', { name: /True positive/ }).getAttribute('aria-pressed'))
+      .toBe('true');
     await page.keyboard.press('Escape');
-    await expect.poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent()).toBe(
-      'True positive',
-    );
+    await expect
+      .poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent())
+      .toBe('True positive');
     // `/` focuses the filter, `?` lists the shortcuts.
     await page.keyboard.press('/');
     await page.keyboard.type('ws-mkt');
@@ -486,7 +491,11 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
       page.waitForEvent('download'),
       page.getByRole('button', { name: 'Export alerts CSV' }).click(),
     ]);
-    const [head, ...rows] = parseCsv(readFileSync((await download.path())!).subarray(3).toString('utf8')) as string[][];
+    const [head, ...rows] = parseCsv(
+      readFileSync((await download.path())!)
+        .subarray(3)
+        .toString('utf8'),
+    ) as string[][];
     const v = head!.indexOf('Verdict');
     const t = head!.indexOf('TimestampNetwEventExact');
     const marked = rows.filter((r) => r[v] !== '');
@@ -497,9 +506,9 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.waitForSelector('html[data-engine]');
     await loadSample();
     await expect.poll(firstTime).toBe('2024-05-01 13:38:44.9000000 UTC+05:30');
-    await expect.poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent()).toBe(
-      'True positive',
-    );
+    await expect
+      .poll(() => alerts().locator('tbody tr.alert-row').first().locator('.verdict-cell').textContent())
+      .toBe('True positive');
     await page.screenshot({ path: join(SHOTS, '12-zone-verdict.png') });
   });
 
@@ -509,7 +518,10 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.getByRole('tab', { name: 'Fan-out' }).click();
     const fan = page.getByRole('region', { name: 'Fan-out by remote IP' });
     await expect.poll(() => fan.getByText(/reached 4 hosts in/).count()).toBe(1);
-    await fan.locator('figure').first().screenshot({ path: join(SHOTS, '13-fanout.png') });
+    await fan
+      .locator('figure')
+      .first()
+      .screenshot({ path: join(SHOTS, '13-fanout.png') });
     await page.getByRole('tab', { name: 'Rule' }).click();
     const kql = page.getByLabel('Tuned KQL text');
     await expect.poll(() => kql.textContent()).toContain('let allowListedExecs = dynamic(');
@@ -517,7 +529,9 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     expect(await page.locator('.rule-view .stage-rows').count()).toBeGreaterThan(10);
     await page.locator('.rule-view').screenshot({ path: join(SHOTS, '14-rule-view.png') });
     await page.getByRole('radio', { name: 'keep' }).check();
-    await expect.poll(() => kql.textContent()).toContain('isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m');
+    await expect
+      .poll(() => kql.textContent())
+      .toContain('isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m');
     await expect.poll(() => page.locator('#alerts-title').textContent()).not.toBe(`${truth.rows.length} alerts`);
   });
 });

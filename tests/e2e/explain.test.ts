@@ -137,7 +137,10 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     await open();
     await page.getByRole('button', { name: 'Load sample data' }).click();
     await waitForAlerts(truth.rows.length);
-    await page.getByRole('region', { name: /Why not\?/ }).getByText(/explained in/).waitFor();
+    await page
+      .getByRole('region', { name: /Why not\?/ })
+      .getByText(/explained in/)
+      .waitFor();
   }
 
   const explain = () => page.getByRole('region', { name: /Why not\?/ });
@@ -146,7 +149,9 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
   it('shows the boot-filter banner per device, and one click keeps unknown boots', async () => {
     await loadSample();
     const banner = page.getByRole('alert').filter({ hasText: 'boot filter' });
-    await expect.poll(() => banner.textContent()).toMatch(/no boot seen on srv-sql-05\.corp\.contoso\.com: \d+ candidates? dropped by the boot filter/);
+    await expect
+      .poll(() => banner.textContent())
+      .toMatch(/no boot seen on srv-sql-05\.corp\.contoso\.com: \d+ candidates? dropped by the boot filter/);
     await banner.screenshot({ path: join(SHOTS, '15-boot-banner.png') });
     await explain().screenshot({ path: join(SHOTS, '16-funnel.png') });
     // Per device.
@@ -154,7 +159,11 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     await expect.poll(() => explain().locator('tr.funnel-boot td.num').textContent()).not.toBe('0');
     await banner.getByRole('button', { name: 'Unknown boot time: keep' }).click();
     await expect.poll(() => banner.count()).toBe(0);
-    await expect.poll(async () => Number(/^(\d+) alerts?$/.exec((await page.locator('#alerts-title').textContent()) ?? '')?.[1] ?? 0)).toBeGreaterThan(truth.rows.length);
+    await expect
+      .poll(async () =>
+        Number(/^(\d+) alerts?$/.exec((await page.locator('#alerts-title').textContent()) ?? '')?.[1] ?? 0),
+      )
+      .toBeGreaterThan(truth.rows.length);
   });
 
   it('lists near misses closest first and opens one with the failing stage marked', async () => {
@@ -164,12 +173,20 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     const first = table.locator('tbody tr').first();
     await expect.poll(() => first.locator('td').first().textContent()).toBe('1 s off');
     // The planted 3-second gap on ws-hr-1004.
-    const row = table.locator('tbody tr', { hasText: 'datetime_diff' }).filter({ hasText: 'ws-hr-1004' }).filter({ hasText: 'mmc.exe' }).first();
+    const row = table
+      .locator('tbody tr', { hasText: 'datetime_diff' })
+      .filter({ hasText: 'ws-hr-1004' })
+      .filter({ hasText: 'mmc.exe' })
+      .first();
     await row.getByRole('button').click();
     const dialog = page.getByRole('dialog', { name: /Suppressed: mmc\.exe/ });
     await dialog.getByText('Process tree', { exact: true }).waitFor();
-    await expect.poll(() => dialog.locator('.failing-stage').textContent()).toMatch(/datetime_diff\(.*\) = 3, outside 0 \.\. 2/);
-    await expect.poll(() => dialog.locator('.gap-missed .gap-label').textContent()).toMatch(/✗ .*datetime_diff = 3 s \(outside the window\)/);
+    await expect
+      .poll(() => dialog.locator('.failing-stage').textContent())
+      .toMatch(/datetime_diff\(.*\) = 3, outside 0 \.\. 2/);
+    await expect
+      .poll(() => dialog.locator('.gap-missed .gap-label').textContent())
+      .toMatch(/✗ .*datetime_diff = 3 s \(outside the window\)/);
     const failed = dialog.locator('.why-check.fail').first();
     await expect.poll(() => failed.textContent()).toMatch(/✗.*datetime_diff.*= 3/);
     await explain().screenshot({ path: join(SHOTS, '17-near-misses.png') });
@@ -180,17 +197,23 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     await loadSample();
     await tab(/Suppressed but suspicious/).click();
     const list = explain().getByRole('list', { name: 'Suppressed but suspicious' });
-    await expect.poll(() => list.getByText(/allow-listed WmiPrvSE\.exe \(entry "WmiPrvSE\.exe"\) started/).count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => list.getByText(/allow-listed WmiPrvSE\.exe \(entry "WmiPrvSE\.exe"\) started/).count())
+      .toBeGreaterThan(0);
     await explain().screenshot({ path: join(SHOTS, '19-suspicious.png') });
     await list.locator('li').filter({ hasText: 'WmiPrvSE.exe' }).first().getByRole('button').click();
     const dialog = page.getByRole('dialog', { name: /Suppressed: WmiPrvSE\.exe/ });
-    await expect.poll(() => dialog.locator('.failing-stage').textContent()).toMatch(/is in the list \(entry "WmiPrvSE\.exe"\)/);
+    await expect
+      .poll(() => dialog.locator('.failing-stage').textContent())
+      .toMatch(/is in the list \(entry "WmiPrvSE\.exe"\)/);
     await dialog.getByText('Process tree', { exact: true }).waitFor();
     await dialog.screenshot({ path: join(SHOTS, '20-suspicious-detail.png') });
     await tab('Allow-list impact').click();
     const impact = explain().getByRole('table', { name: 'Allow-list impact' });
     await expect.poll(() => impact.getByRole('row', { name: /TiWorker\.exe/ }).textContent()).toContain('dead');
-    await expect.poll(() => impact.getByRole('row', { name: /WmiPrvSE\.exe/ }).textContent()).toContain('hides chains with children');
+    await expect
+      .poll(() => impact.getByRole('row', { name: /WmiPrvSE\.exe/ }).textContent())
+      .toContain('hides chains with children');
     await explain().screenshot({ path: join(SHOTS, '21-allow-impact.png') });
   });
 
@@ -207,7 +230,12 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     expect(text).toMatch(/−\d+ suppressed-but-suspicious/);
     // Not applied yet.
     expect(await page.locator('#alerts-title').textContent()).toBe(`${truth.rows.length} alerts`);
-    expect(await page.getByRole('region', { name: /^Allow-list/ }).getByRole('checkbox', { name: 'WmiPrvSE.exe' }).isChecked()).toBe(true);
+    expect(
+      await page
+        .getByRole('region', { name: /^Allow-list/ })
+        .getByRole('checkbox', { name: 'WmiPrvSE.exe' })
+        .isChecked(),
+    ).toBe(true);
     await explain().locator('.gap-histogram').waitFor();
     await explain().screenshot({ path: join(SHOTS, '22-what-if.png') });
     await result.getByRole('button', { name: 'Apply draft' }).click();
@@ -222,7 +250,9 @@ describe.skipIf(skip)('explain mode in Chromium', () => {
     await dialog.getByRole('button', { name: /Pinned: must stay detected/ }).waitFor();
     expect(decodeURIComponent(await page.evaluate(() => location.hash))).toContain('"pins"');
     await tab(/Pins/).click();
-    await expect.poll(() => explain().getByRole('list', { name: 'Pinned cases' }).textContent()).toContain('must stay detected');
+    await expect
+      .poll(() => explain().getByRole('list', { name: 'Pinned cases' }).textContent())
+      .toContain('must stay detected');
     // Add the alert's own DCOM server to the allow-list: the pin would break.
     const cmd = truth.columns.indexOf('DCOMCmdLine');
     const firstRow = [...truth.rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])))[0]!;

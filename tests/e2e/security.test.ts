@@ -24,7 +24,16 @@ import {
   type Served,
   type Watched,
 } from '../security/browser-harness';
-import { CHAINS, EXPECTED_ALERTS, FORMULAS, HTML, LONG_CMD, BIDI, hostileFiles, SURROGATE_CHAIN } from '../security/hostile-data';
+import {
+  CHAINS,
+  EXPECTED_ALERTS,
+  FORMULAS,
+  HTML,
+  LONG_CMD,
+  BIDI,
+  hostileFiles,
+  SURROGATE_CHAIN,
+} from '../security/hostile-data';
 import { join } from 'node:path';
 
 const skip = skipBrowser('e2e security tests');
@@ -47,7 +56,8 @@ function injectedNodes(page: Page): Promise<string[]> {
       if (src && new URL(src).origin !== location.origin) bad.push(`off-origin script ${src}`);
       for (const a of Array.from(el.attributes)) {
         if (/^on/i.test(a.name)) bad.push(`<${tag} ${a.name}>`);
-        if (/^\s*(javascript|vbscript):/i.test(a.value) && /href|src|action/i.test(a.name)) bad.push(`<${tag} ${a.name}=${a.value.slice(0, 20)}>`);
+        if (/^\s*(javascript|vbscript):/i.test(a.value) && /href|src|action/i.test(a.name))
+          bad.push(`<${tag} ${a.name}=${a.value.slice(0, 20)}>`);
         if (!textAttr.test(a.name) && a.value.includes('__pwned')) bad.push(`<${tag} ${a.name}> carries a payload`);
       }
     }
@@ -133,8 +143,18 @@ describe.skipIf(skip)('security in Chromium', () => {
             document.head.append(sc);
           }),
         );
-        out.fetch = await settle(fetch(`${target}/fetch`).then(() => 'sent', (e: Error) => `refused: ${e.name}`));
-        out.fetchNoCors = await settle(fetch(`${target}/nc`, { mode: 'no-cors' }).then(() => 'sent', (e: Error) => `refused: ${e.name}`));
+        out.fetch = await settle(
+          fetch(`${target}/fetch`).then(
+            () => 'sent',
+            (e: Error) => `refused: ${e.name}`,
+          ),
+        );
+        out.fetchNoCors = await settle(
+          fetch(`${target}/nc`, { mode: 'no-cors' }).then(
+            () => 'sent',
+            (e: Error) => `refused: ${e.name}`,
+          ),
+        );
         out.xhr = await settle(
           new Promise((r) => {
             const x = new XMLHttpRequest();
@@ -236,14 +256,24 @@ describe.skipIf(skip)('security in Chromium', () => {
       // The policy reported each kind of attempt.
       const violations = await w.csp();
       const directives = new Set(violations.map((v) => v.split(' ')[0]));
-      for (const d of ['script-src-elem', 'script-src-attr', 'script-src', 'connect-src', 'img-src', 'frame-src', 'form-action'])
+      for (const d of [
+        'script-src-elem',
+        'script-src-attr',
+        'script-src',
+        'connect-src',
+        'img-src',
+        'frame-src',
+        'form-action',
+      ])
         expect(directives, `a ${d} violation (got ${[...directives].join(', ')})`).toContain(d);
       // Nothing reached the network layer: the CSP blocked it before the safety net had to.
       expect(w.aborted, 'requests the route safety net had to abort').toEqual([]);
       // Chromium reports the attempts it refused as requests that failed with a CSP error.
       const offOrigin = w.requests.slice(before).filter((r) => isNetwork(r.url) && new URL(r.url).origin !== s.origin);
       for (const r of offOrigin) expect(w.failures.get(r.url), `${r.method} ${r.url}`).toMatch(/csp/i);
-      console.log(`CSP breaker: ${offOrigin.length} off-origin requests attempted, all blocked by CSP in the renderer, ${w.aborted.length} reached the network layer`);
+      console.log(
+        `CSP breaker: ${offOrigin.length} off-origin requests attempted, all blocked by CSP in the renderer, ${w.aborted.length} reached the network layer`,
+      );
       expect(w.dialogs).toEqual([]);
     } finally {
       await w.context.close();
@@ -254,14 +284,21 @@ describe.skipIf(skip)('security in Chromium', () => {
   async function loadHostile(w: Watched): Promise<Record<string, Buffer>> {
     const files = hostileFiles() as unknown as Record<string, Buffer>;
     await w.page.getByLabel('Load event files').setInputFiles(
-      Object.entries(files).map(([name, buffer]) => ({ name, mimeType: name.endsWith('.json') ? 'application/json' : 'text/csv', buffer })),
+      Object.entries(files).map(([name, buffer]) => ({
+        name,
+        mimeType: name.endsWith('.json') ? 'application/json' : 'text/csv',
+        buffer,
+      })),
     );
     await w.page.getByRole('heading', { name: `${EXPECTED_ALERTS} alerts` }).waitFor({ timeout: 30_000 });
     return files;
   }
 
   async function exportCsv(page: Page): Promise<string[][]> {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export alerts CSV' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export alerts CSV' }).click(),
+    ]);
     const bytes = readFileSync((await download.path())!);
     return parseCsv(bytes.subarray(3).toString('utf8'), { relaxColumnCount: false }) as string[][];
   }
@@ -270,7 +307,11 @@ describe.skipIf(skip)('security in Chromium', () => {
     const w = await watchedPage(s.browser);
     try {
       // Hostile tuning state in the URL hash (untrusted): allow-list entries and a note with HTML.
-      const state = { version: 1, allowList: { entries: ['dllhost.exe', HTML.img, HTML.script], active: ['dllhost.exe', HTML.img] }, notes: { x: HTML.svg } };
+      const state = {
+        version: 1,
+        allowList: { entries: ['dllhost.exe', HTML.img, HTML.script], active: ['dllhost.exe', HTML.img] },
+        notes: { x: HTML.svg },
+      };
       await openApp(w.page, s.origin, `#state=${encodeURIComponent(JSON.stringify(state))}`);
       const afterLoad = w.requests.length;
       await loadHostile(w);
@@ -279,15 +320,30 @@ describe.skipIf(skip)('security in Chromium', () => {
       // Ingest accounting in the UI: the NUL rows are rejected and counted.
       const report = w.page.getByRole('table', { name: 'Loaded files' });
       for (const f of ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv']) {
-        await expect.poll(() => report.getByRole('row', { name: new RegExp(f.replace('.', '\\.')) }).first().locator('td').nth(3).textContent()).toBe('1');
+        await expect
+          .poll(() =>
+            report
+              .getByRole('row', { name: new RegExp(f.replace('.', '\\.')) })
+              .first()
+              .locator('td')
+              .nth(3)
+              .textContent(),
+          )
+          .toBe('1');
       }
       await expect.poll(() => report.getByText(/NUL|nul-char/).count()).toBeGreaterThan(0);
 
       // The table: every hostile device name and DCOM command line as literal text, in text and tooltips.
       const tableText = (await table.textContent()) ?? '';
       for (const c of CHAINS) {
-        expect(tableText.includes(c.deviceName), `device name ${JSON.stringify(c.deviceName.slice(0, 40))} shown literally`).toBe(true);
-        expect(tableText.includes(c.dcomCmd), `DCOM command line ${JSON.stringify(c.dcomCmd.slice(0, 40))} shown literally`).toBe(true);
+        expect(
+          tableText.includes(c.deviceName),
+          `device name ${JSON.stringify(c.deviceName.slice(0, 40))} shown literally`,
+        ).toBe(true);
+        expect(
+          tableText.includes(c.dcomCmd),
+          `DCOM command line ${JSON.stringify(c.dcomCmd.slice(0, 40))} shown literally`,
+        ).toBe(true);
       }
       expect(tableText).toContain(BIDI);
       expect(tableText).toContain(LONG_CMD.slice(0, 2000));
@@ -345,7 +401,9 @@ describe.skipIf(skip)('security in Chromium', () => {
       const dev = head!.indexOf('DeviceName');
       const cmds = body.map((r) => r[cmd]!);
       for (const c of CHAINS) expect(cmds).toContain(`'${c.dcomCmd}`);
-      for (const r of body) for (const cell of r) expect(cell, `exported cell ${JSON.stringify(cell.slice(0, 30))}`).not.toMatch(/^[=+\-@\t\r]/);
+      for (const r of body)
+        for (const cell of r)
+          expect(cell, `exported cell ${JSON.stringify(cell.slice(0, 30))}`).not.toMatch(/^[=+\-@\t\r]/);
       expect(body.map((r) => r[dev])).toContain(`'${FORMULAS[3]} ws3`);
       await w.page.getByRole('checkbox', { name: 'Raw values' }).check();
       const [, ...raw] = await exportCsv(w.page);
@@ -358,7 +416,9 @@ describe.skipIf(skip)('security in Chromium', () => {
       expect(w.consoleErrors).toEqual([]);
       expect(w.aborted).toEqual([]);
       const network = w.requests.slice(afterLoad).filter((r) => isNetwork(r.url));
-      console.log(`requests after load: ${network.length} (hostile data loaded, ${EXPECTED_ALERTS} alerts opened, rule view, 2 exports)`);
+      console.log(
+        `requests after load: ${network.length} (hostile data loaded, ${EXPECTED_ALERTS} alerts opened, rule view, 2 exports)`,
+      );
       expect(network).toEqual([]);
     } finally {
       await w.context.close();
@@ -371,7 +431,9 @@ describe.skipIf(skip)('security in Chromium', () => {
       await openApp(w.page, s.origin);
       const afterLoad = w.requests.length;
       const samples = join(__dirname, '../../public/samples');
-      await w.page.getByLabel('Load event files').setInputFiles(['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'].map((f) => join(samples, f)));
+      await w.page
+        .getByLabel('Load event files')
+        .setInputFiles(['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'].map((f) => join(samples, f)));
       await w.page.getByRole('heading', { name: /^\d+ alerts?$/ }).waitFor({ timeout: 30_000 });
       await w.page.getByRole('table', { name: 'Alerts' }).locator('tbody tr.alert-row').first().click();
       await w.page.getByRole('dialog').first().getByRole('group', { name: 'Process tree' }).waitFor();
@@ -382,7 +444,9 @@ describe.skipIf(skip)('security in Chromium', () => {
       await w.page.getByRole('tab', { name: 'Alerts', exact: true }).click();
       await exportCsv(w.page);
       const network = w.requests.slice(afterLoad).filter((r) => isNetwork(r.url));
-      console.log(`requests after load: ${network.length} (samples loaded, detection + re-run, hit detail, rule view, export)`);
+      console.log(
+        `requests after load: ${network.length} (samples loaded, detection + re-run, hit detail, rule view, export)`,
+      );
       expect(network).toEqual([]);
       expect(w.aborted).toEqual([]);
       expect(await w.csp()).toEqual([]);

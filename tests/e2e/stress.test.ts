@@ -37,7 +37,9 @@ describe.skipIf(skip)('stress: a large export in Chromium', () => {
     const r = writeDataset({ devices: DEVICES, hours: HOURS, seed: 'stress-1', rate: 1 }, dir);
     generated = Object.values(r.rows).reduce((a, b) => a + b, 0);
     truthRows = (JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { rows: unknown[] }).rows.length;
-    console.log(`stress: generated ${generated.toLocaleString('en')} rows (${DEVICES} devices × ${HOURS} h) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `stress: generated ${generated.toLocaleString('en')} rows (${DEVICES} devices × ${HOURS} h) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     s = await serveAndLaunch();
   }, 900_000);
 
@@ -89,7 +91,10 @@ describe.skipIf(skip)('stress: a large export in Chromium', () => {
         })();
         const heading = w.page.getByRole('heading', { name: /^\d+ alerts?$/ });
         // A failure counts only as an error banner that names memory (or the engine worker dying of it).
-        const memory = w.page.getByRole('alert').filter({ hasText: /memory/i }).first();
+        const memory = w.page
+          .getByRole('alert')
+          .filter({ hasText: /memory/i })
+          .first();
         const outcome = await Promise.race([
           heading.waitFor({ timeout: LOAD_TIMEOUT_MS }).then(() => 'alerts' as const),
           memory.waitFor({ timeout: LOAD_TIMEOUT_MS }).then(() => 'memory' as const),
@@ -97,7 +102,9 @@ describe.skipIf(skip)('stress: a large export in Chromium', () => {
         const seconds = (performance.now() - t0) / 1000;
         done = true;
         await poke;
-        const probe = await w.page.evaluate(() => (window as unknown as { __probe: { maxLag: number; maxFrameGap: number; frames: number } }).__probe);
+        const probe = await w.page.evaluate(
+          () => (window as unknown as { __probe: { maxLag: number; maxFrameGap: number; frames: number } }).__probe,
+        );
         console.log(
           `stress: ${generated.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(0)} MB of CSV → ${outcome} in ${seconds.toFixed(1)} s ` +
             `(${Math.round(generated / seconds).toLocaleString('en')} rows/s); main thread: max timer lag ${probe.maxLag.toFixed(0)} ms, ` +
@@ -116,7 +123,11 @@ describe.skipIf(skip)('stress: a large export in Chromium', () => {
         if (outcome === 'alerts' && truthRows > 0) {
           const a = performance.now();
           await w.page.getByRole('table', { name: 'Alerts' }).locator('tbody tr.alert-row').first().click();
-          await w.page.getByRole('dialog').first().getByRole('group', { name: 'Process tree' }).waitFor({ timeout: 60_000 });
+          await w.page
+            .getByRole('dialog')
+            .first()
+            .getByRole('group', { name: 'Process tree' })
+            .waitFor({ timeout: 60_000 });
           console.log(`stress: hit detail opened in ${(performance.now() - a).toFixed(0)} ms`);
         }
         expect(w.requests.slice(afterLoad).filter((r) => isNetwork(r.url))).toEqual([]);

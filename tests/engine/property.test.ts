@@ -23,11 +23,18 @@ const SEED = 20240501;
 const RUNS = 300;
 const NOW = dt('2024-05-01T10:05:00Z');
 
-const RULE_QUERY = (parseYaml(readFileSync(new URL('../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8')) as { query: string }).query;
+const RULE_QUERY = (
+  parseYaml(readFileSync(new URL('../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8')) as {
+    query: string;
+  }
+).query;
 
 function expectedOf(text: string, tables: ReadonlyMap<string, Table>) {
   const { query, diagnostics } = parseQuery(text);
-  expect(diagnostics.map((d) => d.message), text).toEqual([]);
+  expect(
+    diagnostics.map((d) => d.message),
+    text,
+  ).toEqual([]);
   return referenceRun(query, tables, { now: NOW });
 }
 
@@ -41,7 +48,9 @@ async function compare(text: string, tables: ReadonlyMap<string, Table>): Promis
     const rows: Scalar[][] = [];
     for (let r = 0; r < t.rowCount; r++) rows.push(t.columns.map((c) => getValue(c, r)));
     expect(canonicalSchema(columns), text).toEqual(canonicalSchema(expected.columns));
-    expect(canonicalRows(columns, rows), `${text} (optimise: ${optimise})`).toEqual(canonicalRows(expected.columns, expected.rows));
+    expect(canonicalRows(columns, rows), `${text} (optimise: ${optimise})`).toEqual(
+      canonicalRows(expected.columns, expected.rows),
+    );
   }
 }
 

@@ -255,7 +255,8 @@ function compileIn(e: InExpr, ctx: ExprContext): Compiled {
 }
 
 function expectArgs(c: Call, min: number, max = min): void {
-  if (c.args.length < min || c.args.length > max) fail(`${c.name}() takes ${min}..${max} arguments, got ${c.args.length}`);
+  if (c.args.length < min || c.args.length > max)
+    fail(`${c.name}() takes ${min}..${max} arguments, got ${c.args.length}`);
 }
 
 function arg(c: Call, i: number): Expr {
@@ -302,10 +303,13 @@ function compileCall(c: Call, ctx: ExprContext): Compiled {
       expectArgs(c, 1);
       const x = compile(arg(c, 0), ctx);
       if (x.type !== 'bool') fail('not() needs a bool');
-      return { type: 'bool', ev: (row) => {
-        const v = x.ev(row);
-        return v === null ? null : !v;
-      } };
+      return {
+        type: 'bool',
+        ev: (row) => {
+          const v = x.ev(row);
+          return v === null ? null : !v;
+        },
+      };
     }
     case 'bin':
     case 'floor': {
@@ -358,19 +362,25 @@ function compileCall(c: Call, ctx: ExprContext): Compiled {
       if (c.args.length === 0) return constant('datetime', ctx.now);
       const off = compile(arg(c, 0), ctx);
       if (off.type !== 'timespan') fail('now(offset) needs a timespan');
-      return { type: 'datetime', ev: (row) => {
-        const o = off.ev(row);
-        return o === null ? null : ctx.now + (o as bigint);
-      } };
+      return {
+        type: 'datetime',
+        ev: (row) => {
+          const o = off.ev(row);
+          return o === null ? null : ctx.now + (o as bigint);
+        },
+      };
     }
     case 'ago': {
       expectArgs(c, 1);
       const off = compile(arg(c, 0), ctx);
       if (off.type !== 'timespan') fail('ago() needs a timespan');
-      return { type: 'datetime', ev: (row) => {
-        const o = off.ev(row);
-        return o === null ? null : ctx.now - (o as bigint);
-      } };
+      return {
+        type: 'datetime',
+        ev: (row) => {
+          const o = off.ev(row);
+          return o === null ? null : ctx.now - (o as bigint);
+        },
+      };
     }
     case 'tolower':
     case 'toupper': {
@@ -398,10 +408,13 @@ function compileCall(c: Call, ctx: ExprContext): Compiled {
       expectArgs(c, 1);
       const x = compile(arg(c, 0), ctx);
       const want = name === 'isempty';
-      return { type: 'bool', ev: (row) => {
-        const v = x.ev(row);
-        return (v === null || v === '') === want;
-      } };
+      return {
+        type: 'bool',
+        ev: (row) => {
+          const v = x.ev(row);
+          return (v === null || v === '') === want;
+        },
+      };
     }
     case 'iff':
     case 'iif': {
@@ -460,10 +473,13 @@ function compileCall(c: Call, ctx: ExprContext): Compiled {
       const x = compile(arg(c, 0), ctx);
       if (x.type === 'datetime') return x;
       if (x.type !== 'string' && x.type !== 'dynamic') fail(`todatetime(${x.type})`);
-      return { type: 'datetime', ev: (row) => {
-        const v = x.ev(row);
-        return typeof v === 'string' ? parseIsoDateTime(v) : null;
-      } };
+      return {
+        type: 'datetime',
+        ev: (row) => {
+          const v = x.ev(row);
+          return typeof v === 'string' ? parseIsoDateTime(v) : null;
+        },
+      };
     }
     case 'materialize':
       return fail('materialize() of a tabular expression where a scalar is expected');
@@ -495,11 +511,14 @@ export function compile(e: Expr, ctx: ExprContext): Compiled {
       const x = compile(e.operand, ctx);
       if (!isNumericType(x.type) && x.type !== 'timespan') fail(`unary ${e.op} on ${x.type}`);
       if (e.op === '+') return x;
-      return { type: x.type, ev: (row) => {
-        const v = x.ev(row);
-        if (v === null) return null;
-        return typeof v === 'bigint' ? -v : 0 - (v as number);
-      } };
+      return {
+        type: x.type,
+        ev: (row) => {
+          const v = x.ev(row);
+          if (v === null) return null;
+          return typeof v === 'bigint' ? -v : 0 - (v as number);
+        },
+      };
     }
     case 'Binary': {
       const op = e.op;
@@ -510,7 +529,16 @@ export function compile(e: Expr, ctx: ExprContext): Compiled {
         const f = op === 'and' ? kleeneAnd : kleeneOr;
         return { type: 'bool', ev: (row) => f(l.ev(row), r.ev(row)) };
       }
-      if (op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=' || op === '=~' || op === '!~')
+      if (
+        op === '==' ||
+        op === '!=' ||
+        op === '<' ||
+        op === '<=' ||
+        op === '>' ||
+        op === '>=' ||
+        op === '=~' ||
+        op === '!~'
+      )
         return compileCompare(op, l, r);
       if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%') return compileArith(op, l, r);
       return compileStringOp(op, l, r);
@@ -524,11 +552,14 @@ export function compile(e: Expr, ctx: ExprContext): Compiled {
       // `between (datetime(...) .. 3d)`: a timespan upper end is relative to the lower end (§6).
       if (x.type === 'datetime' && lo.type === 'datetime' && hi.type === 'timespan') {
         const span = hi;
-        hi = { type: 'datetime', ev: (row) => {
-          const a = lo.ev(row);
-          const b = span.ev(row);
-          return a === null || b === null ? null : (a as bigint) + (b as bigint);
-        } };
+        hi = {
+          type: 'datetime',
+          ev: (row) => {
+            const a = lo.ev(row);
+            const b = span.ev(row);
+            return a === null || b === null ? null : (a as bigint) + (b as bigint);
+          },
+        };
       }
       if (!comparable(x.type, lo.type) || !comparable(x.type, hi.type)) fail(`between on ${x.type}`);
       const cmp = (a: Scalar, b: Scalar, test: (c: number) => boolean): Scalar =>
@@ -541,8 +572,14 @@ export function compile(e: Expr, ctx: ExprContext): Compiled {
           const a = lo.ev(row);
           const b = hi.ev(row);
           return e.negated
-            ? kleeneOr(cmp(v, a, (c) => c < 0), cmp(v, b, (c) => c > 0))
-            : kleeneAnd(cmp(v, a, (c) => c >= 0), cmp(v, b, (c) => c <= 0));
+            ? kleeneOr(
+                cmp(v, a, (c) => c < 0),
+                cmp(v, b, (c) => c > 0),
+              )
+            : kleeneAnd(
+                cmp(v, a, (c) => c >= 0),
+                cmp(v, b, (c) => c <= 0),
+              );
         },
       };
     }

@@ -18,8 +18,17 @@ export function dt(text: string): bigint {
 }
 
 /** Builds a table from row objects; a missing cell is the type's empty value ("" or null). */
-export function makeRefTable(name: string, schema: readonly ColumnSchema[], rows: readonly Readonly<Record<string, Scalar>>[]): Table {
-  const columns = schema.map((c) => columnFromValues(c.type, rows.map((r) => (c.name in r ? r[c.name]! : emptyValue(c.type)))));
+export function makeRefTable(
+  name: string,
+  schema: readonly ColumnSchema[],
+  rows: readonly Readonly<Record<string, Scalar>>[],
+): Table {
+  const columns = schema.map((c) =>
+    columnFromValues(
+      c.type,
+      rows.map((r) => (c.name in r ? r[c.name]! : emptyValue(c.type))),
+    ),
+  );
   return makeTable(name, schema, columns);
 }
 
@@ -28,9 +37,14 @@ export function schemaOf(spec: Readonly<Record<string, ScalarType>>): ColumnSche
 }
 
 /** Parses `text` (failing on any diagnostic) and runs it through the reference interpreter. */
-export function runText(text: string, tables: readonly Table[] = [], now = dt('2024-05-01T12:00:00Z')): ReferenceResult {
+export function runText(
+  text: string,
+  tables: readonly Table[] = [],
+  now = dt('2024-05-01T12:00:00Z'),
+): ReferenceResult {
   const { query, diagnostics } = parseQuery(text);
-  if (diagnostics.length > 0) throw new Error(`parse errors in ${text}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  if (diagnostics.length > 0)
+    throw new Error(`parse errors in ${text}: ${diagnostics.map((d) => d.message).join('; ')}`);
   return referenceRun(query, new Map(tables.map((t) => [t.name, t])), { now });
 }
 
@@ -38,15 +52,28 @@ export function runText(text: string, tables: readonly Table[] = [], now = dt('2
  * Like `runText`, with every name `__star__` turned into `*` before evaluation: the parser does not
  * accept `arg_max(X, *)` yet, and the interpreter reads the star as `Name('*')`.
  */
-export function runStarred(text: string, tables: readonly Table[] = [], now = dt('2024-05-01T12:00:00Z')): ReferenceResult {
+export function runStarred(
+  text: string,
+  tables: readonly Table[] = [],
+  now = dt('2024-05-01T12:00:00Z'),
+): ReferenceResult {
   const { query, diagnostics } = parseQuery(text);
-  if (diagnostics.length > 0) throw new Error(`parse errors in ${text}: ${diagnostics.map((d) => d.message).join('; ')}`);
-  const starred = JSON.parse(JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: String(v) } : v)), (_k, v: unknown) => {
-    if (v !== null && typeof v === 'object' && '$bigint' in v) return BigInt((v as { $bigint: string }).$bigint);
-    if (v !== null && typeof v === 'object' && (v as { kind?: unknown; name?: unknown }).kind === 'Name' && (v as { name?: unknown }).name === '__star__')
-      return { ...(v as object), name: '*' };
-    return v;
-  }) as Query;
+  if (diagnostics.length > 0)
+    throw new Error(`parse errors in ${text}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  const starred = JSON.parse(
+    JSON.stringify(query, (_k, v: unknown) => (typeof v === 'bigint' ? { $bigint: String(v) } : v)),
+    (_k, v: unknown) => {
+      if (v !== null && typeof v === 'object' && '$bigint' in v) return BigInt((v as { $bigint: string }).$bigint);
+      if (
+        v !== null &&
+        typeof v === 'object' &&
+        (v as { kind?: unknown; name?: unknown }).kind === 'Name' &&
+        (v as { name?: unknown }).name === '__star__'
+      )
+        return { ...(v as object), name: '*' };
+      return v;
+    },
+  ) as Query;
   return referenceRun(starred, new Map(tables.map((t) => [t.name, t])), { now });
 }
 

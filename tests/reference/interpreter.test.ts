@@ -163,7 +163,14 @@ describe('§5 datetime_diff (boundary counting)', () => {
 
 describe('§6 between', () => {
   it('is inclusive at both ends and drops null', () => {
-    const t = makeRefTable('T', schemaOf({ x: 'long' }), [{ x: -1 }, { x: 0 }, { x: 1 }, { x: 2 }, { x: 3 }, { x: null }]);
+    const t = makeRefTable('T', schemaOf({ x: 'long' }), [
+      { x: -1 },
+      { x: 0 },
+      { x: 1 },
+      { x: 2 },
+      { x: 3 },
+      { x: null },
+    ]);
     expect(runText('T | where x between (0 .. 2)', [t]).rows).toEqual([[0], [1], [2]]);
     expect(runText('T | where x !between (0 .. 2)', [t]).rows).toEqual([[-1], [3]]);
   });
@@ -181,8 +188,36 @@ describe('§7 arithmetic, null logic', () => {
         'f = datetime(2024-01-01 00:00:05) - datetime(2024-01-01), g = datetime(2024-01-01) + 5m, ' +
         'h = 2 * 1h, i = 1h / 30m, j = 1h - 2h, k = long(null) + 1, l = 1d / 2',
     );
-    expect(r.columns.map((c) => c.type)).toEqual(['long', 'long', 'int', 'long', 'real', 'timespan', 'datetime', 'timespan', 'real', 'timespan', 'long', 'timespan']);
-    expect(r.rows).toEqual([[-3, -1, 7, 7, 3.5, 50_000_000n, dt('2024-01-01T00:05:00Z'), 72_000_000_000n, 2, -36_000_000_000n, null, 432_000_000_000n]]);
+    expect(r.columns.map((c) => c.type)).toEqual([
+      'long',
+      'long',
+      'int',
+      'long',
+      'real',
+      'timespan',
+      'datetime',
+      'timespan',
+      'real',
+      'timespan',
+      'long',
+      'timespan',
+    ]);
+    expect(r.rows).toEqual([
+      [
+        -3,
+        -1,
+        7,
+        7,
+        3.5,
+        50_000_000n,
+        dt('2024-01-01T00:05:00Z'),
+        72_000_000_000n,
+        2,
+        -36_000_000_000n,
+        null,
+        432_000_000_000n,
+      ],
+    ]);
   });
 
   it.each([
@@ -227,9 +262,35 @@ describe('conversions', () => {
         'i = strcat("a", 1, true), j = case(1 > 2, "x", 2 > 1, "y", "z"), k = tostring(1d + 2h), l = tolong(1.9)',
     );
     expect(r.rows).toEqual([
-      ['2024-05-01T10:00:00.5000000Z', '00:00:05', 'true', '', 12, null, 7, dt('2024-05-01T10:00:00Z'), 'a1true', 'y', '1.02:00:00', 1],
+      [
+        '2024-05-01T10:00:00.5000000Z',
+        '00:00:05',
+        'true',
+        '',
+        12,
+        null,
+        7,
+        dt('2024-05-01T10:00:00Z'),
+        'a1true',
+        'y',
+        '1.02:00:00',
+        1,
+      ],
     ]);
-    expect(r.columns.map((c) => c.type)).toEqual(['string', 'string', 'string', 'string', 'long', 'long', 'int', 'datetime', 'string', 'string', 'string', 'long']);
+    expect(r.columns.map((c) => c.type)).toEqual([
+      'string',
+      'string',
+      'string',
+      'string',
+      'long',
+      'long',
+      'int',
+      'datetime',
+      'string',
+      'string',
+      'string',
+      'long',
+    ]);
   });
 
   it('ago and now use the given reference time', () => {
@@ -300,9 +361,15 @@ describe('§8 joins', () => {
   });
 
   it('null non-string keys never match; "" keys do', () => {
-    expect(runText('datatable(k:long)[long(null)] | join kind=inner (datatable(k:long)[long(null)]) on k | count').rows).toEqual([[0]]);
-    expect(runText('datatable(k:string)[""] | join kind=inner (datatable(k:string)[""]) on k | count').rows).toEqual([[1]]);
-    expect(runText('datatable(k:long)[long(null), 1] | join kind=leftanti (datatable(k:long)[long(null), 1]) on k').rows).toEqual([[null]]);
+    expect(
+      runText('datatable(k:long)[long(null)] | join kind=inner (datatable(k:long)[long(null)]) on k | count').rows,
+    ).toEqual([[0]]);
+    expect(runText('datatable(k:string)[""] | join kind=inner (datatable(k:string)[""]) on k | count').rows).toEqual([
+      [1],
+    ]);
+    expect(
+      runText('datatable(k:long)[long(null), 1] | join kind=leftanti (datatable(k:long)[long(null), 1]) on k').rows,
+    ).toEqual([[null]]);
   });
 
   it('mixed on-clause: $left.A == $right.B and a bare name are ANDed', () => {
@@ -333,17 +400,26 @@ describe('§9 join column naming', () => {
   });
 
   it('continues the suffix across joins', () => {
-    const r = runText('datatable(k:string, v:long)["a", 1] | join kind=inner (datatable(k:string, v:long)["a", 2]) on k | join kind=leftouter (datatable(k:string, v:long)["a", 3]) on k');
+    const r = runText(
+      'datatable(k:string, v:long)["a", 1] | join kind=inner (datatable(k:string, v:long)["a", 2]) on k | join kind=leftouter (datatable(k:string, v:long)["a", 3]) on k',
+    );
     expect(r.columns.map((c) => c.name)).toEqual(['k', 'v', 'k1', 'v1', 'k2', 'v2']);
     expect(r.rows).toEqual([['a', 1, 'a', 2, 'a', 3]]);
   });
 });
 
-const RULE_QUERY = (parseYaml(readFileSync(new URL('../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8')) as { query: string }).query;
+const RULE_QUERY = (
+  parseYaml(readFileSync(new URL('../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8')) as {
+    query: string;
+  }
+).query;
 /** The rule's `let` statements, without its final expression. */
 const RULE_LETS = RULE_QUERY.slice(0, RULE_QUERY.lastIndexOf('RemoteDcomProcs\n| join'));
 
-const emptyDefender = [makeRefTable('DeviceProcessEvents', DEVICE_PROCESS_EVENTS, []), makeRefTable('DeviceNetworkEvents', DEVICE_NETWORK_EVENTS, [])];
+const emptyDefender = [
+  makeRefTable('DeviceProcessEvents', DEVICE_PROCESS_EVENTS, []),
+  makeRefTable('DeviceNetworkEvents', DEVICE_NETWORK_EVENTS, []),
+];
 
 describe('§9 DCOM rule schemas', () => {
   it('names the intermediate RemoteDcomProcs columns DeviceId1, DeviceName1, DeviceId2', () => {
@@ -410,7 +486,10 @@ describe('§12 summarize', () => {
   ]);
 
   it('default names and types of every aggregate', () => {
-    const r = runText('T | summarize count(), countif(n > 1), dcount(s), min(n), max(t), sum(i), avg(n), make_set(s), make_list(n) by k', [T]);
+    const r = runText(
+      'T | summarize count(), countif(n > 1), dcount(s), min(n), max(t), sum(i), avg(n), make_set(s), make_list(n) by k',
+      [T],
+    );
     expect(r.columns.map((c) => `${c.name}:${c.type}`)).toEqual([
       'k:long',
       'count_:long',
@@ -431,19 +510,26 @@ describe('§12 summarize', () => {
   });
 
   it('make_set of strings keeps "" once; of longs skips null', () => {
-    const r = runText('datatable(s:string, n:long)["", 1, "a", long(null), "", 1] | summarize make_set(s), make_set(n)');
+    const r = runText(
+      'datatable(s:string, n:long)["", 1, "a", long(null), "", 1] | summarize make_set(s), make_set(n)',
+    );
     expect(canonicalRows(r.columns, r.rows)).toEqual(['[["","a"],[1]]']);
   });
 
   it('empty input: no by gives one row of defaults, by gives none', () => {
     // The default-values table and example of summarize-operator.md: sum 0, avg NaN, max null, [].
-    const r = runText('T | where k == 99 | summarize count(), sum(n), max(n), make_set(s), dcount(s), avg(n), countif(n > 0)', [T]);
+    const r = runText(
+      'T | where k == 99 | summarize count(), sum(n), max(n), make_set(s), dcount(s), avg(n), countif(n > 0)',
+      [T],
+    );
     expect(r.rows).toEqual([[0, 0, null, [], 0, Number.NaN, 0]]);
     expect(runText('T | where k == 99 | summarize count() by k', [T]).rows).toEqual([]);
   });
 
   it('ignores nulls in sum and avg; renames a repeated aggregate (summarize-operator.md examples)', () => {
-    const r = runText('datatable(y:real)[real(null), 5.0, 5.0, 5.0] | summarize sum(y), avg(y), make_set(y), make_set(y)');
+    const r = runText(
+      'datatable(y:real)[real(null), 5.0, 5.0, 5.0] | summarize sum(y), avg(y), make_set(y), make_set(y)',
+    );
     expect(r.columns.map((c) => c.name)).toEqual(['sum_y', 'avg_y', 'set_y', 'set_y1']);
     expect(r.rows).toEqual([[15, 5, [5], [5]]]);
   });
@@ -478,15 +564,33 @@ describe('other operators', () => {
   ]);
 
   it('sort defaults to desc with nulls last; asc puts nulls first', () => {
-    expect(runText('T | sort by a, s asc', [T]).rows).toEqual([[2, 'a'], [2, 'b'], [1, 'B'], [null, 'a']]);
-    expect(runText('T | order by a asc, s desc', [T]).rows).toEqual([[null, 'a'], [1, 'B'], [2, 'b'], [2, 'a']]);
-    expect(runText('T | sort by a asc nulls last, s asc', [T]).rows).toEqual([[1, 'B'], [2, 'a'], [2, 'b'], [null, 'a']]);
+    expect(runText('T | sort by a, s asc', [T]).rows).toEqual([
+      [2, 'a'],
+      [2, 'b'],
+      [1, 'B'],
+      [null, 'a'],
+    ]);
+    expect(runText('T | order by a asc, s desc', [T]).rows).toEqual([
+      [null, 'a'],
+      [1, 'B'],
+      [2, 'b'],
+      [2, 'a'],
+    ]);
+    expect(runText('T | sort by a asc nulls last, s asc', [T]).rows).toEqual([
+      [1, 'B'],
+      [2, 'a'],
+      [2, 'b'],
+      [null, 'a'],
+    ]);
     // Strings order by UTF-16 code unit: "B" < "a" < "b".
     expect(runText('T | sort by s asc, a asc | project s', [T]).rows).toEqual([['B'], ['a'], ['a'], ['b']]);
   });
 
   it('top, take, distinct, count', () => {
-    expect(runText('T | top 2 by a asc', [T]).rows).toEqual([[null, 'a'], [1, 'B']]);
+    expect(runText('T | top 2 by a asc', [T]).rows).toEqual([
+      [null, 'a'],
+      [1, 'B'],
+    ]);
     expect(runText('T | take 1', [T]).rows).toEqual([[2, 'b']]);
     expect(runText('T | limit 0', [T]).rows).toEqual([]);
     expect(canonicalRows([], runText('T | distinct a', [T]).rows)).toEqual(['[1]', '[2]', '[null]']);
@@ -515,7 +619,10 @@ describe('other operators', () => {
   });
 
   it('let with scalar, dynamic and tabular values; materialize is transparent', () => {
-    const r = runText('let n = 1; let names = dynamic(["a"]); let U = materialize(T | where a >= n); U | where s in (names)', [T]);
+    const r = runText(
+      'let n = 1; let names = dynamic(["a"]); let U = materialize(T | where a >= n); U | where s in (names)',
+      [T],
+    );
     expect(r.rows).toEqual([[2, 'a']]);
   });
 
@@ -546,7 +653,13 @@ describe('DCOM rule on a hand-made dataset', () => {
     RemoteIP: '10.0.0.9',
     ...extra,
   });
-  const boot = (device: string, ts: string) => ({ Timestamp: dt(ts), DeviceId: device, DeviceName: `host-${device}`, FileName: 'services.exe', ProcessId: 600 });
+  const boot = (device: string, ts: string) => ({
+    Timestamp: dt(ts),
+    DeviceId: device,
+    DeviceName: `host-${device}`,
+    FileName: 'services.exe',
+    ProcessId: 600,
+  });
   const dcom = (device: string, ts: string, pid: number, file: string) => ({
     Timestamp: dt(ts),
     DeviceId: device,

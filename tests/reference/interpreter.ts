@@ -127,7 +127,10 @@ class Interpreter {
       case 'Pipe':
         return this.apply(this.evalTable(e.source), e.op);
       case 'Union':
-        return this.union(e.tables.map((t) => this.evalTable(t)), e.params);
+        return this.union(
+          e.tables.map((t) => this.evalTable(t)),
+          e.params,
+        );
       case 'Datatable':
         return this.datatable(e);
       case 'Print': {
@@ -135,7 +138,10 @@ class Interpreter {
         const compiled = e.columns.map((c) => compile(c.expr, ctx));
         // Unnamed print columns are print_0, print_1, ... by position.
         const names = uniqueNames(e.columns.map((c, i) => c.name ?? `print_${i}`));
-        return { columns: compiled.map((c, i) => ({ name: names[i]!, type: c.type })), rows: [compiled.map((c) => c.ev([]))] };
+        return {
+          columns: compiled.map((c, i) => ({ name: names[i]!, type: c.type })),
+          rows: [compiled.map((c) => c.ev([]))],
+        };
       }
       default:
         return fail(`${e.kind} where a tabular expression is expected`);
@@ -189,7 +195,10 @@ class Interpreter {
     return { columns, rows };
   }
 
-  private computed(input: RefTable, cols: readonly ColumnExpr[]): { columns: RefColumn[]; ev: ((row: readonly Scalar[]) => Scalar)[] } {
+  private computed(
+    input: RefTable,
+    cols: readonly ColumnExpr[],
+  ): { columns: RefColumn[]; ev: ((row: readonly Scalar[]) => Scalar)[] } {
     const ctx = this.context(input.columns);
     let generated = 0;
     const columns: RefColumn[] = [];
@@ -206,7 +215,8 @@ class Interpreter {
   private takeCount(e: Expr): number {
     const c = compile(e, this.context([]));
     const n = c.ev([]);
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) return fail('take/top count must be a non-negative integer');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+      return fail('take/top count must be a non-negative integer');
     return n;
   }
 
@@ -263,7 +273,10 @@ class Interpreter {
           drop.add(n.name);
         }
         const keep = input.columns.map((c, i) => (drop.has(c.name) ? -1 : i)).filter((i) => i >= 0);
-        return { columns: keep.map((i) => input.columns[i]!), rows: input.rows.map((r) => keep.map((i) => r[i] ?? null)) };
+        return {
+          columns: keep.map((i) => input.columns[i]!),
+          rows: input.rows.map((r) => keep.map((i) => r[i] ?? null)),
+        };
       }
       case 'Extend': {
         // Columns are added one at a time, so a later one may use an earlier one. A name that already
@@ -328,7 +341,11 @@ class Interpreter {
  * Evaluates `query` against `tables` (by name) row at a time. Throws an Error on anything outside
  * the supported subset or on a binding error (unknown column, type mismatch).
  */
-export function referenceRun(query: Query, tables: ReadonlyMap<string, Table>, opts: ReferenceOptions): ReferenceResult {
+export function referenceRun(
+  query: Query,
+  tables: ReadonlyMap<string, Table>,
+  opts: ReferenceOptions,
+): ReferenceResult {
   const t = new Interpreter(tables, opts.now).run(query);
   return { columns: t.columns.map((c) => ({ name: c.name, type: c.type })), rows: t.rows.map((r) => [...r]) };
 }

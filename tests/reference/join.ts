@@ -104,11 +104,17 @@ export function runJoin(left: RefTable, right: RefTable, op: JoinOp): RefTable {
 
   if (kind === 'leftsemi' || kind === 'leftanti') {
     const want = kind === 'leftsemi';
-    return { columns: left.columns, rows: leftRows.filter((l) => right.rows.some((r) => keysMatch(l, r, pairs)) === want) };
+    return {
+      columns: left.columns,
+      rows: leftRows.filter((l) => right.rows.some((r) => keysMatch(l, r, pairs)) === want),
+    };
   }
   if (kind === 'rightsemi' || kind === 'rightanti') {
     const want = kind === 'rightsemi';
-    return { columns: right.columns, rows: right.rows.filter((r) => leftRows.some((l) => keysMatch(l, r, pairs)) === want) };
+    return {
+      columns: right.columns,
+      rows: right.rows.filter((r) => leftRows.some((l) => keysMatch(l, r, pairs)) === want),
+    };
   }
 
   // Every left column, then every right column (including the right copy of each key), renamed

@@ -38,7 +38,8 @@ export function expressionName(e: Expr): string | null {
   const x = strip(e);
   if (x.kind === 'Name') return x.name;
   if (x.kind === 'Path') return x.name;
-  if (x.kind === 'Call' && (x.name === 'bin' || x.name === 'floor') && x.args[0] !== undefined) return expressionName(x.args[0]);
+  if (x.kind === 'Call' && (x.name === 'bin' || x.name === 'floor') && x.args[0] !== undefined)
+    return expressionName(x.args[0]);
   return null;
 }
 

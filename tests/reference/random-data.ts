@@ -46,7 +46,20 @@ export const PROCESS_SCHEMA: readonly ColumnSchema[] = [
 
 const BASE = dt('2024-05-01T10:00:00Z');
 
-const FILE_NAMES = ['svchost.exe', 'SVCHOST.EXE', 'SvcHost.exe', 'mmc.exe', 'MMC.EXE', 'dllhost.exe', 'cmd.exe', 'csc.exe', 'services.exe', '', 'straße.exe', 'STRASSE.EXE'];
+const FILE_NAMES = [
+  'svchost.exe',
+  'SVCHOST.EXE',
+  'SvcHost.exe',
+  'mmc.exe',
+  'MMC.EXE',
+  'dllhost.exe',
+  'cmd.exe',
+  'csc.exe',
+  'services.exe',
+  '',
+  'straße.exe',
+  'STRASSE.EXE',
+];
 const COMMAND_LINES = [
   'C:\\Windows\\system32\\svchost.exe -k RpcSs -p',
   'svchost.exe -k rpcss',
@@ -84,12 +97,19 @@ const SUB_SECOND = [0n, 1n, 1_000_000n, 5_000_000n, 9_000_000n, TICKS_PER_SECOND
 
 /** Timestamps near 10:00:00, a few seconds apart, sometimes minutes later, rarely null. */
 export const timestampArb: fc.Arbitrary<bigint | null> = fc.oneof(
-  { weight: 20, arbitrary: fc.tuple(fc.integer({ min: -2, max: 11 }), fc.constantFrom(...SUB_SECOND), fc.constantFrom(0n, 0n, 0n, 5n, 6n)).map(([s, sub, m]) => BASE + BigInt(s) * TICKS_PER_SECOND + sub + m * TICKS_PER_MINUTE) },
+  {
+    weight: 20,
+    arbitrary: fc
+      .tuple(fc.integer({ min: -2, max: 11 }), fc.constantFrom(...SUB_SECOND), fc.constantFrom(0n, 0n, 0n, 5n, 6n))
+      .map(([s, sub, m]) => BASE + BigInt(s) * TICKS_PER_SECOND + sub + m * TICKS_PER_MINUTE),
+  },
   { weight: 1, arbitrary: fc.constant(null) },
 );
 
 /** A datetime literal pool for queries: the second/5 s boundaries the data straddles. */
-export const TIMESTAMP_POOL: readonly bigint[] = [-1, 0, 1, 2, 4, 5, 10].map((s) => BASE + BigInt(s) * TICKS_PER_SECOND).concat([BASE + 5n * TICKS_PER_MINUTE]);
+export const TIMESTAMP_POOL: readonly bigint[] = [-1, 0, 1, 2, 4, 5, 10]
+  .map((s) => BASE + BigInt(s) * TICKS_PER_SECOND)
+  .concat([BASE + 5n * TICKS_PER_MINUTE]);
 
 function rowArb(schema: readonly ColumnSchema[]): fc.Arbitrary<Record<string, Scalar>> {
   const fields: Record<string, fc.Arbitrary<Scalar>> = {};
@@ -105,17 +125,35 @@ function rowArb(schema: readonly ColumnSchema[]): fc.Arbitrary<Record<string, Sc
   return fc.record(fields);
 }
 
-function tableArb(name: string, schema: readonly ColumnSchema[], firstReportId: number, maxRows: number): fc.Arbitrary<Table> {
-  return fc
-    .array(rowArb(schema), { maxLength: maxRows })
-    .map((rows) => makeRefTable(name, schema, rows.map((r, i) => ({ ...r, ReportId: firstReportId + i }))));
+function tableArb(
+  name: string,
+  schema: readonly ColumnSchema[],
+  firstReportId: number,
+  maxRows: number,
+): fc.Arbitrary<Table> {
+  return fc.array(rowArb(schema), { maxLength: maxRows }).map((rows) =>
+    makeRefTable(
+      name,
+      schema,
+      rows.map((r, i) => ({ ...r, ReportId: firstReportId + i })),
+    ),
+  );
 }
 
 /** Both tables; ReportIds are unique across them so that `arg_max(ReportId, ...)` has no ties. */
 export function tablesArb(maxRows = 10): fc.Arbitrary<Map<string, Table>> {
   return fc
-    .tuple(tableArb(NETWORK_TABLE, NETWORK_SCHEMA, 1000, maxRows), tableArb(PROCESS_TABLE, PROCESS_SCHEMA, 2000, maxRows))
-    .map(([n, p]) => new Map([[n.name, n], [p.name, p]]));
+    .tuple(
+      tableArb(NETWORK_TABLE, NETWORK_SCHEMA, 1000, maxRows),
+      tableArb(PROCESS_TABLE, PROCESS_SCHEMA, 2000, maxRows),
+    )
+    .map(
+      ([n, p]) =>
+        new Map([
+          [n.name, n],
+          [p.name, p],
+        ]),
+    );
 }
 
 /** Literal pools by type, for columns the generator computes itself. */
@@ -152,9 +190,27 @@ function chainArb(): fc.Arbitrary<Chain> {
       boot: pick<bigint | null>(...BOOT_OFFSETS, null),
       dcomFile: pick('mmc.exe', 'mmc.exe', 'mmc.exe', 'excel.exe', 'excel.exe', 'dllhost.exe', 'WmiPrvSE.exe'),
       childFiles: fc.array(pick('cmd.exe', 'powershell.exe', 'csc.exe', 'CSC.EXE'), { minLength: 1, maxLength: 3 }),
-      childCmds: fc.array(pick('cmd.exe /c whoami', 'cmd.exe /c ipconfig', '', 'powershell -enc AAA'), { minLength: 3, maxLength: 3 }),
+      childCmds: fc.array(pick('cmd.exe /c whoami', 'cmd.exe /c ipconfig', '', 'powershell -enc AAA'), {
+        minLength: 3,
+        maxLength: 3,
+      }),
       // At most one near miss per chain; 'none' leaves a chain that fires.
-      miss: pick('none', 'none', 'none', 'none', 'port', 'listening', 'sameIp', 'rpcssx', 'dcomlaunchx', 'hostPid', 'dcomPid', 'device', 'childCase', 'parentName'),
+      miss: pick(
+        'none',
+        'none',
+        'none',
+        'none',
+        'port',
+        'listening',
+        'sameIp',
+        'rpcssx',
+        'dcomlaunchx',
+        'hostPid',
+        'dcomPid',
+        'device',
+        'childCase',
+        'parentName',
+      ),
     })
     .map((c) => {
       const netTs = BASE + BigInt(c.netSec) * TICKS_PER_SECOND + c.netSub;
@@ -169,16 +225,25 @@ function chainArb(): fc.Arbitrary<Chain> {
         LocalPort: c.miss === 'port' ? 445 : 135,
         InitiatingProcessFileName: 'SVCHOST.EXE',
         InitiatingProcessId: 900,
-        InitiatingProcessCommandLine: c.miss === 'rpcssx' ? 'svchost.exe -k rpcssx' : 'C:\\Windows\\system32\\svchost.exe -k RpcSs -p',
+        InitiatingProcessCommandLine:
+          c.miss === 'rpcssx' ? 'svchost.exe -k rpcssx' : 'C:\\Windows\\system32\\svchost.exe -k RpcSs -p',
       };
       const process: Record<string, Scalar>[] = [];
-      if (c.boot !== null) process.push({ Timestamp: netTs + c.boot, DeviceId: c.device, DeviceName: 'host1', FileName: 'services.exe', ProcessId: 600 });
+      if (c.boot !== null)
+        process.push({
+          Timestamp: netTs + c.boot,
+          DeviceId: c.device,
+          DeviceName: 'host1',
+          FileName: 'services.exe',
+          ProcessId: 600,
+        });
       process.push({
         Timestamp: procTs,
         DeviceId: c.device,
         DeviceName: 'HOST1',
         InitiatingProcessFileName: 'svchost.exe',
-        InitiatingProcessCommandLine: c.miss === 'dcomlaunchx' ? 'svchost.exe -k dcomlaunchx' : 'svchost.exe -k DcomLaunch -p',
+        InitiatingProcessCommandLine:
+          c.miss === 'dcomlaunchx' ? 'svchost.exe -k dcomlaunchx' : 'svchost.exe -k DcomLaunch -p',
         InitiatingProcessId: 700,
         ProcessId: 4000,
         FileName: c.dcomFile,
@@ -218,8 +283,19 @@ export function dcomTablesArb(maxNoise = 6): fc.Arbitrary<Map<string, Table>> {
     .map(([chains, netNoise, procNoise]) => {
       const n = [...chains.map((c) => c.network), ...netNoise];
       const p = [...chains.flatMap((c) => c.process), ...procNoise];
-      const net = makeRefTable(NETWORK_TABLE, NETWORK_SCHEMA, n.map((r, i) => ({ ...r, ReportId: 1000 + i })));
-      const proc = makeRefTable(PROCESS_TABLE, PROCESS_SCHEMA, p.map((r, i) => ({ ...r, ReportId: 2000 + i })));
-      return new Map([[net.name, net], [proc.name, proc]]);
+      const net = makeRefTable(
+        NETWORK_TABLE,
+        NETWORK_SCHEMA,
+        n.map((r, i) => ({ ...r, ReportId: 1000 + i })),
+      );
+      const proc = makeRefTable(
+        PROCESS_TABLE,
+        PROCESS_SCHEMA,
+        p.map((r, i) => ({ ...r, ReportId: 2000 + i })),
+      );
+      return new Map([
+        [net.name, net],
+        [proc.name, proc],
+      ]);
     });
 }

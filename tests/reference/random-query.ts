@@ -88,10 +88,65 @@ export function literal(type: ScalarType, v: Scalar): string {
   }
 }
 
-const HAS_NEEDLES = ['rpcss', 'RpcSs', 'dcomlaunch', 'svchost', 'exe', '-k', '.exe', 'svchost.exe', 'k RpcSs', 'x', 'rpcss_x', 'RPCSS', 'straße'];
-const STRING_OPS = ['==', '!=', '=~', '!~', 'has', '!has', 'has_cs', '!has_cs', 'contains', '!contains', 'contains_cs', '!contains_cs', 'startswith', '!startswith', 'startswith_cs', 'endswith', '!endswith', 'endswith_cs'];
-const JOIN_KINDS = ['inner', 'leftouter', 'rightouter', 'fullouter', 'leftsemi', 'leftanti', 'rightsemi', 'rightanti', 'innerunique', ''];
-const DIFF_PERIODS = ['second', 'millisecond', 'minute', 'hour', 'day', 'week', 'month', 'year', 'microsecond', 'Second'];
+const HAS_NEEDLES = [
+  'rpcss',
+  'RpcSs',
+  'dcomlaunch',
+  'svchost',
+  'exe',
+  '-k',
+  '.exe',
+  'svchost.exe',
+  'k RpcSs',
+  'x',
+  'rpcss_x',
+  'RPCSS',
+  'straße',
+];
+const STRING_OPS = [
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  'has',
+  '!has',
+  'has_cs',
+  '!has_cs',
+  'contains',
+  '!contains',
+  'contains_cs',
+  '!contains_cs',
+  'startswith',
+  '!startswith',
+  'startswith_cs',
+  'endswith',
+  '!endswith',
+  'endswith_cs',
+];
+const JOIN_KINDS = [
+  'inner',
+  'leftouter',
+  'rightouter',
+  'fullouter',
+  'leftsemi',
+  'leftanti',
+  'rightsemi',
+  'rightanti',
+  'innerunique',
+  '',
+];
+const DIFF_PERIODS = [
+  'second',
+  'millisecond',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'year',
+  'microsecond',
+  'Second',
+];
 
 class QueryGen {
   private readonly lets: { name: string; shape: Shape }[] = [];
@@ -165,7 +220,8 @@ class QueryGen {
     const c = this.rng.pick(cols);
     const op = this.rng.pick(['==', '!=', '<', '<=', '>', '>=']);
     if (cols.length > 1 && this.rng.chance(0.3)) return `${c.name} ${op} ${this.rng.pick(cols).name}`;
-    if (this.rng.chance(0.15)) return `${c.name} ${this.rng.chance(0.5) ? '' : '!'}between (${this.lit(c)} .. ${this.lit(c)})`;
+    if (this.rng.chance(0.15))
+      return `${c.name} ${this.rng.chance(0.5) ? '' : '!'}between (${this.lit(c)} .. ${this.lit(c)})`;
     return `${c.name} ${op} ${this.lit(c)}`;
   }
 
@@ -193,7 +249,8 @@ class QueryGen {
       [PROCESS_TABLE, PROCESS_SCHEMA],
     ] as const)
       for (const c of schema) if (want(c.type)) options.push(`${name} | project ${c.name}`);
-    for (const l of this.lets) for (const c of l.shape.cols) if (want(c.type)) options.push(`${l.name} | project ${c.name}`);
+    for (const l of this.lets)
+      for (const c of l.shape.cols) if (want(c.type)) options.push(`${l.name} | project ${c.name}`);
     if (options.length === 0) return null;
     const src = this.rng.pick(options);
     // A null in the list makes `null !in (...)` null rather than true under the documented
@@ -219,7 +276,8 @@ class QueryGen {
         items = `dynamic(${JSON.stringify(this.rng.chance(0.2) ? [values[0], values.slice(1)] : values)})`;
         break;
       case 2: {
-        if (!str || this.dynLets.length === 0) return `${c.name} ${op} (${values.map((v) => literal(c.type, v)).join(', ')})`;
+        if (!str || this.dynLets.length === 0)
+          return `${c.name} ${op} (${values.map((v) => literal(c.type, v)).join(', ')})`;
         items = this.rng.pick(this.dynLets);
         break;
       }
@@ -247,31 +305,63 @@ class QueryGen {
     // Reals are left out of tostring/strcat: Kusto prints 1E-07 where JS prints 1e-7.
     const scalars = this.colsOf(s, (t) => t !== 'dynamic' && t !== 'real');
     const options: (() => Typed | null)[] = [
-      () => (dts.length === 0 ? null : { text: `bin(${this.rng.pick(dts).name}, ${this.rng.pick(['5s', '1s', '1m', '1d'])})`, type: 'datetime' }),
       () =>
         dts.length === 0
           ? null
-          : { text: `datetime_diff(${JSON.stringify(this.rng.pick(DIFF_PERIODS))}, ${this.rng.pick(dts).name}, ${this.rng.pick(dts).name})`, type: 'long' },
-      () => (dts.length === 0 ? null : { text: `${this.rng.pick(dts).name} ${this.rng.pick(['+', '-'])} ${this.rng.pick(['5s', '1m', '100ms'])}`, type: 'datetime' }),
-      () => (dts.length === 0 ? null : { text: `${this.rng.pick(dts).name} - ${this.rng.pick(dts).name}`, type: 'timespan' }),
-      () => (dts.length === 0 ? null : { text: `(${this.rng.pick(dts).name} - ${this.rng.pick(dts).name}) / 1s`, type: 'real' }),
+          : { text: `bin(${this.rng.pick(dts).name}, ${this.rng.pick(['5s', '1s', '1m', '1d'])})`, type: 'datetime' },
+      () =>
+        dts.length === 0
+          ? null
+          : {
+              text: `datetime_diff(${JSON.stringify(this.rng.pick(DIFF_PERIODS))}, ${this.rng.pick(dts).name}, ${this.rng.pick(dts).name})`,
+              type: 'long',
+            },
+      () =>
+        dts.length === 0
+          ? null
+          : {
+              text: `${this.rng.pick(dts).name} ${this.rng.pick(['+', '-'])} ${this.rng.pick(['5s', '1m', '100ms'])}`,
+              type: 'datetime',
+            },
+      () =>
+        dts.length === 0 ? null : { text: `${this.rng.pick(dts).name} - ${this.rng.pick(dts).name}`, type: 'timespan' },
+      () =>
+        dts.length === 0
+          ? null
+          : { text: `(${this.rng.pick(dts).name} - ${this.rng.pick(dts).name}) / 1s`, type: 'real' },
       () => {
         if (nums.length === 0) return null;
         const c = this.rng.pick(nums);
         const op = this.rng.pick(['+', '-', '*', '/', '%']);
         // Divisors are non-zero literals: integer division by zero is undocumented.
-        const rhs = op === '/' || op === '%' ? this.rng.pick(['3', '2', '-2', 'int(7)']) : this.rng.pick(['1', '2', 'int(3)', c.name]);
-        const type: ScalarType = c.type === 'int' && rhs.startsWith('int') ? 'int' : c.type === 'int' && rhs === c.name ? 'int' : 'long';
+        const rhs =
+          op === '/' || op === '%'
+            ? this.rng.pick(['3', '2', '-2', 'int(7)'])
+            : this.rng.pick(['1', '2', 'int(3)', c.name]);
+        const type: ScalarType =
+          c.type === 'int' && rhs.startsWith('int') ? 'int' : c.type === 'int' && rhs === c.name ? 'int' : 'long';
         return { text: `${c.name} ${op} ${rhs}`, type };
       },
-      () => (nums.length === 0 ? null : { text: `bin(${this.rng.pick(nums).name}, ${this.rng.pick(['100', '1000'])})`, type: 'long' }),
-      () => (strs.length === 0 ? null : { text: `${this.rng.pick(['tolower', 'toupper'])}(${this.rng.pick(strs).name})`, type: 'string' }),
+      () =>
+        nums.length === 0
+          ? null
+          : { text: `bin(${this.rng.pick(nums).name}, ${this.rng.pick(['100', '1000'])})`, type: 'long' },
+      () =>
+        strs.length === 0
+          ? null
+          : { text: `${this.rng.pick(['tolower', 'toupper'])}(${this.rng.pick(strs).name})`, type: 'string' },
       () => (strs.length === 0 ? null : { text: `strlen(${this.rng.pick(strs).name})`, type: 'long' }),
-      () => (strs.length === 0 ? null : { text: `strcat(${this.rng.pick(strs).name}, "|", ${this.rng.pick(scalars).name})`, type: 'string' }),
+      () =>
+        strs.length === 0
+          ? null
+          : { text: `strcat(${this.rng.pick(strs).name}, "|", ${this.rng.pick(scalars).name})`, type: 'string' },
       () => (scalars.length === 0 ? null : { text: `tostring(${this.rng.pick(scalars).name})`, type: 'string' }),
       () => (strs.length === 0 ? null : { text: `tolong(${this.rng.pick(strs).name})`, type: 'long' }),
       () => (nums.length === 0 ? null : { text: `tolong(tostring(${this.rng.pick(nums).name}))`, type: 'long' }),
-      () => (strs.length === 0 ? null : { text: `iff(${this.predicate(s, 0)}, ${this.rng.pick(strs).name}, "other")`, type: 'string' }),
+      () =>
+        strs.length === 0
+          ? null
+          : { text: `iff(${this.predicate(s, 0)}, ${this.rng.pick(strs).name}, "other")`, type: 'string' },
       () => ({ text: `case(${this.predicate(s, 0)}, "a", ${this.predicate(s, 0)}, "b", "c")`, type: 'string' }),
       () => ({ text: `${this.predicate(s, 1)}`, type: 'bool' }),
       () => (nums.length === 0 ? null : { text: `isnull(${this.rng.pick(nums).name})`, type: 'bool' }),
@@ -330,7 +420,10 @@ class QueryGen {
     const drop = s.cols.filter(() => this.rng.chance(0.3)).slice(0, s.cols.length - 1);
     if (drop.length === 0) return this.where(s);
     const names = new Set(drop.map((c) => c.name));
-    return [`project-away ${drop.map((c) => c.name).join(', ')}`, { ...s, cols: s.cols.filter((c) => !names.has(c.name)), uniqueId: s.uniqueId && !names.has('ReportId') }];
+    return [
+      `project-away ${drop.map((c) => c.name).join(', ')}`,
+      { ...s, cols: s.cols.filter((c) => !names.has(c.name)), uniqueId: s.uniqueId && !names.has('ReportId') },
+    ];
   }
 
   private summarize(s: Shape): [string, Shape] {
@@ -417,7 +510,15 @@ class QueryGen {
         aggCols.push({ name, type });
       } else {
         aggItems.push(call);
-        aggCols.push({ name: aggregateName(fn, arg === '' || fn === 'countif' ? [] : [{ kind: 'Name', name: arg, bracketed: false, span: { start: 0, end: 0 } }]), type });
+        aggCols.push({
+          name: aggregateName(
+            fn,
+            arg === '' || fn === 'countif'
+              ? []
+              : [{ kind: 'Name', name: arg, bracketed: false, span: { start: 0, end: 0 } }],
+          ),
+          type,
+        });
       }
     }
     if (aggItems.length === 0) {
@@ -439,7 +540,10 @@ class QueryGen {
       .sort(() => this.rng.next() - 0.5);
     const n = this.rng.int(6);
     if (this.rng.chance(0.5)) return [`top ${n} by ${keys.join(', ')}`, { ...s, ordered: true }];
-    return [`${this.rng.pick(['sort', 'order'])} by ${keys.join(', ')}\n| ${this.rng.pick(['take', 'limit'])} ${n}`, { ...s, ordered: true }];
+    return [
+      `${this.rng.pick(['sort', 'order'])} by ${keys.join(', ')}\n| ${this.rng.pick(['take', 'limit'])} ${n}`,
+      { ...s, ordered: true },
+    ];
   }
 
   private distinct(s: Shape): [string, Shape] {
@@ -457,7 +561,8 @@ class QueryGen {
     const pairs: [Col, Col][] = [];
     for (const a of s.cols)
       for (const b of r.cols)
-        if (a.type !== 'dynamic' && a.type !== 'real' && a.type !== 'bool' && kindOf(a.type) === kindOf(b.type)) pairs.push([a, b]);
+        if (a.type !== 'dynamic' && a.type !== 'real' && a.type !== 'bool' && kindOf(a.type) === kindOf(b.type))
+          pairs.push([a, b]);
     if (pairs.length === 0) return this.where(s);
     const same = pairs.filter(([a, b]) => a.name === b.name);
     const chosen: [Col, Col][] = [];
@@ -465,7 +570,9 @@ class QueryGen {
       const p = same.length > 0 && this.rng.chance(0.6) ? this.rng.pick(same) : this.rng.pick(pairs);
       if (!chosen.includes(p)) chosen.push(p);
     }
-    const on = chosen.map(([a, b]) => (a.name === b.name && this.rng.chance(0.7) ? a.name : `$left.${a.name} == $right.${b.name}`));
+    const on = chosen.map(([a, b]) =>
+      a.name === b.name && this.rng.chance(0.7) ? a.name : `$left.${a.name} == $right.${b.name}`,
+    );
     const kinds = s.ordered ? JOIN_KINDS : JOIN_KINDS.filter((k) => k !== 'innerunique' && k !== '');
     const kind = this.rng.pick(kinds);
     const kindText = kind === '' ? '' : ` kind=${kind}`;
@@ -521,13 +628,23 @@ class QueryGen {
       return [`union ${NETWORK_TABLE}, ${PROCESS_TABLE}`, { cols, ordered: false, uniqueId: true }];
     }
     if (r < 4) {
-      const rows = Array.from({ length: this.rng.int(4) }, () =>
-        [this.rng.pick(POOLS.DeviceId!), this.rng.pick(POOLS.ProcessId!), this.rng.pick(TYPE_POOLS.datetime.concat([null]))],
-      );
+      const rows = Array.from({ length: this.rng.int(4) }, () => [
+        this.rng.pick(POOLS.DeviceId!),
+        this.rng.pick(POOLS.ProcessId!),
+        this.rng.pick(TYPE_POOLS.datetime.concat([null])),
+      ]);
       const values = rows.flatMap(([d, p, t]) => [literal('string', d!), literal('long', p!), literal('datetime', t!)]);
       return [
         `datatable(DeviceId:string, ProcessId:long, Timestamp:datetime)[${values.join(', ')}]`,
-        { cols: [{ name: 'DeviceId', type: 'string' }, { name: 'ProcessId', type: 'long' }, { name: 'Timestamp', type: 'datetime' }], ordered: true, uniqueId: false },
+        {
+          cols: [
+            { name: 'DeviceId', type: 'string' },
+            { name: 'ProcessId', type: 'long' },
+            { name: 'Timestamp', type: 'datetime' },
+          ],
+          ordered: true,
+          uniqueId: false,
+        },
       ];
     }
     const [name, schema] = this.rng.chance(0.5) ? [NETWORK_TABLE, NETWORK_SCHEMA] : [PROCESS_TABLE, PROCESS_SCHEMA];

@@ -132,8 +132,11 @@ function aggregate(call: Call, ctx: ExprContext, name: string | null, byColumns:
       if (x === undefined) return fail('sum(x)');
       // K.L Parameter0Promoted: int sums to long. No values gives 0 (the docs' default-values table).
       if (isNumericType(x.type))
-        return one(x.type === 'real' ? 'real' : 'long', (rows) => nonNull(x, rows).reduce<number>((s, v) => s + (v as number), 0));
-      if (x.type === 'timespan') return one('timespan', (rows) => nonNull(x, rows).reduce<bigint>((s, v) => s + (v as bigint), 0n));
+        return one(x.type === 'real' ? 'real' : 'long', (rows) =>
+          nonNull(x, rows).reduce<number>((s, v) => s + (v as number), 0),
+        );
+      if (x.type === 'timespan')
+        return one('timespan', (rows) => nonNull(x, rows).reduce<bigint>((s, v) => s + (v as bigint), 0n));
       return fail(`sum(${x.type})`);
     }
     case 'avg': {
@@ -178,7 +181,10 @@ function aggregate(call: Call, ctx: ExprContext, name: string | null, byColumns:
         // Nulls are skipped, "" is kept (Decisions table "make_set"); make_set flattens array
         // arguments (§12), make_list keeps them as elements.
         for (const v of nonNull(x, rows)) {
-          if (isSet && Array.isArray(v)) for (const e of v) { if (e !== null && e !== undefined) push(e); }
+          if (isSet && Array.isArray(v))
+            for (const e of v) {
+              if (e !== null && e !== undefined) push(e);
+            }
           else push(toDynamicElement(v, x.type));
         }
         return out;
@@ -190,7 +196,11 @@ function aggregate(call: Call, ctx: ExprContext, name: string | null, byColumns:
 }
 
 /** Runs `summarize` over `input`; `scope` builds the expression context for the input columns. */
-export function runSummarize(input: RefTable, op: SummarizeOp, scope: (columns: readonly RefColumn[]) => ExprContext): RefTable {
+export function runSummarize(
+  input: RefTable,
+  op: SummarizeOp,
+  scope: (columns: readonly RefColumn[]) => ExprContext,
+): RefTable {
   const ctx = scope(input.columns);
   let generated = 0;
   const byNames: string[] = [];
@@ -199,7 +209,9 @@ export function runSummarize(input: RefTable, op: SummarizeOp, scope: (columns: 
     byNames.push(b.name ?? expressionName(b.expr) ?? `Column${++generated}`);
     return c;
   });
-  const plainBy = new Set(op.by.filter((b) => b.name === null && strip(b.expr).kind === 'Name').map((b) => expressionName(b.expr)!));
+  const plainBy = new Set(
+    op.by.filter((b) => b.name === null && strip(b.expr).kind === 'Name').map((b) => expressionName(b.expr)!),
+  );
   const aggs = op.aggregates.map((a) => {
     const call = strip(a.expr);
     if (call.kind !== 'Call') return fail('summarize aggregates must be aggregate calls');

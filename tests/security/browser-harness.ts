@@ -17,7 +17,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Skipping is allowed only on a developer machine without Chromium; in CI a missing browser fails. */
 export function skipBrowser(what: string): boolean {
   const skip = !existsSync(CHROMIUM) && !process.env.CI;
-  if (skip) console.warn(`${what} skipped: ${CHROMIUM} not found (apt-get install -y chromium). With CI set it runs and fails.`);
+  if (skip)
+    console.warn(
+      `${what} skipped: ${CHROMIUM} not found (apt-get install -y chromium). With CI set it runs and fails.`,
+    );
   return skip;
 }
 
@@ -40,9 +43,14 @@ export interface Served {
 }
 
 export async function serveAndLaunch(extraArgs: readonly string[] = []): Promise<Served> {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
+  if (!existsSync(join(DIST, 'index.html')))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
   const port = await freePort();
-  const server = await preview({ root: ROOT, logLevel: 'silent', preview: { port, strictPort: true, host: '127.0.0.1', open: false } });
+  const server = await preview({
+    root: ROOT,
+    logLevel: 'silent',
+    preview: { port, strictPort: true, host: '127.0.0.1', open: false },
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
@@ -77,7 +85,11 @@ export function isNetwork(url: string): boolean {
 }
 
 export async function watchedPage(browser: Browser): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true, serviceWorkers: 'block' });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+    serviceWorkers: 'block',
+  });
   const requests: { url: string; method: string }[] = [];
   const aborted: string[] = [];
   const consoleErrors: string[] = [];

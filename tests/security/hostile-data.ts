@@ -37,12 +37,54 @@ export interface Chain {
 }
 
 export const CHAINS: readonly Chain[] = [
-  { deviceId: 'dev0', deviceName: `ws0 ${HTML.img}`, dcomFile: 'mmc.exe', dcomCmd: `${FORMULAS[0]} ${HTML.svg}`, childFile: `${HTML.script}.exe`, childCmd: HTML.script },
-  { deviceId: 'dev1', deviceName: `ws1 ${HTML.script}`, dcomFile: `${HTML.svg}.exe`, dcomCmd: `${FORMULAS[1]} ${HTML.img}`, childFile: 'cmd.exe', childCmd: HTML.img },
-  { deviceId: 'dev2', deviceName: `ws2 ${HTML.svg}`, dcomFile: BIDI, dcomCmd: `${FORMULAS[2]} ${HTML.anchor}`, childFile: `evil\u202Etxt.exe`, childCmd: HTML.svg },
-  { deviceId: 'dev3', deviceName: `${FORMULAS[3]} ws3`, dcomFile: 'excel.exe', dcomCmd: `${FORMULAS[3]} ${BIDI}`, childFile: 'cmd.exe', childCmd: LONG_CMD },
-  { deviceId: 'dev4', deviceName: `${FORMULAS[2]}ws4`, dcomFile: `${HTML.img}.exe`, dcomCmd: `${FORMULAS[4]} ${HTML.script}`, childFile: 'cmd.exe', childCmd: `${BIDI} ${HTML.anchor}` },
-  { deviceId: 'dev5', deviceName: 'ws5', dcomFile: 'mmc.exe', dcomCmd: `${FORMULAS[5]} mmc -Embedding`, childFile: 'cmd.exe', childCmd: `bad-utf8:${BAD_UTF8_MARK}:end` },
+  {
+    deviceId: 'dev0',
+    deviceName: `ws0 ${HTML.img}`,
+    dcomFile: 'mmc.exe',
+    dcomCmd: `${FORMULAS[0]} ${HTML.svg}`,
+    childFile: `${HTML.script}.exe`,
+    childCmd: HTML.script,
+  },
+  {
+    deviceId: 'dev1',
+    deviceName: `ws1 ${HTML.script}`,
+    dcomFile: `${HTML.svg}.exe`,
+    dcomCmd: `${FORMULAS[1]} ${HTML.img}`,
+    childFile: 'cmd.exe',
+    childCmd: HTML.img,
+  },
+  {
+    deviceId: 'dev2',
+    deviceName: `ws2 ${HTML.svg}`,
+    dcomFile: BIDI,
+    dcomCmd: `${FORMULAS[2]} ${HTML.anchor}`,
+    childFile: `evil\u202Etxt.exe`,
+    childCmd: HTML.svg,
+  },
+  {
+    deviceId: 'dev3',
+    deviceName: `${FORMULAS[3]} ws3`,
+    dcomFile: 'excel.exe',
+    dcomCmd: `${FORMULAS[3]} ${BIDI}`,
+    childFile: 'cmd.exe',
+    childCmd: LONG_CMD,
+  },
+  {
+    deviceId: 'dev4',
+    deviceName: `${FORMULAS[2]}ws4`,
+    dcomFile: `${HTML.img}.exe`,
+    dcomCmd: `${FORMULAS[4]} ${HTML.script}`,
+    childFile: 'cmd.exe',
+    childCmd: `${BIDI} ${HTML.anchor}`,
+  },
+  {
+    deviceId: 'dev5',
+    deviceName: 'ws5',
+    dcomFile: 'mmc.exe',
+    dcomCmd: `${FORMULAS[5]} mmc -Embedding`,
+    childFile: 'cmd.exe',
+    childCmd: `bad-utf8:${BAD_UTF8_MARK}:end`,
+  },
 ];
 
 /** A chain whose process rows come as JSON lines with lone surrogates (valid JSON, invalid UTF-16). */
@@ -80,19 +122,55 @@ function netRow(c: Chain, i: number): Row {
 function procRows(c: Chain): Row[] {
   const base = { DeviceId: c.deviceId, DeviceName: c.deviceName, ActionType: 'ProcessCreated' };
   return [
-    { ...base, Timestamp: '2024-05-01T09:00:00Z', FileName: 'services.exe', ProcessId: 600, ProcessCommandLine: 'services.exe', InitiatingProcessFileName: 'wininit.exe', InitiatingProcessId: 500, InitiatingProcessCommandLine: 'wininit.exe', InitiatingProcessParentId: 400, InitiatingProcessParentFileName: 'smss.exe' },
-    { ...base, Timestamp: '2024-05-01T10:00:01.2Z', FileName: c.dcomFile, ProcessId: 4000, ProcessCommandLine: c.dcomCmd, InitiatingProcessFileName: 'svchost.exe', InitiatingProcessId: 800, InitiatingProcessCommandLine: 'C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p', InitiatingProcessParentId: 600, InitiatingProcessParentFileName: 'services.exe' },
-    { ...base, Timestamp: '2024-05-01T10:00:02Z', FileName: c.childFile, ProcessId: 4100, ProcessCommandLine: c.childCmd, InitiatingProcessFileName: c.dcomFile, InitiatingProcessId: 4000, InitiatingProcessCommandLine: c.dcomCmd, InitiatingProcessParentId: 800, InitiatingProcessParentFileName: 'svchost.exe' },
+    {
+      ...base,
+      Timestamp: '2024-05-01T09:00:00Z',
+      FileName: 'services.exe',
+      ProcessId: 600,
+      ProcessCommandLine: 'services.exe',
+      InitiatingProcessFileName: 'wininit.exe',
+      InitiatingProcessId: 500,
+      InitiatingProcessCommandLine: 'wininit.exe',
+      InitiatingProcessParentId: 400,
+      InitiatingProcessParentFileName: 'smss.exe',
+    },
+    {
+      ...base,
+      Timestamp: '2024-05-01T10:00:01.2Z',
+      FileName: c.dcomFile,
+      ProcessId: 4000,
+      ProcessCommandLine: c.dcomCmd,
+      InitiatingProcessFileName: 'svchost.exe',
+      InitiatingProcessId: 800,
+      InitiatingProcessCommandLine: 'C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p',
+      InitiatingProcessParentId: 600,
+      InitiatingProcessParentFileName: 'services.exe',
+    },
+    {
+      ...base,
+      Timestamp: '2024-05-01T10:00:02Z',
+      FileName: c.childFile,
+      ProcessId: 4100,
+      ProcessCommandLine: c.childCmd,
+      InitiatingProcessFileName: c.dcomFile,
+      InitiatingProcessId: 4000,
+      InitiatingProcessCommandLine: c.dcomCmd,
+      InitiatingProcessParentId: 800,
+      InitiatingProcessParentFileName: 'svchost.exe',
+    },
   ];
 }
 
 function csvFile(schema: readonly { name: string }[], rows: readonly Row[]): Buffer {
   const lines = [schema.map((c) => c.name).join(',')];
-  for (const r of rows) lines.push(schema.map((c) => (r[c.name] === undefined ? '' : csvField(String(r[c.name])))).join(','));
+  for (const r of rows)
+    lines.push(schema.map((c) => (r[c.name] === undefined ? '' : csvField(String(r[c.name])))).join(','));
   const text = `${lines.join('\r\n')}\r\n`;
   // Splice the invalid UTF-8 bytes in (a JS string cannot hold them).
   const parts = text.split(BAD_UTF8_MARK);
-  return Buffer.concat(parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p, 'utf8')] : [BAD_UTF8, Buffer.from(p, 'utf8')])));
+  return Buffer.concat(
+    parts.flatMap((p, i) => (i === 0 ? [Buffer.from(p, 'utf8')] : [BAD_UTF8, Buffer.from(p, 'utf8')])),
+  );
 }
 
 /** JSON text keeping lone surrogates as `\uXXXX` escapes (JSON.stringify does that since ES2019). */
@@ -108,7 +186,13 @@ export interface HostileFiles {
 
 export function hostileFiles(): HostileFiles {
   const chains = [...CHAINS, SURROGATE_CHAIN];
-  const nulRow: Row = { Timestamp: '2024-05-01T10:00:03Z', DeviceId: 'dev0', DeviceName: 'ws0', FileName: 'nul\u0000.exe', ProcessCommandLine: 'a\u0000b' };
+  const nulRow: Row = {
+    Timestamp: '2024-05-01T10:00:03Z',
+    DeviceId: 'dev0',
+    DeviceName: 'ws0',
+    FileName: 'nul\u0000.exe',
+    ProcessCommandLine: 'a\u0000b',
+  };
   const nulNet: Row = { ...netRow(CHAINS[0]!, 0), DeviceName: 'ws\u0000nul' };
   return {
     'DeviceNetworkEvents.csv': csvFile(DEVICE_NETWORK_EVENTS, [...chains.map(netRow), nulNet]),

@@ -44,7 +44,9 @@ function harness() {
   const ask = async (make: (id: number) => EngineRequest): Promise<EngineResponse> => {
     const req = make(nextId++);
     await server.handle(req);
-    return answer(req.id) ?? { kind: 'error', id: req.id, error: { name: 'NoAnswer', message: 'no answer', stack: '' } };
+    return (
+      answer(req.id) ?? { kind: 'error', id: req.id, error: { name: 'NoAnswer', message: 'no answer', stack: '' } }
+    );
   };
   const detect = async (allowList: readonly string[] | null = null): Promise<DetectionView> => {
     const r = await ask((id) => ({ kind: 'detect', id, allowList }));
@@ -65,8 +67,12 @@ const rowsOf = (d: DetectionView) => d.rows.map((r) => JSON.stringify(r)).sort()
 
 async function loaded() {
   const h = harness();
-  expect((await h.ask((id) => ({ kind: 'ingest', id, name: 'DeviceNetworkEvents.csv', file: new Blob([NET]) }))).kind).toBe('ingested');
-  expect((await h.ask((id) => ({ kind: 'ingest', id, name: 'DeviceProcessEvents.csv', file: new Blob([PROC]) }))).kind).toBe('ingested');
+  expect(
+    (await h.ask((id) => ({ kind: 'ingest', id, name: 'DeviceNetworkEvents.csv', file: new Blob([NET]) }))).kind,
+  ).toBe('ingested');
+  expect(
+    (await h.ask((id) => ({ kind: 'ingest', id, name: 'DeviceProcessEvents.csv', file: new Blob([PROC]) }))).kind,
+  ).toBe('ingested');
   return h;
 }
 
@@ -79,7 +85,8 @@ describe('cancellation through the worker server', () => {
     const id = h.newId();
     let progressSeen = 0;
     h.setOnPost((m) => {
-      if (m.id === id && m.kind === 'progress' && progressSeen++ === 0) void h.server.handle({ kind: 'cancel', id: h.newId(), target: id });
+      if (m.id === id && m.kind === 'progress' && progressSeen++ === 0)
+        void h.server.handle({ kind: 'cancel', id: h.newId(), target: id });
     });
     await h.server.handle({ kind: 'ingest', id, name: 'DeviceProcessEvents-big.csv', file: bigProcess() });
     h.setOnPost(null);
@@ -95,8 +102,19 @@ describe('cancellation through the worker server', () => {
     const csv = await h.ask((i) => ({ kind: 'export-csv', id: i, options: {} }));
     expect(csv.kind === 'csv' ? csv.rows : -1).toBe(TRUTH);
     // The same file loads completely afterwards (no half state under its name).
-    const again = await h.ask((i) => ({ kind: 'ingest', id: i, name: 'DeviceProcessEvents-big.csv', file: bigProcess() }));
-    expect(again.kind === 'ingested' ? again.report.rowsLoaded : -1).toBe(30 * (PROC.toString('utf8').split('\r\n').filter((l) => l !== '').length - 1));
+    const again = await h.ask((i) => ({
+      kind: 'ingest',
+      id: i,
+      name: 'DeviceProcessEvents-big.csv',
+      file: bigProcess(),
+    }));
+    expect(again.kind === 'ingested' ? again.report.rowsLoaded : -1).toBe(
+      30 *
+        (PROC.toString('utf8')
+          .split('\r\n')
+          .filter((l) => l !== '').length -
+          1),
+    );
   });
 
   it('a detection cancelled mid-way leaves the loaded data and the last result intact; the next run is exact', async () => {

@@ -33,10 +33,22 @@ const HTML_NOTE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=
 describe('saved tuning state (JSON file, URL hash)', () => {
   const cases: [string, string][] = [
     ['__proto__ at the top', '{"__proto__": {"polluted": true}, "version": 1}'],
-    ['__proto__ in verdicts and notes', '{"version":1,"verdicts":{"__proto__":{"polluted":true},"k":"benign"},"notes":{"__proto__":"x","constructor":"y"}}'],
-    ['constructor.prototype', '{"version":1,"constructor":{"prototype":{"polluted":true}},"allowList":{"constructor":{"prototype":{"isAdmin":true}},"entries":["a.exe"],"active":["a.exe"]}}'],
-    ['wrong types everywhere', '{"version":"1","allowList":[1,2],"unknownBoot":{"x":1},"zone":42,"verdicts":[],"notes":"no"}'],
-    ['entries of wrong type', '{"version":1,"allowList":{"entries":[1,null,{},["x"],true,"ok.exe"],"active":"ok.exe"}}'],
+    [
+      '__proto__ in verdicts and notes',
+      '{"version":1,"verdicts":{"__proto__":{"polluted":true},"k":"benign"},"notes":{"__proto__":"x","constructor":"y"}}',
+    ],
+    [
+      'constructor.prototype',
+      '{"version":1,"constructor":{"prototype":{"polluted":true}},"allowList":{"constructor":{"prototype":{"isAdmin":true}},"entries":["a.exe"],"active":["a.exe"]}}',
+    ],
+    [
+      'wrong types everywhere',
+      '{"version":"1","allowList":[1,2],"unknownBoot":{"x":1},"zone":42,"verdicts":[],"notes":"no"}',
+    ],
+    [
+      'entries of wrong type',
+      '{"version":1,"allowList":{"entries":[1,null,{},["x"],true,"ok.exe"],"active":"ok.exe"}}',
+    ],
     ['an array', '[1,2,3]'],
     ['null', 'null'],
     ['a string', '"hello"'],
@@ -51,7 +63,8 @@ describe('saved tuning state (JSON file, URL hash)', () => {
       expect(value.state.version).toBe(1);
       expect(['drop', 'keep']).toContain(value.state.unknownBoot);
       expect(Object.getPrototypeOf(value.state.verdicts)).toBe(Object.prototype);
-      for (const v of Object.values(value.state.verdicts)) expect(['true-positive', 'benign', 'false-positive']).toContain(v);
+      for (const v of Object.values(value.state.verdicts))
+        expect(['true-positive', 'benign', 'false-positive']).toContain(v);
       for (const v of Object.values(value.state.notes)) expect(typeof v).toBe('string');
       if (value.state.allowList) for (const e of value.state.allowList.entries) expect(typeof e).toBe('string');
       clean();
@@ -59,7 +72,9 @@ describe('saved tuning state (JSON file, URL hash)', () => {
   }
 
   it('__proto__ keys stay plain data: no prototype swap on the returned objects', () => {
-    const { state, problems } = parseTuningText('{"version":1,"verdicts":{"__proto__":"benign","a":"benign"},"notes":{"__proto__":"<b>x</b>"}}');
+    const { state, problems } = parseTuningText(
+      '{"version":1,"verdicts":{"__proto__":"benign","a":"benign"},"notes":{"__proto__":"<b>x</b>"}}',
+    );
     expect(Object.getPrototypeOf(state.verdicts)).toBe(Object.prototype);
     expect(Object.getPrototypeOf(state.notes)).toBe(Object.prototype);
     expect(state.verdicts.a).toBe('benign');
@@ -80,7 +95,10 @@ describe('saved tuning state (JSON file, URL hash)', () => {
     const tenMb = 'A'.repeat(10_000_000);
     const data = {
       version: 1,
-      allowList: { entries: [tenMb, ...Array.from({ length: 1_000_000 }, (_, i) => `p${i}.exe`)], active: Array(1_000_000).fill('p1.exe') },
+      allowList: {
+        entries: [tenMb, ...Array.from({ length: 1_000_000 }, (_, i) => `p${i}.exe`)],
+        active: Array(1_000_000).fill('p1.exe'),
+      },
       verdicts: Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i % 2 ? 'benign' : 'bogus'])),
       notes: { a: tenMb, b: HTML_NOTE, [tenMb]: 'long key' },
       zone: tenMb,
@@ -138,11 +156,22 @@ describe('rule YAML', () => {
   });
 
   it('__proto__ keys in the YAML do not pollute', () => {
-    const r = load(['__proto__: {polluted: true}', 'id: x', 'name: x', 'query: DeviceProcessEvents | take 1', 'entityMappings:', '  - __proto__: {isAdmin: true}', '    entityType: Host', '    fieldMappings: []'].join('\n'));
+    const r = load(
+      [
+        '__proto__: {polluted: true}',
+        'id: x',
+        'name: x',
+        'query: DeviceProcessEvents | take 1',
+        'entityMappings:',
+        '  - __proto__: {isAdmin: true}',
+        '    entityType: Host',
+        '    fieldMappings: []',
+      ].join('\n'),
+    );
     expect(r.rule?.id).toBe('x');
   });
 
-  it('duplicate top-level keys are refused (yaml\'s quadratic unique-key check is off)', () => {
+  it("duplicate top-level keys are refused (yaml's quadratic unique-key check is off)", () => {
     const r = load('id: x\nname: x\nquery: T | take 1\nquery: U | take 2\n');
     expect(r.rule).toBeNull();
     expect(r.problems[0]).toEqual({ message: 'not valid YAML: the key `query` appears twice', line: 4, column: 1 });
@@ -153,7 +182,9 @@ describe('rule YAML', () => {
     expect(load('id: x\nname: x\nquery: [a, b]\n').problems.map((p) => p.message)).toContain('the rule has no `query`');
     expect(load('- a\n- b\n').problems[0]?.message).toMatch(/must be a YAML mapping/);
     expect(load('').problems.length).toBeGreaterThan(0);
-    const weird = load('id: x\nname: x\nquery: T | take 1\nentityMappings: [null, 1, {entityType: 5}]\nrequiredDataConnectors: [null, {dataTypes: [1, "DeviceProcessEvents"]}]\ntactics: {a: 1}\n');
+    const weird = load(
+      'id: x\nname: x\nquery: T | take 1\nentityMappings: [null, 1, {entityType: 5}]\nrequiredDataConnectors: [null, {dataTypes: [1, "DeviceProcessEvents"]}]\ntactics: {a: 1}\n',
+    );
     expect(weird.problems.map((p) => p.message)).toContain('entityMappings entries need entityType and fieldMappings');
   });
 
@@ -166,7 +197,9 @@ describe('rule YAML', () => {
     const bigQuery = `id: x\nname: x\nquery: |\n  DeviceProcessEvents\n${'  | where FileName != "a"\n'.repeat(20_000)}`;
     const r = load(bigQuery);
     expect(r.rule).not.toBeNull();
-    const c = timed(() => compileQuery(r.rule!.query, new Map(Object.entries(DEFENDER_TABLES).map(([n, schema]) => [n, { schema }])), 0n));
+    const c = timed(() =>
+      compileQuery(r.rule!.query, new Map(Object.entries(DEFENDER_TABLES).map(([n, schema]) => [n, { schema }])), 0n),
+    );
     expect(c.ms).toBeLessThan(BOUND_MS * 3);
     // Over the parser's bound: refused with a clear message, not a stack overflow.
     expect(c.value.plan).toBeNull();
@@ -180,7 +213,12 @@ describe('rule YAML', () => {
       '| extend x = strcat("</script><script>alert(1)</script>", FileName) // */ <!-- -->',
       '| take 1',
     ].join('\n');
-    const r = load(`id: x\nname: x\nquery: |\n${q.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    const r = load(
+      `id: x\nname: x\nquery: |\n${q
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`,
+    );
     expect(r.rule).not.toBeNull();
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const bad = load('id: x\nname: x\nquery: |\n  DeviceProcessEvents | where ) ; globalThis.__pwned = 1\n');

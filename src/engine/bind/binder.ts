@@ -208,7 +208,11 @@ class Binder {
           source = source.source;
         }
         if (ops.length > MAX_PIPELINE_OPERATORS) {
-          return this.error('KQL303', `a pipeline of ${ops.length} operators is longer than the ${MAX_PIPELINE_OPERATORS} supported`, e.span);
+          return this.error(
+            'KQL303',
+            `a pipeline of ${ops.length} operators is longer than the ${MAX_PIPELINE_OPERATORS} supported`,
+            e.span,
+          );
         }
         let input = this.bindTabular(source);
         for (let i = ops.length - 1; i >= 0 && input; i--) input = this.bindOperator(input, ops[i]!);

@@ -112,7 +112,11 @@ export class PlanCache {
     return s;
   }
 
-  private exprFingerprint(e: BoundExpr, tables: ReadonlyMap<string, Table>, lets: readonly { plan: BoundTabular }[]): string {
+  private exprFingerprint(
+    e: BoundExpr,
+    tables: ReadonlyMap<string, Table>,
+    lets: readonly { plan: BoundTabular }[],
+  ): string {
     switch (e.kind) {
       case 'ColumnRef':
         return `#${e.index}`;

@@ -37,7 +37,8 @@ export function concatTables(tables: readonly Table[], name?: string): ConcatRes
   const columns = schema.map((c) => concatColumn(c, tables, total, warnings));
   // A column some part left undecoded stays known to the binder (see Table.omitted).
   const omitted = new Map<string, ColumnSchema>();
-  for (const t of tables) for (const c of t.omitted ?? []) if (!schema.some((s) => s.name === c.name)) omitted.set(c.name, c);
+  for (const t of tables)
+    for (const c of t.omitted ?? []) if (!schema.some((s) => s.name === c.name)) omitted.set(c.name, c);
   const table = makeTable(outName, schema, columns);
   return { table: omitted.size ? { ...table, omitted: [...omitted.values()] } : table, warnings };
 }

@@ -195,7 +195,8 @@ export function combineReports(file: string, parts: readonly IngestReport[], max
   for (const p of parts) {
     const r = p.timeRange;
     if (r === null) continue;
-    range = range === null ? r : { min: r.min < range.min ? r.min : range.min, max: r.max > range.max ? r.max : range.max };
+    range =
+      range === null ? r : { min: r.min < range.min ? r.min : range.min, max: r.max > range.max ? r.max : range.max };
   }
   const tables = [...new Set(ok.map((p) => p.table))];
   const formats = [...new Set(parts.map((p) => p.format))];
@@ -203,12 +204,15 @@ export function combineReports(file: string, parts: readonly IngestReport[], max
   for (const p of parts) {
     const head = `${p.file}: ${p.table} (${p.format})`;
     if (p.fatal !== undefined) warnings.push(`${head}: ${p.fatal}`);
-    else warnings.push(`${head}: ${p.rowsLoaded} loaded, ${p.rowsRejected} rejected${p.rowsSkipped ? `, ${p.rowsSkipped} skipped` : ''}`);
+    else
+      warnings.push(
+        `${head}: ${p.rowsLoaded} loaded, ${p.rowsRejected} rejected${p.rowsSkipped ? `, ${p.rowsSkipped} skipped` : ''}`,
+      );
     for (const w of p.warnings) warnings.push(`${p.file}: ${w}`);
   }
   return {
     file,
-    format: formats.length === 1 ? formats[0]! : ok[0]?.format ?? 'unsupported',
+    format: formats.length === 1 ? formats[0]! : (ok[0]?.format ?? 'unsupported'),
     table: tables.join(', ') || (parts[0]?.table ?? file),
     recognised: ok.length === 1 ? ok[0]!.recognised : null,
     bytes: Math.max(...parts.map((p) => p.bytes)),
@@ -216,7 +220,9 @@ export function combineReports(file: string, parts: readonly IngestReport[], max
     rowsLoaded: sum((p) => p.rowsLoaded),
     rowsRejected: sum((p) => p.rowsRejected),
     ...(skipped > 0 ? { rowsSkipped: skipped, skipCounts } : {}),
-    rejects: parts.flatMap((p) => p.rejects.map((r) => (p.file === file ? r : { ...r, reason: `${p.file}: ${r.reason}` }))).slice(0, maxRejects),
+    rejects: parts
+      .flatMap((p) => p.rejects.map((r) => (p.file === file ? r : { ...r, reason: `${p.file}: ${r.reason}` })))
+      .slice(0, maxRejects),
     rejectCounts: counts,
     columnsMapped: ok.flatMap((p) => p.columnsMapped),
     columnsMissing: [...new Set(ok.flatMap((p) => p.columnsMissing))],

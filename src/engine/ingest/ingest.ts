@@ -54,7 +54,10 @@ export function sniffFormat(head: Uint8Array): SniffedFormat {
     };
   }
   // UTF-16 text with a BOM: look at the first character after it.
-  if ((head[0] === 0xff && head[1] === 0xfe && head[3] === 0) || (head[0] === 0xfe && head[1] === 0xff && head[2] === 0)) {
+  if (
+    (head[0] === 0xff && head[1] === 0xfe && head[3] === 0) ||
+    (head[0] === 0xfe && head[1] === 0xff && head[2] === 0)
+  ) {
     const c = head[0] === 0xff ? head[2] : head[3];
     return c === 0x7b || c === 0x5b ? { kind: 'json' } : { kind: 'text' };
   }
@@ -131,7 +134,8 @@ async function peek(
 
 /** The header line of a text file from its first bytes (UTF-8, or UTF-16 with BOM). */
 function firstLine(head: Uint8Array): string {
-  const enc = head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
+  const enc =
+    head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : 'utf-8';
   const text = new TextDecoder(enc).decode(head);
   const nl = text.indexOf('\n');
   return nl < 0 ? text : text.slice(0, nl);
@@ -190,7 +194,11 @@ async function ingestNested(
  * and together they cover every record of the file. Never throws on file content; throws only
  * an `AbortError` when `opts.signal` aborts.
  */
-export async function ingestAny(name: string, chunks: AsyncIterable<Uint8Array>, opts: IngestOptions = {}): Promise<IngestResult[]> {
+export async function ingestAny(
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  opts: IngestOptions = {},
+): Promise<IngestResult[]> {
   const results = await ingestNested(name, chunks, opts, budgetOf(opts));
   return results.map(withOmittedColumns);
 }
@@ -229,6 +237,9 @@ export async function ingestFile(
   const others = results.filter((r) => r !== pick).map((r) => `${r.report.table} (${r.report.rowsLoaded} rows)`);
   return {
     table: pick.table,
-    report: { ...pick.report, warnings: [...pick.report.warnings, `the file also holds ${others.join(', ')}, not returned by ingestFile`] },
+    report: {
+      ...pick.report,
+      warnings: [...pick.report.warnings, `the file also holds ${others.join(', ')}, not returned by ingestFile`],
+    },
   };
 }

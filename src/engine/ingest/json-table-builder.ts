@@ -1,15 +1,8 @@
 import type { Column, ScalarType } from '../table/column';
 import { makeTable, type ColumnSchema } from '../table/table';
 import { CELL_BAD, CELL_EMPTY, CELL_OK, CELL_RANGE, CellParser, type CellStatus } from './cell-parser';
-import type {
-  BoolColumnBuilder,
-  NumberColumnBuilder,
-  TimeColumnBuilder} from './column-builder';
-import {
-  makeColumnBuilder,
-  StringColumnBuilder,
-  type ColumnBuilder,
-} from './column-builder';
+import type { BoolColumnBuilder, NumberColumnBuilder, TimeColumnBuilder } from './column-builder';
+import { makeColumnBuilder, StringColumnBuilder, type ColumnBuilder } from './column-builder';
 import {
   distinctNonEmpty,
   RejectLog,
@@ -70,7 +63,11 @@ export class JsonTableBuilder {
   }
 
   /** The Defender table's columns (or the requested subset), `dynamic` held as its JSON text. */
-  static forDefender(table: DefenderTableName, columns: readonly string[] | undefined, maxRejects: number): JsonTableBuilder {
+  static forDefender(
+    table: DefenderTableName,
+    columns: readonly string[] | undefined,
+    maxRejects: number,
+  ): JsonTableBuilder {
     const schema = schemaOf(table);
     const types = new Map(schema.map((c) => [c.name, c.type]));
     const wanted = columns ?? schema.map((c) => c.name);
@@ -131,7 +128,7 @@ export class JsonTableBuilder {
           line,
           column: c.name,
           code: bad.code,
-          reason: `line ${line}, field ${c.name}: ${showValue(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v))} ${bad.what}`,
+          reason: `line ${line}, field ${c.name}: ${showValue(typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)))} ${bad.what}`,
         }));
         return;
       }
@@ -164,12 +161,14 @@ export class JsonTableBuilder {
               : { code: 'unsafe-integer', what: 'is beyond 2^53 and cannot be held exactly' };
           cells.value = v;
           st = c.type === 'int' && (v > 2147483647 || v < -2147483648) ? CELL_RANGE : CELL_OK;
-        } else if (typeof v === 'string') st = c.type === 'int' ? cells.int32(v, 0, v.length) : cells.integer(v, 0, v.length);
+        } else if (typeof v === 'string')
+          st = c.type === 'int' ? cells.int32(v, 0, v.length) : cells.integer(v, 0, v.length);
         else return { code: 'bad-number', what: 'is not an integer' };
         if (st === CELL_OK) b.set(slot, cells.value);
         else if (st === CELL_EMPTY) b.setNull(slot);
         else if (st === CELL_BAD) return { code: 'bad-number', what: 'is not an integer' };
-        else if (st === CELL_RANGE) return { code: 'int-out-of-range', what: 'is outside the int range (-2^31 .. 2^31-1)' };
+        else if (st === CELL_RANGE)
+          return { code: 'int-out-of-range', what: 'is outside the int range (-2^31 .. 2^31-1)' };
         else return { code: 'unsafe-integer', what: 'is beyond 2^53 and cannot be held exactly' };
         return null;
       }
@@ -195,7 +194,10 @@ export class JsonTableBuilder {
       case 'datetime': {
         const b = c.builder as TimeColumnBuilder;
         if (typeof v !== 'string')
-          return { code: 'bad-datetime', what: 'is not a datetime (ISO 8601 text expected; numbers have no agreed unit)' };
+          return {
+            code: 'bad-datetime',
+            what: 'is not a datetime (ISO 8601 text expected; numbers have no agreed unit)',
+          };
         const st = cells.dateTime(v, 0, v.length);
         if (st === CELL_OK) b.setParts(slot, cells.secs, cells.frac);
         else if (st === CELL_EMPTY) b.setNull(slot);
@@ -227,9 +229,13 @@ export class JsonTableBuilder {
       if (req.length > 0 && this.read > 0)
         w.push(`${this.recognised}: fields the DCOM rule needs are missing: ${req.join(', ')}`);
     } else if (!this.fixed) {
-      w.push('records not recognised as DeviceProcessEvents or DeviceNetworkEvents rows; every field was loaded as a string');
+      w.push(
+        'records not recognised as DeviceProcessEvents or DeviceNetworkEvents rows; every field was loaded as a string',
+      );
     }
-    const mapped: MappedColumn[] = this.cols.filter((c) => c.seen).map((c) => ({ name: c.name, source: c.name, type: c.type }));
+    const mapped: MappedColumn[] = this.cols
+      .filter((c) => c.seen)
+      .map((c) => ({ name: c.name, source: c.name, type: c.type }));
     const report: IngestReport = {
       file,
       format: 'json',

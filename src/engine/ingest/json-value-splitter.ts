@@ -90,7 +90,15 @@ export class JsonValueSplitter {
       if (this.kind === Kind.Bare) {
         // A bare word ends before any structural character or space; that character is then
         // handled below as if between values.
-        if (isSpace(c) || c === COMMA || c === OPEN_BRACE || c === CLOSE_BRACE || c === OPEN_BRACKET || c === CLOSE_BRACKET || c === QUOTE) {
+        if (
+          isSpace(c) ||
+          c === COMMA ||
+          c === OPEN_BRACE ||
+          c === CLOSE_BRACE ||
+          c === OPEN_BRACKET ||
+          c === CLOSE_BRACKET ||
+          c === QUOTE
+        ) {
           this.emit(text, start, i);
           start = -1;
         } else continue;
@@ -139,7 +147,10 @@ export class JsonValueSplitter {
         }
       } else if (c === LF) this.line++;
       if (start >= 0 && this.partsLen + (i - start) > this.maxRecordLength) {
-        this.sink.junk(this.startLine, `record longer than ${this.maxRecordLength} characters; skipped to the next line`);
+        this.sink.junk(
+          this.startLine,
+          `record longer than ${this.maxRecordLength} characters; skipped to the next line`,
+        );
         this.resetValue();
         this.depth = this.base;
         this.skipping = true;
@@ -151,7 +162,10 @@ export class JsonValueSplitter {
       this.parts.push(piece);
       this.partsLen += piece.length;
       if (this.partsLen > this.maxRecordLength) {
-        this.sink.junk(this.startLine, `record longer than ${this.maxRecordLength} characters; skipped to the next line`);
+        this.sink.junk(
+          this.startLine,
+          `record longer than ${this.maxRecordLength} characters; skipped to the next line`,
+        );
         this.resetValue();
         this.depth = this.base;
         this.skipping = true;

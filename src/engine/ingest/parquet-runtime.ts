@@ -7,7 +7,10 @@
 
 /** The part of parquet-wasm's API the reader uses (same in its Node and ESM builds). */
 export interface ParquetWasm {
-  readParquet(bytes: Uint8Array, options?: { columns?: string[]; batchSize?: number } | null): {
+  readParquet(
+    bytes: Uint8Array,
+    options?: { columns?: string[]; batchSize?: number } | null,
+  ): {
     intoIPCStream(): Uint8Array;
   };
   readSchema(bytes: Uint8Array): { intoIPCStream(): Uint8Array };

@@ -41,7 +41,13 @@ function gib(n: number): string {
 }
 
 /** A result holding only a fatal message (nothing loaded). */
-export function fatalResult(file: string, format: IngestReport['format'], bytes: number, why: string, opts: IngestOptions): IngestResult {
+export function fatalResult(
+  file: string,
+  format: IngestReport['format'],
+  bytes: number,
+  why: string,
+  opts: IngestOptions,
+): IngestResult {
   const table = opts.tableName ?? tableNameFromFile(file);
   return {
     table: makeTable(table, [], []),
@@ -96,7 +102,10 @@ export async function readZip(
   budget: ArchiveBudget,
   ingestNested: IngestNested,
 ): Promise<IngestResult[]> {
-  if (budget.depth > MAX_ARCHIVE_DEPTH) return [fatalResult(file, 'unsupported', 0, `archives nested more than ${MAX_ARCHIVE_DEPTH} deep are not read`, opts)];
+  if (budget.depth > MAX_ARCHIVE_DEPTH)
+    return [
+      fatalResult(file, 'unsupported', 0, `archives nested more than ${MAX_ARCHIVE_DEPTH} deep are not read`, opts),
+    ];
   const entries: Entry[] = [];
   const pending: Promise<IngestResult[]>[] = [];
   const skipped: string[] = [];
@@ -134,10 +143,16 @@ export async function readZip(
         entry.out += data.byteLength;
         budget.remaining -= data.byteLength;
         if (budget.remaining < 0) {
-          cut(`decompressed data passed the ${gib(budget.limit)} limit for an archive (zip bomb guard); ${f.name} was not loaded`);
+          cut(
+            `decompressed data passed the ${gib(budget.limit)} limit for an archive (zip bomb guard); ${f.name} was not loaded`,
+          );
           return;
         }
-        if (entry.compressed !== undefined && entry.out > RATIO_GRACE && entry.out > entry.compressed * budget.maxRatio) {
+        if (
+          entry.compressed !== undefined &&
+          entry.out > RATIO_GRACE &&
+          entry.out > entry.compressed * budget.maxRatio
+        ) {
           cut(`${f.name}: expands more than ${budget.maxRatio}x (zip bomb guard); not loaded`);
           return;
         }
@@ -159,7 +174,13 @@ export async function readZip(
     pending.push(
       ingestNested(`${file}/${f.name}`, entry.queue, inner, { ...budget, depth: budget.depth + 1 }).then((rs) => {
         rowsDone += rs.reduce((n, r) => n + r.report.rowsRead, 0);
-        return entry.cut !== null ? cutResults(rs.length > 0 ? rs : [fatalResult(`${file}/${f.name}`, 'unsupported', 0, '', opts)], entry.cut, opts) : rs;
+        return entry.cut !== null
+          ? cutResults(
+              rs.length > 0 ? rs : [fatalResult(`${file}/${f.name}`, 'unsupported', 0, '', opts)],
+              entry.cut,
+              opts,
+            )
+          : rs;
       }),
     );
   };
@@ -208,12 +229,17 @@ export async function readZip(
   }
   if (corrupt !== null) results.push(fatalResult(file, 'unsupported', bytes, corrupt, opts));
   if (results.length === 0)
-    results.push(fatalResult(file, 'unsupported', bytes, bytes === 0 ? 'empty file' : 'the zip archive holds no files', opts));
+    results.push(
+      fatalResult(file, 'unsupported', bytes, bytes === 0 ? 'empty file' : 'the zip archive holds no files', opts),
+    );
   if (skipped.length > 0) {
     const first = results[0]!;
     results[0] = {
       table: first.table,
-      report: { ...first.report, warnings: [...first.report.warnings, `${file}: ${skipped.length} director(ies)/metadata entr(ies) skipped`] },
+      report: {
+        ...first.report,
+        warnings: [...first.report.warnings, `${file}: ${skipped.length} director(ies)/metadata entr(ies) skipped`],
+      },
     };
   }
   return results;
@@ -230,7 +256,10 @@ export async function readGzip(
   budget: ArchiveBudget,
   ingestNested: IngestNested,
 ): Promise<IngestResult[]> {
-  if (budget.depth > MAX_ARCHIVE_DEPTH) return [fatalResult(file, 'unsupported', 0, `archives nested more than ${MAX_ARCHIVE_DEPTH} deep are not read`, opts)];
+  if (budget.depth > MAX_ARCHIVE_DEPTH)
+    return [
+      fatalResult(file, 'unsupported', 0, `archives nested more than ${MAX_ARCHIVE_DEPTH} deep are not read`, opts),
+    ];
   const queue = new ByteQueue();
   let bytes = 0;
   let out = 0;
@@ -239,8 +268,10 @@ export async function readGzip(
     if (cut !== null) return;
     out += data.byteLength;
     budget.remaining -= data.byteLength;
-    if (budget.remaining < 0) cut = `decompressed data passed the ${gib(budget.limit)} limit (zip bomb guard); not loaded`;
-    else if (out > RATIO_GRACE && out > bytes * budget.maxRatio) cut = `expands more than ${budget.maxRatio}x (zip bomb guard); not loaded`;
+    if (budget.remaining < 0)
+      cut = `decompressed data passed the ${gib(budget.limit)} limit (zip bomb guard); not loaded`;
+    else if (out > RATIO_GRACE && out > bytes * budget.maxRatio)
+      cut = `expands more than ${budget.maxRatio}x (zip bomb guard); not loaded`;
     if (cut !== null) {
       queue.end();
       return;
@@ -285,7 +316,8 @@ export async function readGzip(
   if (!queue.isEnded) cut ??= 'the gzip stream ends early (truncated download?)';
   queue.end();
   const rs = await pending;
-  if (cut !== null) return cutResults(rs, cut, opts).map((r) => ({ table: r.table, report: { ...r.report, file, bytes } }));
+  if (cut !== null)
+    return cutResults(rs, cut, opts).map((r) => ({ table: r.table, report: { ...r.report, file, bytes } }));
   return rs.map((r) => ({
     table: r.table,
     report: {

@@ -43,7 +43,12 @@ export async function readEvtxECmdCsv(
       },
       reject(issue) {
         fileRows++;
-        log.add(issue.code, () => ({ line: issue.recordLine, position: issue.column, code: issue.code, reason: issue.message }));
+        log.add(issue.code, () => ({
+          line: issue.recordLine,
+          position: issue.column,
+          code: issue.code,
+          reason: issue.message,
+        }));
       },
     },
     {
@@ -75,7 +80,8 @@ export async function readEvtxECmdCsv(
         columnsIgnored: [],
         timeRange: null,
         devices: null,
-        warnings: support === null ? ['EvtxECmd CSV: the Sysmon/Security normaliser is not available in this build'] : [],
+        warnings:
+          support === null ? ['EvtxECmd CSV: the Sysmon/Security normaliser is not available in this build'] : [],
       },
     });
   }

@@ -11,7 +11,16 @@ import { looksLikeWindowsEvent, windowsEventSupport, type WindowsEventNormaliser
 const DEFENDER: readonly DefenderTableName[] = ['DeviceNetworkEvents', 'DeviceProcessEvents'];
 
 // Same distinguishing columns as recognise-table, tested with `in` so a record costs 16 lookups.
-const NET_KEYS = ['RemoteIP', 'RemotePort', 'LocalIP', 'LocalPort', 'Protocol', 'RemoteUrl', 'LocalIPType', 'RemoteIPType'];
+const NET_KEYS = [
+  'RemoteIP',
+  'RemotePort',
+  'LocalIP',
+  'LocalPort',
+  'Protocol',
+  'RemoteUrl',
+  'LocalIPType',
+  'RemoteIPType',
+];
 const PROC_KEYS = [
   'ProcessId',
   'ProcessCommandLine',
@@ -159,7 +168,9 @@ export async function readJsonTables(
         bomBytes = c;
         continue;
       }
-      decoder = new TextDecoder(c[0] === 0xff && c[1] === 0xfe ? 'utf-16le' : c[0] === 0xfe && c[1] === 0xff ? 'utf-16be' : 'utf-8');
+      decoder = new TextDecoder(
+        c[0] === 0xff && c[1] === 0xfe ? 'utf-16le' : c[0] === 0xfe && c[1] === 0xff ? 'utf-16be' : 'utf-8',
+      );
     }
     splitter.push(decoder.decode(c, { stream: true }));
     opts.onProgress?.(bytes, rowsSoFar());
@@ -187,7 +198,11 @@ export async function readJsonTables(
     if (results.length > 0 || windowResults.length > 0) {
       // Records of no known shape next to recognised ones are not a table of their own.
       for (const line of u.lines)
-        reject('unknown-record', line, 'a record with neither Defender columns, a streaming-API category nor a Windows event shape');
+        reject(
+          'unknown-record',
+          line,
+          'a record with neither Defender columns, a streaming-API category nor a Windows event shape',
+        );
     } else results.push(u.finish(file, bytes));
   }
   results.push(...windowResults);

@@ -94,13 +94,7 @@ export interface Literal {
 }
 
 /** JSON-like value inside `dynamic(...)`. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** `dynamic([...])`, `dynamic({...})`, `dynamic(scalar)` or `dynamic(null)`. */
 export interface DynamicLiteral {

@@ -19,12 +19,15 @@ export interface Table {
 }
 
 export function makeTable(name: string, schema: readonly ColumnSchema[], columns: readonly Column[]): Table {
-  if (schema.length !== columns.length) throw new Error(`table ${name}: ${schema.length} names for ${columns.length} columns`);
+  if (schema.length !== columns.length)
+    throw new Error(`table ${name}: ${schema.length} names for ${columns.length} columns`);
   const rowCount = columns.length === 0 ? 0 : columns[0]!.length;
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i]!;
-    if (c.length !== rowCount) throw new Error(`table ${name}: column ${schema[i]!.name} has ${c.length} rows, expected ${rowCount}`);
-    if (c.type !== schema[i]!.type) throw new Error(`table ${name}: column ${schema[i]!.name} is ${c.type}, schema says ${schema[i]!.type}`);
+    if (c.length !== rowCount)
+      throw new Error(`table ${name}: column ${schema[i]!.name} has ${c.length} rows, expected ${rowCount}`);
+    if (c.type !== schema[i]!.type)
+      throw new Error(`table ${name}: column ${schema[i]!.name} is ${c.type}, schema says ${schema[i]!.type}`);
   }
   return { name, schema, columns, rowCount };
 }

@@ -111,7 +111,7 @@ function pad(n: number, width: number): string {
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && a < 0n !== b < 0n) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /** `2024-05-01T10:00:00.1234567Z`: always 7 fraction digits, the export format (design.md). */

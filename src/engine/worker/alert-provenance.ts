@@ -40,13 +40,17 @@ export function alertRows(
     for (const r of [...proc].sort((a, b) => a - b)) {
       const initiating = stringAt(p, 'InitiatingProcessFileName', r);
       if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) boots.push(r);
-      else if (eqFold(initiating, 'svchost.exe') && hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch'))
+      else if (
+        eqFold(initiating, 'svchost.exe') &&
+        hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch')
+      )
         dcom.push(r);
       else children.push(r);
     }
   }
   // The boot summarize traces to every services.exe row of the device; LastBootTime is the max.
-  const boot = p && lastBootTicks !== null ? (boots.find((r) => ticksAt(p, 'Timestamp', r) === lastBootTicks) ?? null) : null;
+  const boot =
+    p && lastBootTicks !== null ? (boots.find((r) => ticksAt(p, 'Timestamp', r) === lastBootTicks) ?? null) : null;
   const byTime = (t: Table | undefined) => (a: number, b: number) => {
     const ta = t ? ticksAt(t, 'Timestamp', a) : null;
     const tb = t ? ticksAt(t, 'Timestamp', b) : null;

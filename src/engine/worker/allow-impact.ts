@@ -10,13 +10,21 @@ import { dcomRowOf, offspringOf } from './suspicion';
 
 const PROC = 'DeviceProcessEvents';
 
-export function allowImpact(candidates: readonly CandidateView[], allowList: readonly string[], p: Table | undefined): AllowImpact[] {
-  const allowStage = candidates.find((c) => c.failure && /allowListedExecs/.test(c.failure.predicate))?.stageIndex ?? null;
+export function allowImpact(
+  candidates: readonly CandidateView[],
+  allowList: readonly string[],
+  p: Table | undefined,
+): AllowImpact[] {
+  const allowStage =
+    candidates.find((c) => c.failure && /allowListedExecs/.test(c.failure.predicate))?.stageIndex ?? null;
   const reached =
     allowStage === null ? 0 : candidates.filter((c) => c.state === 'alert' || c.stageIndex >= allowStage).length;
   return allowList.map((entry) => {
     const hit = candidates.filter(
-      (c) => c.failure?.listEntry != null && /allowListedExecs/.test(c.failure.predicate) && eqFold(c.failure.listEntry, entry),
+      (c) =>
+        c.failure?.listEntry != null &&
+        /allowListedExecs/.test(c.failure.predicate) &&
+        eqFold(c.failure.listEntry, entry),
     );
     const chains = new Map<number, readonly string[]>();
     for (const c of hit) {

@@ -19,7 +19,10 @@ function rowsOf(c: CandidateView, table: string): readonly number[] {
   return c.pathRows.find((x) => x.table === table)?.rows ?? [];
 }
 
-export function candidateRows(tables: ReadonlyMap<string, Table>, c: CandidateView): { rows: AlertRows; lastBoot: bigint | null } {
+export function candidateRows(
+  tables: ReadonlyMap<string, Table>,
+  c: CandidateView,
+): { rows: AlertRows; lastBoot: bigint | null } {
   const p = tables.get(PROC);
   const n = tables.get(NET);
   const rpc = [...rowsOf(c, NET)];
@@ -32,7 +35,10 @@ export function candidateRows(tables: ReadonlyMap<string, Table>, c: CandidateVi
     if (c.table === PROC) proc.add(c.row);
     for (const r of [...proc].sort((a, b) => a - b)) {
       if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) boots.push(r);
-      else if (eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') && hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch'))
+      else if (
+        eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') &&
+        hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch')
+      )
         dcom.push(r);
       else children.push(r);
     }
@@ -72,7 +78,8 @@ export function candidateDetail(tables: ReadonlyMap<string, Table>, c: Candidate
   }
   if (c.alsoFailed.length > 0) {
     marked.push({
-      stage: 'Later stages on the explain path (their inputs may already leave this candidate out, e.g. an `in` list of servers that passed)',
+      stage:
+        'Later stages on the explain path (their inputs may already leave this candidate out, e.g. an `in` list of servers that passed)',
       checks: c.alsoFailed.map((f) => ({ predicate: f.predicate, value: f.detail, pass: false })),
     });
   }

@@ -35,7 +35,8 @@ export function tunedQuery(rule: RuleDefinition, tuning: TuningInput): { query: 
   }
   if (tuning.allowList !== null) {
     const edited = replaceLetList(query, ALLOW_LIST_LET, tuning.allowList);
-    if (edited === null) throw new ExplainError('RuleError', `the rule has no \`let ${ALLOW_LIST_LET} = dynamic([...])\` to tune`);
+    if (edited === null)
+      throw new ExplainError('RuleError', `the rule has no \`let ${ALLOW_LIST_LET} = dynamic([...])\` to tune`);
     query = edited;
   }
   return { query, allowList: tuning.allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [] };
@@ -67,7 +68,12 @@ export class ExplainService {
   constructor(private readonly now: () => bigint) {}
 
   /** The explanation for this tuning (cached per tuning state and data set). */
-  async explain(rule: RuleDefinition, tables: ReadonlyMap<string, Table>, tuning: TuningInput, signal: AbortSignal): Promise<ExplainView> {
+  async explain(
+    rule: RuleDefinition,
+    tables: ReadonlyMap<string, Table>,
+    tuning: TuningInput,
+    signal: AbortSignal,
+  ): Promise<ExplainView> {
     return (await raceAbort(this.explained(rule, tables, tuning), signal)).view;
   }
 
@@ -114,10 +120,14 @@ export class ExplainService {
     const needed = rule.dataTypes.length > 0 ? rule.dataTypes : ['DeviceNetworkEvents', 'DeviceProcessEvents'];
     const missing = needed.filter((n) => !tables.has(n));
     if (missing.length > 0)
-      throw new ExplainError('MissingTable', `load a ${missing.join(' and a ')} export: the rule reads ${needed.join(' and ')}`);
+      throw new ExplainError(
+        'MissingTable',
+        `load a ${missing.join(' and a ')} export: the rule reads ${needed.join(' and ')}`,
+      );
     const t0 = performance.now();
     const { plan, diagnostics } = compileQuery(query, tables, this.now(), { optimise: false });
-    if (!plan) throw new ExplainError('RuleError', diagnostics.map((d) => d.message).join('; ') || 'the rule does not compile');
+    if (!plan)
+      throw new ExplainError('RuleError', diagnostics.map((d) => d.message).join('; ') || 'the rule does not compile');
     const result = await explainQuery(plan, tables);
     const exclusions = childExclusions(query);
     const view = explainView(result, tables, {

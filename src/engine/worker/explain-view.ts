@@ -9,7 +9,14 @@ import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import { alertKey } from './alert-export';
 import { allowImpact } from './allow-impact';
-import type { CandidateView, DeviceFunnel, ExplainView, FailureView, FunnelStageView, TuningInput } from './explain-protocol';
+import type {
+  CandidateView,
+  DeviceFunnel,
+  ExplainView,
+  FailureView,
+  FunnelStageView,
+  TuningInput,
+} from './explain-protocol';
 import { numberAt, stringAt, ticksAt, ticksToMs, valueAt, eqFold } from './row-record';
 import { dcomRowOf, offspringOf, suspicionOf } from './suspicion';
 import { diffSeconds } from './why-it-fired';
@@ -46,7 +53,8 @@ function devicesWithBoot(p: Table | undefined): Set<string> {
   const hit = bootCache.get(p);
   if (hit) return hit;
   const out = new Set<string>();
-  for (let r = 0; r < p.rowCount; r++) if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
+  for (let r = 0; r < p.rowCount; r++)
+    if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
   bootCache.set(p, out);
   return out;
 }
@@ -57,7 +65,10 @@ export function readWindow(query: string): { lo: number; hi: number } | null {
   return m ? { lo: Number(m[1]), hi: Number(m[2]) } : null;
 }
 
-export function candidateKey(tables: ReadonlyMap<string, Table>, c: Pick<Candidate, 'spine' | 'table' | 'row'>): string {
+export function candidateKey(
+  tables: ReadonlyMap<string, Table>,
+  c: Pick<Candidate, 'spine' | 'table' | 'row'>,
+): string {
   const t = tables.get(c.table);
   if (!t) return `${c.spine}|${c.table}#${c.row}`;
   const ticks = ticksAt(t, 'Timestamp', c.row);
@@ -66,7 +77,11 @@ export function candidateKey(tables: ReadonlyMap<string, Table>, c: Pick<Candida
   return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${ticks === null ? '' : formatDateTime(ticks)}|${id}`;
 }
 
-export function explainView(result: ExplainResult, tables: ReadonlyMap<string, Table>, ctx: ExplainContext): ExplainView {
+export function explainView(
+  result: ExplainResult,
+  tables: ReadonlyMap<string, Table>,
+  ctx: ExplainContext,
+): ExplainView {
   const n = tables.get(NET);
   const p = tables.get(PROC);
   const stageIndex = new Map(result.funnel.map((f, i) => [f.nodeId, i]));

@@ -17,7 +17,12 @@ export interface HitContext {
   readonly unknownBoot: UnknownBoot;
 }
 
-function events(t: Table | undefined, rows: readonly number[], label: (r: number) => string, detail: (r: number) => string) {
+function events(
+  t: Table | undefined,
+  rows: readonly number[],
+  label: (r: number) => string,
+  detail: (r: number) => string,
+) {
   if (!t) return [];
   return rows.map((r) => timedEvent(t, r, label(r), detail(r))).filter((e): e is TimedEvent => e !== null);
 }
@@ -51,13 +56,15 @@ export function detailFromRows(
       n,
       rows.rpc,
       (r) => `RPC ${stringAt(n!, 'RemoteIP', r)} → ${stringAt(n!, 'LocalIP', r)}:${numberAt(n!, 'LocalPort', r) ?? ''}`,
-      (r) => `${stringAt(n!, 'ActionType', r)} · ${stringAt(n!, 'InitiatingProcessFileName', r)} ${stringAt(n!, 'InitiatingProcessCommandLine', r)}`,
+      (r) =>
+        `${stringAt(n!, 'ActionType', r)} · ${stringAt(n!, 'InitiatingProcessFileName', r)} ${stringAt(n!, 'InitiatingProcessCommandLine', r)}`,
     )[0] ?? null;
   const proc = (r: number): string => `${stringAt(p!, 'FileName', r)} (PID ${numberAt(p!, 'ProcessId', r) ?? '?'})`;
   const cmd = (r: number): string => stringAt(p!, 'ProcessCommandLine', r);
   const dcom = events(p, rows.dcom, proc, cmd);
   const children = events(p, rows.children, proc, cmd);
-  const boot = rows.boot === null ? null : (events(p, [rows.boot], () => 'services.exe start (last boot)', cmd)[0] ?? null);
+  const boot =
+    rows.boot === null ? null : (events(p, [rows.boot], () => 'services.exe start (last boot)', cmd)[0] ?? null);
   const netTicks = n && rows.rpc[0] !== undefined ? ticksAt(n, 'Timestamp', rows.rpc[0]) : null;
   const procTicks = p && rows.dcom[0] !== undefined ? ticksAt(p, 'Timestamp', rows.dcom[0]) : null;
   let window: HitDetail['window'] = null;

@@ -99,7 +99,9 @@ export function processTree(p: Table, rows: AlertRows): TreeNode[] {
   const reuse = (r: number): string[] => {
     const pid = numberAt(p, 'ProcessId', r);
     const starts = pid === null ? [] : (ix.byPid.get(pid) ?? []);
-    return starts.length < 2 ? [] : starts.filter((s) => s !== r).map((s) => formatDateTime(ticksAt(p, 'Timestamp', s) ?? 0n));
+    return starts.length < 2
+      ? []
+      : starts.filter((s) => s !== r).map((s) => formatDateTime(ticksAt(p, 'Timestamp', s) ?? 0n));
   };
   const node = (r: number, parentId: string, role: TreeNode['role'], kind: TreeLinkKind): TreeNode => {
     const t = ticksAt(p, 'Timestamp', r);
@@ -121,9 +123,9 @@ export function processTree(p: Table, rows: AlertRows): TreeNode[] {
 
   // Root: the svchost that started the server, from its own row when the table has one.
   const hostPid = numberAt(p, 'InitiatingProcessId', server);
-  const hostRow = (hostPid === null ? [] : (ix.byPid.get(hostPid) ?? [])).filter(
-    (r) => r !== server && linkOf(p, ix, r, server) !== null,
-  ).at(-1);
+  const hostRow = (hostPid === null ? [] : (ix.byPid.get(hostPid) ?? []))
+    .filter((r) => r !== server && linkOf(p, ix, r, server) !== null)
+    .at(-1);
   let rootId: string;
   let serverLink: TreeLinkKind;
   if (hostRow !== undefined) {

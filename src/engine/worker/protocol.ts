@@ -147,7 +147,6 @@ export interface DetectionView {
   readonly query: string;
 }
 
-
 /** What the boot filter does with a device that has no `services.exe` start: as written, or keep. */
 export type UnknownBoot = 'drop' | 'keep';
 
@@ -224,7 +223,12 @@ export interface HitDetail {
   /** `datetime_diff("second", proc, net)` as Kusto counts it (second boundaries crossed). */
   readonly diffSeconds: number | null;
   /** The interval of DCOM start times the window accepts: [floor(net, 1 s), floor + 3 s). */
-  readonly window: { readonly fromMs: number; readonly toMs: number; readonly fromIso: string; readonly toIso: string } | null;
+  readonly window: {
+    readonly fromMs: number;
+    readonly toMs: number;
+    readonly fromIso: string;
+    readonly toIso: string;
+  } | null;
   readonly tree: readonly TreeNode[];
   readonly why: readonly WhyStage[];
   /** For a suppressed candidate opened from explain mode: the stage that stopped it (else absent). */

@@ -20,7 +20,9 @@ export function isEngineCrash(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('the engine worker failed');
 }
 
-export function createRestartableClient(start: () => EngineClient = () => createEngineClient()): RestartableEngineClient {
+export function createRestartableClient(
+  start: () => EngineClient = () => createEngineClient(),
+): RestartableEngineClient {
   let current = start();
   let crashed = false;
   let restarting: Promise<void> | null = null;
@@ -86,7 +88,7 @@ export function createRestartableClient(start: () => EngineClient = () => create
       const v = (current as unknown as Record<PropertyKey, unknown>)[prop];
       if (typeof v !== 'function') return v;
       return (...args: unknown[]) =>
-        call((c) => ((c as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!)(...args));
+        call((c) => (c as unknown as Record<PropertyKey, (...a: unknown[]) => Promise<unknown>>)[prop]!(...args));
     },
   });
 }

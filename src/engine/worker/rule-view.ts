@@ -17,8 +17,14 @@ export function childExclusions(queryText: string): string[] {
   const visit = (x: unknown): void => {
     if (x === null || typeof x !== 'object') return;
     const node = x as Expr;
-    if (node.kind === 'In' && (node.op === '!in~' || node.op === '!in') && node.left.kind === 'Name' && node.left.name === 'FileName') {
-      for (const item of node.items) if (item.kind === 'Literal' && typeof item.value === 'string') out.push(item.value);
+    if (
+      node.kind === 'In' &&
+      (node.op === '!in~' || node.op === '!in') &&
+      node.left.kind === 'Name' &&
+      node.left.name === 'FileName'
+    ) {
+      for (const item of node.items)
+        if (item.kind === 'Literal' && typeof item.value === 'string') out.push(item.value);
     }
     for (const v of Object.values(x)) if (typeof v === 'object') visit(v);
   };

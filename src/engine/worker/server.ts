@@ -157,7 +157,11 @@ export class EngineServer {
       case 'rule-view':
         return { kind: 'rule-view', id: req.id, view: await this.ruleView(signal) };
       case 'explain':
-        return { kind: 'explained', id: req.id, view: await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal) };
+        return {
+          kind: 'explained',
+          id: req.id,
+          view: await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal),
+        };
       case 'candidate-detail': {
         const detail = await this.explainer.detail(this.requireRule(), this.tables(), req.tuning, req.key, signal);
         return { kind: 'hit', id: req.id, detail };
@@ -238,7 +242,10 @@ export class EngineServer {
     // A cancel that landed while a read was pending ends the stream early: not a short file.
     if (signal.aborted) throw abortError();
     // A file may hold several tables (zip, streaming-API export): one summed report, one entry per table.
-    const report = combineReports(name, results.map((r) => r.report));
+    const report = combineReports(
+      name,
+      results.map((r) => r.report),
+    );
     this.post({ kind: 'progress', id, bytes: totalBytes, totalBytes, rows: report.rowsRead });
     for (const r of results) {
       if (r.report.fatal !== undefined) continue;
@@ -256,7 +263,8 @@ export class EngineServer {
     const parts = new Map<string, Table[]>();
     // Sysmon / Security files are resolved together: EID 3 and EID 1, 5156 and 4688 of one
     // process may sit in different files (ingest/windows, schemas.md §7).
-    for (const t of enrichTablesAcrossFiles([...this.files.values()])) parts.set(t.name, [...(parts.get(t.name) ?? []), t]);
+    for (const t of enrichTablesAcrossFiles([...this.files.values()]))
+      parts.set(t.name, [...(parts.get(t.name) ?? []), t]);
     const out = new Map<string, Table>();
     for (const [name, list] of parts) out.set(name, list.length === 1 ? list[0]! : concatTables(list, name).table);
     this.combined = out;
@@ -298,7 +306,11 @@ export class EngineServer {
     }
     const t0 = performance.now();
     // The plan cache reuses every stage upstream of an edit (allow-list, knob) from the last run.
-    const result = await runQuery(query, tables, { now: this.options.now?.() ?? wallClockTicks(), signal, cache: this.planCache });
+    const result = await runQuery(query, tables, {
+      now: this.options.now?.() ?? wallClockTicks(),
+      signal,
+      cache: this.planCache,
+    });
     const elapsedMs = performance.now() - t0;
     const { columns, rows } = alertRows(result.table);
     const keys = new Set(rows.map((r) => JSON.stringify(r)));

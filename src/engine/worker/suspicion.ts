@@ -68,7 +68,10 @@ export function offspringOf(p: Table, dcomRow: number): ServerOffspring {
 export function dcomRowOf(p: Table, rows: readonly number[]): number | null {
   for (const r of rows) {
     if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) continue;
-    if (eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') && hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch'))
+    if (
+      eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') &&
+      hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch')
+    )
       return r;
   }
   return null;
@@ -101,7 +104,10 @@ export function suspicionOf(s: SuspicionInput): Suspicion | null {
   const all = [...(s.offspring?.children ?? []), ...(s.offspring?.descendants ?? [])];
   const lolbins = uniq(all.filter((f) => LOLBINS.has(f.toLowerCase())));
   const reasons: string[] = [];
-  const hidden = s.hiddenBy === 'allow-list' ? `allow-listed ${s.server} (entry "${s.entry}")` : `${s.server} (child exclusion "${s.entry}")`;
+  const hidden =
+    s.hiddenBy === 'allow-list'
+      ? `allow-listed ${s.server} (entry "${s.entry}")`
+      : `${s.server} (child exclusion "${s.entry}")`;
   if (lolbins.length > 0) reasons.push(`${hidden} started ${lolbins.join(', ')}`);
   if (s.remoteIp && isRareIp(s.ipCount, s.ipTotal))
     reasons.push(`remote IP ${s.remoteIp} is rare: ${s.ipCount} of ${s.ipTotal} inbound RPC events`);

@@ -91,7 +91,10 @@ function bootCheck(proc: bigint, lastBoot: bigint | null, mode: UnknownBoot): Wh
   const bin = floorTicks(proc, 5n * TICKS_PER_SECOND);
   if (lastBoot === null) {
     return {
-      predicate: mode === 'keep' ? 'isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m' : 'TimestampProcEvent > LastBootTime+5m',
+      predicate:
+        mode === 'keep'
+          ? 'isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m'
+          : 'TimestampProcEvent > LastBootTime+5m',
       value: `no services.exe start on the device: LastBootTime is null (${mode === 'keep' ? 'kept by the knob' : 'dropped as written'})`,
       pass: mode === 'keep',
     };
@@ -125,8 +128,14 @@ export function whyItFired(input: WhyInput): WhyStage[] {
     pass: device === stringAt(p, 'DeviceId', dcomRow),
   };
   if (net !== null && proc !== null) {
-    stages.push({ stage: 'Same device, within the window (RemoteDcomProcs)', checks: [join, ...windowChecks(net, proc)] });
-    stages.push({ stage: 'Not in the first 5 minutes after boot', checks: [bootCheck(proc, input.lastBoot, input.unknownBoot)] });
+    stages.push({
+      stage: 'Same device, within the window (RemoteDcomProcs)',
+      checks: [join, ...windowChecks(net, proc)],
+    });
+    stages.push({
+      stage: 'Not in the first 5 minutes after boot',
+      checks: [bootCheck(proc, input.lastBoot, input.unknownBoot)],
+    });
   }
   const server = stringAt(p, 'FileName', dcomRow);
   const listed = input.allowList.find((e) => eqFold(e, server));
@@ -135,7 +144,9 @@ export function whyItFired(input: WhyInput): WhyStage[] {
     checks: [
       {
         predicate: 'DCOMFileName !in~ (allowListedExecs)',
-        value: listed ? `${q(server)} matches ${q(listed)}` : `${q(server)} is not among the ${input.allowList.length} entries`,
+        value: listed
+          ? `${q(server)} matches ${q(listed)}`
+          : `${q(server)} is not among the ${input.allowList.length} entries`,
         pass: listed === undefined,
       },
     ],
@@ -152,7 +163,8 @@ export function whyItFired(input: WhyInput): WhyStage[] {
       stage: `Child ${file}${t !== null && proc !== null ? ` (${gapText(t - proc)} after the DCOM start)` : ''}`,
       checks: [
         {
-          predicate: '$left.DCOMHostPID == $right.InitiatingProcessParentId, DeviceId, $left.DCOMPID == $right.InitiatingProcessId',
+          predicate:
+            '$left.DCOMHostPID == $right.InitiatingProcessParentId, DeviceId, $left.DCOMPID == $right.InitiatingProcessId',
           value: `host PID ${hostPid ?? 'null'} = ${parentPid ?? 'null'}, server PID ${serverPid ?? 'null'} = ${pid ?? 'null'}`,
           pass: hostPid === parentPid && serverPid === pid && stringAt(p, 'DeviceId', c) === device,
         },

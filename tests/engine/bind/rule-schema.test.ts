@@ -15,7 +15,12 @@ const tables = new Map(Object.entries(DEFENDER_TABLES).map(([name, schema]) => [
 describe('column naming (kql-semantics §9)', () => {
   it('renames duplicates with the smallest free suffix: [c, c, c1] → [c, c2, c1]', () => {
     expect(makeNamesUnique(['c', 'c', 'c1'])).toEqual(['c', 'c2', 'c1']);
-    expect(makeNamesUnique(['DeviceId', 'DeviceId', 'DeviceId1', 'DeviceId'])).toEqual(['DeviceId', 'DeviceId2', 'DeviceId1', 'DeviceId3']);
+    expect(makeNamesUnique(['DeviceId', 'DeviceId', 'DeviceId1', 'DeviceId'])).toEqual([
+      'DeviceId',
+      'DeviceId2',
+      'DeviceId1',
+      'DeviceId3',
+    ]);
   });
 
   it('gives the rule exactly the output schema K.L computes', () => {

@@ -28,7 +28,11 @@ describe('plan cache', async () => {
     const cache = new PlanCache();
     const first = await runQuery(rule.query, tables, { now: 0n, cache });
     for (const drop of ['dllhost.exe', 'WmiPrvSE.exe', 'TiWorker.exe']) {
-      const edited = replaceLetList(rule.query, 'allowListedExecs', list.filter((x) => x !== drop))!;
+      const edited = replaceLetList(
+        rule.query,
+        'allowListedExecs',
+        list.filter((x) => x !== drop),
+      )!;
       const again = await runQuery(edited, tables, { now: 0n, cache });
       const fresh = await runQuery(edited, tables, { now: 0n });
       expect(formatJson(again.table)).toBe(formatJson(fresh.table));

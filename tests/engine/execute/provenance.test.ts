@@ -13,32 +13,121 @@ import { makeTable, type Table } from '../../../src/engine/table/table';
 import { parseIsoDateTime } from '../../../src/engine/time/ticks';
 import { formatJson } from '../../../src/engine/output/format-results';
 
-const rule = loadRule(readFileSync(new URL('../../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8')).rule!;
+const rule = loadRule(
+  readFileSync(new URL('../../../src/rules/dcom-lateral-movement.yaml', import.meta.url), 'utf8'),
+).rule!;
 
 function table(name: string, cols: [string, ScalarType][], rows: Scalar[][]): Table {
   return makeTable(
     name,
     cols.map(([n, type]) => ({ name: n, type })),
-    cols.map(([, type], j) => columnFromValues(type, rows.map((r) => (type === 'datetime' && typeof r[j] === 'string' ? parseIsoDateTime(r[j] as string) : r[j]!)))),
+    cols.map(([, type], j) =>
+      columnFromValues(
+        type,
+        rows.map((r) => (type === 'datetime' && typeof r[j] === 'string' ? parseIsoDateTime(r[j] as string) : r[j]!)),
+      ),
+    ),
   );
 }
 
 const net = table(
   'DeviceNetworkEvents',
-  [['Timestamp', 'datetime'], ['DeviceId', 'string'], ['DeviceName', 'string'], ['ActionType', 'string'], ['RemoteIP', 'string'], ['LocalIP', 'string'], ['LocalPort', 'int'], ['InitiatingProcessFileName', 'string'], ['InitiatingProcessId', 'long'], ['InitiatingProcessCommandLine', 'string']],
+  [
+    ['Timestamp', 'datetime'],
+    ['DeviceId', 'string'],
+    ['DeviceName', 'string'],
+    ['ActionType', 'string'],
+    ['RemoteIP', 'string'],
+    ['LocalIP', 'string'],
+    ['LocalPort', 'int'],
+    ['InitiatingProcessFileName', 'string'],
+    ['InitiatingProcessId', 'long'],
+    ['InitiatingProcessCommandLine', 'string'],
+  ],
   [
     ['2024-05-01T09:30:00Z', 'dev1', 'ws1', 'InboundConnectionAccepted', '10.0.0.8', '10.0.0.5', 445, 'System', 4, ''],
-    ['2024-05-01T10:00:00.5Z', 'dev1', 'ws1', 'InboundConnectionAccepted', '10.0.0.9', '10.0.0.5', 135, 'svchost.exe', 900, 'svchost.exe -k RpcSs -p'],
+    [
+      '2024-05-01T10:00:00.5Z',
+      'dev1',
+      'ws1',
+      'InboundConnectionAccepted',
+      '10.0.0.9',
+      '10.0.0.5',
+      135,
+      'svchost.exe',
+      900,
+      'svchost.exe -k RpcSs -p',
+    ],
   ],
 );
 const proc = table(
   'DeviceProcessEvents',
-  [['Timestamp', 'datetime'], ['DeviceId', 'string'], ['DeviceName', 'string'], ['FileName', 'string'], ['ProcessId', 'long'], ['ProcessCommandLine', 'string'], ['InitiatingProcessFileName', 'string'], ['InitiatingProcessId', 'long'], ['InitiatingProcessCommandLine', 'string'], ['InitiatingProcessParentId', 'long'], ['InitiatingProcessParentFileName', 'string']],
   [
-    ['2024-05-01T09:00:00Z', 'dev1', 'ws1', 'services.exe', 600, 'services.exe', 'wininit.exe', 500, 'wininit.exe', 400, 'smss.exe'],
-    ['2024-05-01T10:00:01.2Z', 'dev1', 'ws1', 'mmc.exe', 4000, 'mmc.exe -Embedding', 'svchost.exe', 800, 'svchost.exe -k DcomLaunch -p', 600, 'services.exe'],
-    ['2024-05-01T10:00:02Z', 'dev1', 'ws1', 'cmd.exe', 4100, 'cmd.exe /c whoami', 'mmc.exe', 4000, 'mmc.exe -Embedding', 800, 'svchost.exe'],
-    ['2024-05-01T10:00:03Z', 'dev1', 'ws1', 'csc.exe', 4200, 'csc.exe /noconfig', 'mmc.exe', 4000, 'mmc.exe -Embedding', 800, 'svchost.exe'],
+    ['Timestamp', 'datetime'],
+    ['DeviceId', 'string'],
+    ['DeviceName', 'string'],
+    ['FileName', 'string'],
+    ['ProcessId', 'long'],
+    ['ProcessCommandLine', 'string'],
+    ['InitiatingProcessFileName', 'string'],
+    ['InitiatingProcessId', 'long'],
+    ['InitiatingProcessCommandLine', 'string'],
+    ['InitiatingProcessParentId', 'long'],
+    ['InitiatingProcessParentFileName', 'string'],
+  ],
+  [
+    [
+      '2024-05-01T09:00:00Z',
+      'dev1',
+      'ws1',
+      'services.exe',
+      600,
+      'services.exe',
+      'wininit.exe',
+      500,
+      'wininit.exe',
+      400,
+      'smss.exe',
+    ],
+    [
+      '2024-05-01T10:00:01.2Z',
+      'dev1',
+      'ws1',
+      'mmc.exe',
+      4000,
+      'mmc.exe -Embedding',
+      'svchost.exe',
+      800,
+      'svchost.exe -k DcomLaunch -p',
+      600,
+      'services.exe',
+    ],
+    [
+      '2024-05-01T10:00:02Z',
+      'dev1',
+      'ws1',
+      'cmd.exe',
+      4100,
+      'cmd.exe /c whoami',
+      'mmc.exe',
+      4000,
+      'mmc.exe -Embedding',
+      800,
+      'svchost.exe',
+    ],
+    [
+      '2024-05-01T10:00:03Z',
+      'dev1',
+      'ws1',
+      'csc.exe',
+      4200,
+      'csc.exe /noconfig',
+      'mmc.exe',
+      4000,
+      'mmc.exe -Embedding',
+      800,
+      'svchost.exe',
+    ],
   ],
 );
 const tables = new Map([
@@ -82,7 +171,9 @@ describe('cancellation', () => {
   it('rejects with an AbortError when the signal is aborted', async () => {
     const c = new AbortController();
     c.abort();
-    await expect(runQuery(rule.query, tables, { now: 0n, signal: c.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(runQuery(rule.query, tables, { now: 0n, signal: c.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });
 
@@ -95,20 +186,43 @@ describe('band join equals the per-key product filtered', () => {
   it('for random times around second boundaries (seeded)', async () => {
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 25 }), fc.array(row, { maxLength: 25 }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.constantFrom('second', 'millisecond', 'minute'), async (L, R, lo, width, unit) => {
-        runs++;
-        const mk = (name: string, rows: typeof L) =>
-          makeTable(name, [{ name: 'k', type: 'string' }, { name: 't', type: 'datetime' }], [
-            columnFromValues('string', rows.map((x) => x.k)),
-            columnFromValues('datetime', rows.map((x) => (x.t === null ? null : base + x.t))),
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 25 }),
+        fc.array(row, { maxLength: 25 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom('second', 'millisecond', 'minute'),
+        async (L, R, lo, width, unit) => {
+          runs++;
+          const mk = (name: string, rows: typeof L) =>
+            makeTable(
+              name,
+              [
+                { name: 'k', type: 'string' },
+                { name: 't', type: 'datetime' },
+              ],
+              [
+                columnFromValues(
+                  'string',
+                  rows.map((x) => x.k),
+                ),
+                columnFromValues(
+                  'datetime',
+                  rows.map((x) => (x.t === null ? null : base + x.t)),
+                ),
+              ],
+            );
+          const t = new Map([
+            ['L', mk('L', L)],
+            ['R', mk('R', R)],
           ]);
-        const t = new Map([['L', mk('L', L)], ['R', mk('R', R)]]);
-        const q = `L | join kind=inner R on k | where datetime_diff("${unit}", t1, t) between (${lo} .. ${lo + width}) | project k, t, t1`;
-        const a = await runQuery(q, t, { now: 0n });
-        const b = await runQuery(q, t, { now: 0n, optimise: false });
-        expect(a.explain).toMatch(/band/);
-        expect(formatJson(a.table)).toBe(formatJson(b.table));
-      }),
+          const q = `L | join kind=inner R on k | where datetime_diff("${unit}", t1, t) between (${lo} .. ${lo + width}) | project k, t, t1`;
+          const a = await runQuery(q, t, { now: 0n });
+          const b = await runQuery(q, t, { now: 0n, optimise: false });
+          expect(a.explain).toMatch(/band/);
+          expect(formatJson(a.table)).toBe(formatJson(b.table));
+        },
+      ),
       { seed: 20261128, numRuns: 200 },
     );
     expect(runs).toBe(200);

@@ -156,13 +156,24 @@ describe('tabular semantics', () => {
       new Map(),
       { now: 0n },
     );
-    expect(Array.from({ length: r.table.rowCount }, (_, i) => getValue(r.table.columns[0]!, i))).toEqual(['first', 'first']);
+    expect(Array.from({ length: r.table.rowCount }, (_, i) => getValue(r.table.columns[0]!, i))).toEqual([
+      'first',
+      'first',
+    ]);
   });
 
   it('null keys of non-string type never match; "" string keys do', async () => {
-    const nums = await runQuery(`datatable(k:long)[long(null)] | join kind=inner (datatable(k:long)[long(null)]) on k | count`, new Map(), { now: 0n });
+    const nums = await runQuery(
+      `datatable(k:long)[long(null)] | join kind=inner (datatable(k:long)[long(null)]) on k | count`,
+      new Map(),
+      { now: 0n },
+    );
     expect(getValue(nums.table.columns[0]!, 0)).toBe(0);
-    const strs = await runQuery(`datatable(k:string)[""] | join kind=inner (datatable(k:string)[""]) on k | count`, new Map(), { now: 0n });
+    const strs = await runQuery(
+      `datatable(k:string)[""] | join kind=inner (datatable(k:string)[""]) on k | count`,
+      new Map(),
+      { now: 0n },
+    );
     expect(getValue(strs.table.columns[0]!, 0)).toBe(1);
   });
 

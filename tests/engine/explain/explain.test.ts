@@ -39,7 +39,8 @@ describe('explain mode on the committed sample', async () => {
     ['DeviceNetworkEvents', net],
     ['DeviceProcessEvents', proc],
   ]);
-  const cases = (JSON.parse(readFileSync(join(root, 'public/samples/cases.json'), 'utf8')) as { cases: PlantedCase[] }).cases;
+  const cases = (JSON.parse(readFileSync(join(root, 'public/samples/cases.json'), 'utf8')) as { cases: PlantedCase[] })
+    .cases;
   const result = await explainRule(tables);
   const rowOf = (t: Table, reportId: number) => {
     const col = t.columns[t.schema.findIndex((c) => c.name === 'ReportId')]!;
@@ -47,7 +48,9 @@ describe('explain mode on the committed sample', async () => {
     return -1;
   };
   const dcomCandidate = (c: PlantedCase): Candidate | undefined =>
-    c.dcom ? result.candidates.find((x) => x.spine === 'dcomProcEvents' && x.row === rowOf(proc, c.dcom!.ReportId)) : undefined;
+    c.dcom
+      ? result.candidates.find((x) => x.spine === 'dcomProcEvents' && x.row === rowOf(proc, c.dcom!.ReportId))
+      : undefined;
 
   it('finds the spines and gives the same alerts as a normal run', async () => {
     expect(result.spines).toEqual(['rpcNetwEvents', 'dcomProcEvents']);
@@ -97,10 +100,13 @@ describe('explain mode on the committed sample', async () => {
   });
 
   it('every planted alert case is an alert candidate, and measured violations are right', () => {
-    for (const c of cases.filter((x) => x.expect === 'alert' && x.dcom)) expect(dcomCandidate(c)?.state, c.kind).toBe('alert');
+    for (const c of cases.filter((x) => x.expect === 'alert' && x.dcom))
+      expect(dcomCandidate(c)?.state, c.kind).toBe('alert');
     const gap3 = dcomCandidate(cases.find((c) => c.kind === 'gap-3s')!)!;
     expect(gap3.failure!.violation).toBe(1);
-    expect(gap3.failure!.values).toEqual([{ expr: 'datetime_diff("second", TimestampProcEventExact, TimestampNetwEventExact)', value: '3' }]);
+    expect(gap3.failure!.values).toEqual([
+      { expr: 'datetime_diff("second", TimestampProcEventExact, TimestampNetwEventExact)', value: '3' },
+    ]);
     const allow = dcomCandidate(cases.find((c) => c.kind === 'allow-listed-with-child')!)!;
     expect(allow.failure!.listEntry).toBe('dllhost.exe');
   });
@@ -114,7 +120,9 @@ describe('explain mode on the committed sample', async () => {
   it('with the unknown-boot knob, the no-boot device candidates move on to later stages', async () => {
     const keep = await explainRule(tables, setUnknownBoot(rule.query, 'keep')!);
     const noBoot = cases.find((c) => c.kind === 'no-boot-device')!;
-    const cand = keep.candidates.find((x) => x.spine === 'dcomProcEvents' && x.row === rowOf(proc, noBoot.dcom!.ReportId))!;
+    const cand = keep.candidates.find(
+      (x) => x.spine === 'dcomProcEvents' && x.row === rowOf(proc, noBoot.dcom!.ReportId),
+    )!;
     expect(cand.failure?.detail ?? 'alert').not.toMatch(/LastBootTime/);
   });
 });

@@ -382,4 +382,3 @@ function everyCut(len: number, size: number): number[] {
   for (let i = size; i < len; i += size) cuts.push(i);
   return cuts;
 }
-

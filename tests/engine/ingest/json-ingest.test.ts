@@ -54,14 +54,20 @@ describe('JSON value splitter', () => {
   const doc = TRICKY_CMDS.map((c, i) => JSON.stringify(procRow(i, c))).join('\n');
   const whole = doc.split('\n');
 
-  it.each(Array.from({ length: 16 }, (_, i) => i + 1))('JSON lines split at every %i characters equals a whole-line parse', (size) => {
-    const got: { text: string; line: number }[] = [];
-    const s = new JsonValueSplitter({ value: (text, line) => got.push({ text, line }), junk: () => expect.unreachable() });
-    for (let i = 0; i < doc.length; i += size) s.push(doc.slice(i, i + size));
-    s.finish();
-    expect(got.map((g) => g.line)).toEqual(whole.map((_, i) => i + 1));
-    expect(got.map((g) => JSON.parse(g.text))).toEqual(whole.map((l) => JSON.parse(l)));
-  });
+  it.each(Array.from({ length: 16 }, (_, i) => i + 1))(
+    'JSON lines split at every %i characters equals a whole-line parse',
+    (size) => {
+      const got: { text: string; line: number }[] = [];
+      const s = new JsonValueSplitter({
+        value: (text, line) => got.push({ text, line }),
+        junk: () => expect.unreachable(),
+      });
+      for (let i = 0; i < doc.length; i += size) s.push(doc.slice(i, i + size));
+      s.finish();
+      expect(got.map((g) => g.line)).toEqual(whole.map((_, i) => i + 1));
+      expect(got.map((g) => JSON.parse(g.text))).toEqual(whole.map((l) => JSON.parse(l)));
+    },
+  );
 
   it('a top-level array yields its elements; stray brackets and truncation are junk with lines', () => {
     const got: string[] = [];
@@ -79,31 +85,51 @@ describe('JSON ingest', () => {
   const lines = rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
   const array = JSON.stringify(rows, null, 2);
 
-  it.each(Array.from({ length: 16 }, (_, i) => i + 1))('flat rows, chunks of %i bytes (multibyte chars split), lines and array agree', async (size) => {
-    for (const text of [lines, array, '\ufeff' + lines]) {
-      const [r, ...rest] = await ingest(text, size);
-      expect(rest).toEqual([]);
-      expect(r!.report.recognised).toBe('DeviceProcessEvents');
-      expect(r!.report.format).toBe('json');
-      expect(r!.report.rowsLoaded).toBe(rows.length);
-      expect(col(r!.table, 'ProcessCommandLine')).toEqual(rows.map((x) => x.ProcessCommandLine));
-      expect(col(r!.table, 'InitiatingProcessId')).toEqual(rows.map((x) => x.InitiatingProcessId));
-      // Strings are never null: a JSON null string is "".
-      expect(col(r!.table, 'InitiatingProcessCommandLine')).toEqual(rows.map(() => ''));
-      expect(col(r!.table, 'Timestamp')).toEqual(rows.map((x) => x.Timestamp));
-    }
-  });
+  it.each(Array.from({ length: 16 }, (_, i) => i + 1))(
+    'flat rows, chunks of %i bytes (multibyte chars split), lines and array agree',
+    async (size) => {
+      for (const text of [lines, array, '\ufeff' + lines]) {
+        const [r, ...rest] = await ingest(text, size);
+        expect(rest).toEqual([]);
+        expect(r!.report.recognised).toBe('DeviceProcessEvents');
+        expect(r!.report.format).toBe('json');
+        expect(r!.report.rowsLoaded).toBe(rows.length);
+        expect(col(r!.table, 'ProcessCommandLine')).toEqual(rows.map((x) => x.ProcessCommandLine));
+        expect(col(r!.table, 'InitiatingProcessId')).toEqual(rows.map((x) => x.InitiatingProcessId));
+        // Strings are never null: a JSON null string is "".
+        expect(col(r!.table, 'InitiatingProcessCommandLine')).toEqual(rows.map(() => ''));
+        expect(col(r!.table, 'Timestamp')).toEqual(rows.map((x) => x.Timestamp));
+      }
+    },
+  );
 
   it('streaming API records: tables from category, others skipped and counted, Event Hub batches', async () => {
     const rec = (category: string, properties: Record<string, unknown>, time = '2024-05-01T10:00:00Z') =>
       JSON.stringify({ time, tenantId: 't', operationName: 'Publish', category, properties });
-    const net = { Timestamp: '2024-05-01T10:00:01.5Z', DeviceName: 'h', ActionType: 'InboundConnectionAccepted', LocalPort: 135, RemoteIP: '10.0.0.5', LocalIP: '10.0.0.9', RemotePort: 50000 };
+    const net = {
+      Timestamp: '2024-05-01T10:00:01.5Z',
+      DeviceName: 'h',
+      ActionType: 'InboundConnectionAccepted',
+      LocalPort: 135,
+      RemoteIP: '10.0.0.5',
+      LocalIP: '10.0.0.9',
+      RemotePort: 50000,
+    };
     const text = [
-      rec('AdvancedHunting-DeviceProcessEvents', { ...procRow(1, 'x'), Timestamp: undefined }, '2024-05-01T09:00:00.1234567Z'),
+      rec(
+        'AdvancedHunting-DeviceProcessEvents',
+        { ...procRow(1, 'x'), Timestamp: undefined },
+        '2024-05-01T09:00:00.1234567Z',
+      ),
       rec('AdvancedHunting-DeviceNetworkEvents', net),
       rec('AdvancedHunting-DeviceFileEvents', { FileName: 'a' }),
       rec('AdvancedHunting-DeviceFileEvents', { FileName: 'b' }),
-      JSON.stringify({ records: [JSON.parse(rec('AdvancedHunting-DeviceNetworkEvents', net)), JSON.parse(rec('AdvancedHunting-EmailEvents', {}))] }),
+      JSON.stringify({
+        records: [
+          JSON.parse(rec('AdvancedHunting-DeviceNetworkEvents', net)),
+          JSON.parse(rec('AdvancedHunting-EmailEvents', {})),
+        ],
+      }),
     ].join('\n');
     const rs = await ingest(text, 7);
     const proc = byTable(rs, 'DeviceProcessEvents');
@@ -144,7 +170,8 @@ describe('JSON ingest', () => {
   });
 
   it('truncated array and unknown records next to known ones are rejected, never lost', async () => {
-    const text = '[' + JSON.stringify(procRow(1, 'a')) + ',\n{"Foo": 1},\n' + JSON.stringify(procRow(2, 'b')).slice(0, 30);
+    const text =
+      '[' + JSON.stringify(procRow(1, 'a')) + ',\n{"Foo": 1},\n' + JSON.stringify(procRow(2, 'b')).slice(0, 30);
     const [r] = await ingest(text, 5);
     expect(r!.report.rowsLoaded).toBe(1);
     expect(r!.report.rejectCounts).toEqual({ 'unknown-record': 1, 'bad-json': 1 });
@@ -163,7 +190,14 @@ describe('JSON ingest', () => {
     const seed = [lines, array].join('\n');
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(seed.length), fc.constantFrom('{', '}', '[', ']', '"', '\\', ',', '\n', 'é', ''), fc.boolean()), { maxLength: 8 }),
+        fc.array(
+          fc.tuple(
+            fc.nat(seed.length),
+            fc.constantFrom('{', '}', '[', ']', '"', '\\', ',', '\n', 'é', ''),
+            fc.boolean(),
+          ),
+          { maxLength: 8 },
+        ),
         fc.integer({ min: 1, max: 64 }),
         async (edits, chunk) => {
           let s = seed;

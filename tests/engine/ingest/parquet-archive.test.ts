@@ -1,4 +1,17 @@
-import { Binary, Dictionary, Int32, Int64, makeData, makeVector, Table, TimestampMicrosecond, TimestampNanosecond, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import {
+  Binary,
+  Dictionary,
+  Int32,
+  Int64,
+  makeData,
+  makeVector,
+  Table,
+  TimestampMicrosecond,
+  TimestampNanosecond,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import { gzipSync, zipSync } from 'fflate';
 import * as parquet from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
@@ -35,13 +48,21 @@ function int64(values: (bigint | null)[]) {
     if (v !== null) bitmap[i >> 3]! |= 1 << (i & 7);
   });
   return makeVector(
-    makeData({ type: new Int64(), length: values.length, nullCount: values.filter((v) => v === null).length, nullBitmap: bitmap, data: BigInt64Array.from(values, (v) => v ?? 0n) }),
+    makeData({
+      type: new Int64(),
+      length: values.length,
+      nullCount: values.filter((v) => v === null).length,
+      nullBitmap: bitmap,
+      data: BigInt64Array.from(values, (v) => v ?? 0n),
+    }),
   );
 }
 
 function processTable(timeType: TimestampNanosecond | TimestampMicrosecond, scale: bigint): Table {
   return new Table({
-    Timestamp: makeVector(makeData({ type: timeType, length: 3, nullCount: 0, data: BigInt64Array.from(TIMES, (t) => ns(t) / scale) })),
+    Timestamp: makeVector(
+      makeData({ type: timeType, length: 3, nullCount: 0, data: BigInt64Array.from(TIMES, (t) => ns(t) / scale) }),
+    ),
     DeviceName: vectorFromArray(['ws1', 'ws1', 'ws2'], new Dictionary(new Utf8(), new Int32())),
     FileName: vectorFromArray(['a.exe', 'b.exe', 'é漢.exe'], new Utf8()),
     ProcessCommandLine: vectorFromArray(['a', '', 'c'], new Utf8()),
@@ -70,7 +91,11 @@ describe('Parquet', () => {
 
   it('reads us timestamps with a UTC zone (100 ns digit lost by the file, not by us)', async () => {
     const [r] = await ingest(toParquet(processTable(new TimestampMicrosecond('UTC'), 1000n)), 'p.parquet');
-    expect(col(r!.table, 'Timestamp')).toEqual(['2024-05-01T10:00:00.1234560Z', '2024-05-01T10:00:01.0000000Z', '2024-05-01T23:59:59.9999990Z']);
+    expect(col(r!.table, 'Timestamp')).toEqual([
+      '2024-05-01T10:00:00.1234560Z',
+      '2024-05-01T10:00:01.0000000Z',
+      '2024-05-01T23:59:59.9999990Z',
+    ]);
   });
 
   it('an int64 beyond 2^53 is rejected with its record number; a wrongly typed column is named', async () => {
@@ -105,7 +130,8 @@ const CSV_NET =
   'Timestamp,DeviceId,DeviceName,ActionType,LocalIP,LocalPort,RemoteIP,RemotePort,Protocol,InitiatingProcessFileName\r\n' +
   '2024-05-01T10:00:00Z,d1,ws1,InboundConnectionAccepted,10.0.0.2,135,10.0.0.9,50123,Tcp,svchost.exe\r\n';
 const CSV_PROC =
-  'Timestamp,DeviceId,DeviceName,FileName,FolderPath,ProcessId,ProcessCommandLine\n' + '2024-05-01T10:00:01Z,d1,ws1,"a,b.exe",C:\\,10,"x ""y"""\n';
+  'Timestamp,DeviceId,DeviceName,FileName,FolderPath,ProcessId,ProcessCommandLine\n' +
+  '2024-05-01T10:00:01Z,d1,ws1,"a,b.exe",C:\\,10,"x ""y"""\n';
 
 describe('zip and gzip', () => {
   it('a zip of CSVs yields one result per entry, named archive/entry; directories and __MACOSX skipped', async () => {
@@ -127,7 +153,12 @@ describe('zip and gzip', () => {
 
   it('gzip of a CSV, and a zip inside a zip', async () => {
     const [g] = await ingest(gzipSync(enc.encode(CSV_NET)), 'net.csv.gz', 3);
-    expect([g!.report.file, g!.report.format, g!.table.name, g!.report.rowsLoaded]).toEqual(['net.csv.gz', 'csv', 'DeviceNetworkEvents', 1]);
+    expect([g!.report.file, g!.report.format, g!.table.name, g!.report.rowsLoaded]).toEqual([
+      'net.csv.gz',
+      'csv',
+      'DeviceNetworkEvents',
+      1,
+    ]);
     const inner = zipSync({ 'proc.csv': enc.encode(CSV_PROC) });
     const rs = await ingest(zipSync({ 'inner.zip': inner }), 'outer.zip');
     expect(rs.map((r) => [r.report.file, r.report.rowsLoaded])).toEqual([['outer.zip/inner.zip/proc.csv', 1]]);

@@ -68,12 +68,20 @@ beforeAll(() => {
     const text = readFileSync(join(dir, `${t}.csv`), 'utf8');
     const [header, ...rows] = parse(text, { bom: true, relax_column_count: false }) as string[][];
     csv.set(t, { header: header!, rows });
-    writeFileSync(join(dir, `${t}.tsv`), [header!, ...rows].map((r) => r.map(tsvCell).join('\t')).join('\r\n') + '\r\n');
+    writeFileSync(
+      join(dir, `${t}.tsv`),
+      [header!, ...rows].map((r) => r.map(tsvCell).join('\t')).join('\r\n') + '\r\n',
+    );
     const arrow = toArrowTable(SCHEMA[t], sinks[t].rows, clock);
     writeFileSync(join(dir, `${t}.arrows`), tableToIPC(arrow, 'stream'));
     const pq = parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream')));
     writeFileSync(join(dir, `${t}.parquet`), pq);
-    writeFileSync(join(dir, `${t}.jsonl`), rowObjects(t).map((o) => JSON.stringify(o)).join('\n') + '\n');
+    writeFileSync(
+      join(dir, `${t}.jsonl`),
+      rowObjects(t)
+        .map((o) => JSON.stringify(o))
+        .join('\n') + '\n',
+    );
     writeFileSync(join(dir, `${t}.json`), JSON.stringify(rowObjects(t), null, 2));
     writeFileSync(join(dir, `${t}.csv.gz`), gzipSync(new Uint8Array(Buffer.from(text))));
   }
@@ -100,7 +108,13 @@ beforeAll(() => {
       );
     }
     if (i % 50 === 0)
-      records.push(JSON.stringify({ time: '2024-01-01T00:00:00Z', category: 'AdvancedHunting-DeviceFileEvents', properties: { FileName: 'x' } }));
+      records.push(
+        JSON.stringify({
+          time: '2024-01-01T00:00:00Z',
+          category: 'AdvancedHunting-DeviceFileEvents',
+          properties: { FileName: 'x' },
+        }),
+      );
   }
   writeFileSync(join(dir, 'streaming.json'), records.join('\n') + '\n');
   writeFileSync(

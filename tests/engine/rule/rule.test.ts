@@ -36,7 +36,9 @@ describe('rule loading and tuning edits', () => {
     const q = loaded.rule!.query;
     expect(setUnknownBoot(q, 'drop')).toBe(q);
     const keep = setUnknownBoot(q, 'keep')!;
-    expect(keep).toContain('| where isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m // Ignore first 5 min after boot.');
+    expect(keep).toContain(
+      '| where isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m // Ignore first 5 min after boot.',
+    );
     expect(setUnknownBoot(keep, 'keep')).toBe(keep);
     expect(parseQuery(keep).diagnostics).toEqual([]);
     expect(setUnknownBoot('T | where x > 1', 'keep')).toBeNull();
@@ -44,7 +46,10 @@ describe('rule loading and tuning edits', () => {
 
   it('reports problems in a rule file without throwing', () => {
     expect(loadRule('just text').problems[0]!.message).toMatch(/mapping/);
-    expect(loadRule('name: x\n').problems.map((p) => p.message)).toEqual(['the rule has no `id`', 'the rule has no `query`']);
+    expect(loadRule('name: x\n').problems.map((p) => p.message)).toEqual([
+      'the rule has no `id`',
+      'the rule has no `query`',
+    ]);
     expect(loadRule('a: *unknownAlias\n').problems[0]!.message).toMatch(/not valid YAML/);
   });
 });

@@ -40,9 +40,12 @@ let h: ReturnType<typeof harness>;
 let detection: DetectionView;
 let view: ExplainView;
 const AS_SHIPPED: TuningInput = { allowList: null, unknownBoot: 'drop' };
-const explain = async (tuning: TuningInput) => (await h.ask('explained', (id) => ({ kind: 'explain', id, tuning }))).view;
+const explain = async (tuning: TuningInput) =>
+  (await h.ask('explained', (id) => ({ kind: 'explain', id, tuning }))).view;
 const dcomOf = (v: ExplainView, c: PlantedCase) =>
-  v.candidates.find((x) => x.spine === 'dcomProcEvents' && c.dcom !== undefined && x.key.endsWith(`|${c.dcom.ReportId}`));
+  v.candidates.find(
+    (x) => x.spine === 'dcomProcEvents' && c.dcom !== undefined && x.key.endsWith(`|${c.dcom.ReportId}`),
+  );
 
 beforeAll(async () => {
   h = harness();
@@ -103,7 +106,10 @@ describe('explain request', () => {
   });
 
   it('measures the gap and the violation of the window near misses', () => {
-    const gap3 = dcomOf(view, cases.find((c) => c.kind === 'gap-3s')!)!;
+    const gap3 = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'gap-3s')!,
+    )!;
     expect(gap3.gap).toBe(3);
     expect(gap3.failure!.violation).toBe(1);
     expect(view.window).toEqual({ lo: 0, hi: 2 });
@@ -114,7 +120,10 @@ describe('explain request', () => {
     expect(noBoot.map((d) => d.device)).toEqual(['srv-sql-05.corp.contoso.com']);
     expect(noBoot[0]!.bootDropped).toBeGreaterThan(0);
     expect(noBoot[0]!.alerts).toBe(0);
-    expect(view.funnel.find((f) => f.boot)?.byDevice).toContainEqual(['srv-sql-05.corp.contoso.com', noBoot[0]!.bootDropped]);
+    expect(view.funnel.find((f) => f.boot)?.byDevice).toContainEqual([
+      'srv-sql-05.corp.contoso.com',
+      noBoot[0]!.bootDropped,
+    ]);
     const keep = await explain({ allowList: null, unknownBoot: 'keep' });
     const after = keep.devices.find((d) => d.device === 'srv-sql-05.corp.contoso.com')!;
     expect(after.bootDropped).toBe(0);
@@ -131,9 +140,15 @@ describe('explain request', () => {
       expect(c.suspicion!.reasons.length).toBeGreaterThan(0);
     }
     expect(flagged.some((c) => c.suspicion!.lolbins.length > 0)).toBe(true);
-    const dll = dcomOf(view, cases.find((c) => c.kind === 'allow-listed-with-child')!)!;
+    const dll = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'allow-listed-with-child')!,
+    )!;
     expect(dll.suspicion?.reasons.join(' ')).toMatch(/only the allow-list entry "dllhost\.exe" stops an alert/);
-    const csc = dcomOf(view, cases.find((c) => c.kind === 'only-child-csc')!)!;
+    const csc = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'only-child-csc')!,
+    )!;
     expect(csc.suspicion?.hiddenBy).toBe('child-exclusion');
   });
 
@@ -160,8 +175,12 @@ describe('explain request', () => {
   });
 
   it('opens a near miss like a hit, with its failing stage marked', async () => {
-    const gap3 = dcomOf(view, cases.find((c) => c.kind === 'gap-3s')!)!;
-    const d = (await h.ask('hit', (id) => ({ kind: 'candidate-detail', id, tuning: AS_SHIPPED, key: gap3.key }))).detail;
+    const gap3 = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'gap-3s')!,
+    )!;
+    const d = (await h.ask('hit', (id) => ({ kind: 'candidate-detail', id, tuning: AS_SHIPPED, key: gap3.key })))
+      .detail;
     expect(d.failure?.violation).toBe(1);
     expect(d.rpc).not.toBeNull();
     expect(d.dcom).toHaveLength(1);

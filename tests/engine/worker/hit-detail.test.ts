@@ -48,7 +48,12 @@ async function hit(row: number): Promise<HitDetail> {
 beforeAll(async () => {
   h = harness();
   for (const name of ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv']) {
-    await h.ask('ingested', (id) => ({ kind: 'ingest', id, name, file: new Blob([readFileSync(join(SAMPLES, name))]) }));
+    await h.ask('ingested', (id) => ({
+      kind: 'ingest',
+      id,
+      name,
+      file: new Blob([readFileSync(join(SAMPLES, name))]),
+    }));
   }
   detection = await detect();
 });
@@ -73,7 +78,9 @@ describe('hit detail', () => {
     expect(d.why.flatMap((s) => s.checks).every((c) => c.pass)).toBe(true);
     const values = d.why.flatMap((s) => s.checks.map((c) => c.value));
     expect(values).toContain('datetime_diff = 1 s within 0..2 (exact gap +0.4 s)');
-    expect(values.some((v) => v.startsWith('boot 2024-05-01T08:03:41.5582151Z + 5 min = 2024-05-01T08:08:41.5582151Z <'))).toBe(true);
+    expect(
+      values.some((v) => v.startsWith('boot 2024-05-01T08:03:41.5582151Z + 5 min = 2024-05-01T08:08:41.5582151Z <')),
+    ).toBe(true);
     expect(values).toContain('"mmc.exe" is not among the 11 entries');
   });
 
@@ -90,10 +97,14 @@ describe('hit detail', () => {
   it('counts second boundaries, not the gap (case-013: 2.05 s kept) and a DCOM start before the RPC (case-014)', async () => {
     const a = await hit(rowWhere('TimestampNetwEventExact', '2024-05-01T09:52:20.9000000Z'));
     expect(a.diffSeconds).toBe(2);
-    expect(a.why.flatMap((s) => s.checks.map((c) => c.value))).toContain('datetime_diff = 2 s within 0..2 (exact gap +2.05 s)');
+    expect(a.why.flatMap((s) => s.checks.map((c) => c.value))).toContain(
+      'datetime_diff = 2 s within 0..2 (exact gap +2.05 s)',
+    );
     const b = await hit(rowWhere('TimestampNetwEventExact', '2024-05-01T09:03:20.9000000Z'));
     expect(b.diffSeconds).toBe(0);
-    expect(b.why.flatMap((s) => s.checks.map((c) => c.value))).toContain('datetime_diff = 0 s within 0..2 (exact gap -0.8 s)');
+    expect(b.why.flatMap((s) => s.checks.map((c) => c.value))).toContain(
+      'datetime_diff = 0 s within 0..2 (exact gap -0.8 s)',
+    );
   });
 
   it('lists the surrounding events of the device, nearest within ±N s', async () => {
@@ -102,7 +113,11 @@ describe('hit detail', () => {
     expect(events.events.length).toBeGreaterThan(2);
     const center = Date.parse('2024-05-01T08:08:44.900Z');
     for (const e of events.events) expect(Math.abs(e.ms - center)).toBeLessThanOrEqual(5000);
-    expect(events.events.every((e) => e.record.fields.some(([k, v]) => k === 'DeviceName' && v === 'ws-hr-1004.corp.contoso.com'))).toBe(true);
+    expect(
+      events.events.every((e) =>
+        e.record.fields.some(([k, v]) => k === 'DeviceName' && v === 'ws-hr-1004.corp.contoso.com'),
+      ),
+    ).toBe(true);
   });
 
   it('rejects a row that is not an alert', async () => {
@@ -135,7 +150,11 @@ describe('rule view and export', () => {
 
   it('exports entity columns, tactic, technique and verdicts; raw values on request', async () => {
     const key = detection.keys[0]!;
-    const { text } = await h.ask('csv', (id) => ({ kind: 'export-csv', id, options: { verdicts: { [key]: 'false-positive' } } }));
+    const { text } = await h.ask('csv', (id) => ({
+      kind: 'export-csv',
+      id,
+      options: { verdicts: { [key]: 'false-positive' } },
+    }));
     const [head, ...rows] = parseCsv(text) as string[][];
     expect(head!.slice(-6)).toEqual(['Host', 'IP', 'Process', 'Tactic', 'Technique', 'Verdict']);
     const v = head!.indexOf('Verdict');
