@@ -5,25 +5,16 @@
  * one. Same guards as app.test.ts: no off-origin request, no CSP violation, no console error.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DIST, ROOT, serveAndLaunch, skipBrowser, watchedPage, type Served, type Watched } from './browser-harness';
 
-const ROOT = resolve(__dirname, '../..');
-const DIST = join(ROOT, 'dist');
 const SAMPLES = join(ROOT, 'public/samples');
 const SHOTS = join(ROOT, 'test-results/screenshots');
-const CHROMIUM = '/usr/bin/chromium';
 const SAMPLE_FILES = ['DeviceNetworkEvents.csv', 'DeviceProcessEvents.csv'];
 
-// Skipping is allowed only on a developer machine without Chromium; in CI a missing browser fails.
-const skip = !existsSync(CHROMIUM) && !process.env.CI;
-if (skip)
-  console.warn(
-    `e2e tests skipped: ${CHROMIUM} not found (apt-get install -y chromium). With CI set they run and fail.`,
-  );
+const skip = skipBrowser('e2e tests');
 
 interface Truth {
   readonly columns: readonly string[];
@@ -34,85 +25,40 @@ function readTruth(): Truth {
   return JSON.parse(readFileSync(join(SAMPLES, 'truth.json'), 'utf8')) as Truth;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 describe.skipIf(skip)('explain mode in Chromium', () => {
-  let server: PreviewServer;
-  let browser: Browser;
+  let served: Served;
   let origin: string;
+  let watched: Watched;
   let context: BrowserContext;
   let page: Page;
   let requests: { url: string; method: string }[];
-  let consoleErrors: string[];
   let truth: Truth;
 
   beforeAll(async () => {
-    if (!existsSync(join(DIST, 'index.html')))
-      throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
     if (!existsSync(join(DIST, 'samples', SAMPLE_FILES[0]!)))
       throw new Error('dist/samples is missing: public/samples must hold the sample exports');
     truth = readTruth();
     mkdirSync(SHOTS, { recursive: true });
-    const port = await freePort();
-    server = await preview({
-      root: ROOT,
-      logLevel: 'silent',
-      preview: { port, strictPort: true, host: '127.0.0.1', open: false },
-    });
-    origin = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    served = await serveAndLaunch();
+    origin = served.origin;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await served?.browser.close();
+    await served?.server.close();
   });
 
   beforeEach(async () => {
-    context = await browser.newContext({
-      viewport: { width: 1440, height: 900 },
-      acceptDownloads: true,
-      serviceWorkers: 'block',
-    });
-    requests = [];
-    consoleErrors = [];
-    // Every request of the page and its worker, wherever it goes.
-    context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
-    // Page script is CSP-bound; init scripts are not, so this can record violations.
-    await context.addInitScript(() => {
-      const w = window as unknown as { __csp: string[] };
-      w.__csp = [];
-      document.addEventListener('securitypolicyviolation', (e) =>
-        w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
-      );
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    watched = await watchedPage(served.browser);
+    ({ context, page, requests } = watched);
   });
 
   afterEach(async () => {
-    const csp = await page
-      .evaluate(() => (window as unknown as { __csp: string[] }).__csp)
-      .catch(() => ['(page gone)']);
+    const csp = await watched.csp();
     await context.close();
     expect(csp, 'CSP violations').toEqual([]);
-    expect(consoleErrors, 'console errors').toEqual([]);
+    expect(watched.consoleErrors, 'console errors').toEqual([]);
+    expect(watched.aborted, 'requests the route safety net had to abort').toEqual([]);
     for (const r of requests) {
       const u = new URL(r.url);
       const local = u.protocol === 'data:' || u.protocol === 'blob:' ? true : u.origin === origin;

@@ -23,7 +23,7 @@ import {
   watchedPage,
   type Served,
   type Watched,
-} from '../security/browser-harness';
+} from './browser-harness';
 import {
   CHAINS,
   EXPECTED_ALERTS,

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDataset } from '../../bench/gen/write-dataset';
-import { isNetwork, openApp, serveAndLaunch, skipBrowser, watchedPage, type Served } from '../security/browser-harness';
+import { isNetwork, openApp, serveAndLaunch, skipBrowser, watchedPage, type Served } from './browser-harness';
 
 const skip = skipBrowser('e2e stress test');
 const ROWS = Number(process.env.DCOMLENS_STRESS_ROWS ?? 1_000_000);

@@ -1,5 +1,5 @@
 /**
- * The e2e harness shared by tests/e2e/security.test.ts and tests/e2e/stress.test.ts: the built app
+ * The e2e harness shared by every browser test in tests/e2e: the built app
  * (dist/) behind Vite's preview server with the production CSP header, Debian's Chromium, and a
  * context that records every request, every CSP violation and aborts anything not loopback (a
  * safety net: the CSP must block first, and the tests assert the net never had to act).
