@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ingestPath } from '../src/engine/ingest/node-source';
 import { formatCsv, formatJson } from '../src/engine/output/format-results';
 import { loadRule, readLetList, replaceLetList } from '../src/engine/rule/rule';
+import type { PlanCache } from '../src/engine/execute/plan-cache';
 import { compileQuery, executePlan } from '../src/engine/run';
 import { DEFENDER_TABLES } from '../src/engine/table/defender-schema';
 import type { Column } from '../src/engine/table/column';
@@ -113,12 +114,16 @@ function padPruned(table: Table, full: readonly ColumnSchema[]): Table {
 }
 
 /** Compile + execute over loaded tables; `now` is fixed (the rule does not read it). */
-export async function detectLoaded(query: string, tables: ReadonlyMap<string, Table>): Promise<Table> {
+export async function detectLoaded(
+  query: string,
+  tables: ReadonlyMap<string, Table>,
+  cache?: PlanCache,
+): Promise<Table> {
   // Bound against the full Defender schemas, not the pruned tables: the optimiser prunes columns
   // the rule projects but never uses (e.g. RPCHostID), which the binder still needs to resolve.
   const { plan, diagnostics } = compileQuery(query, FULL_SCHEMAS, 0n);
   if (!plan) throw new Error(diagnostics.map((d) => d.message).join('; '));
-  return (await executePlan(plan, tables, { now: 0n }, diagnostics)).table;
+  return (await executePlan(plan, tables, { now: 0n, ...(cache ? { cache } : {}) }, diagnostics)).table;
 }
 
 export function alertCsv(table: Table): string {
