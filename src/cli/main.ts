@@ -7,6 +7,7 @@
  *
  * Exit status: 0 on success, 2 on bad input (usage, files, rule, query), 130 when interrupted.
  */
+import { ALERT_COLUMNS } from '../engine/output/alert-columns';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -26,19 +27,7 @@ import { DEFENDER_TABLES } from '../engine/table/defender-schema';
 import type { Table } from '../engine/table/table';
 import { formatDateTime } from '../engine/time/ticks';
 
-/** The rule's output columns, first and in this order, in every alert export. */
-export const ALERT_COLUMNS = [
-  'TimestampNetwEventExact',
-  'TimestampProcEventExact',
-  'DeviceId',
-  'DeviceName',
-  'InitiatingProcessId',
-  'LocalIP',
-  'RemoteIP',
-  'LastBootTime',
-  'DCOMCmdLine',
-  'set_ProcessCommandLine',
-];
+export { ALERT_COLUMNS } from '../engine/output/alert-columns';
 
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]

@@ -10,9 +10,19 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { gzipSync, zipSync } from 'fflate';
 import * as parquet from 'parquet-wasm/node';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DIST, ROOT, serveAndLaunch, skipBrowser, watchedPage, type Served, type Watched } from './browser-harness';
+import {
+  closeAndCheckGuards,
+  DIST,
+  ROOT,
+  serveAndLaunch,
+  skipBrowser,
+  stopServed,
+  watchedPage,
+  type Served,
+  type Watched,
+} from './browser-harness';
 
 const SAMPLES = join(ROOT, 'public/samples');
 const SHOTS = join(ROOT, 'test-results/screenshots');
@@ -66,7 +76,6 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
   let served: Served;
   let origin: string;
   let watched: Watched;
-  let context: BrowserContext;
   let page: Page;
   let requests: { url: string; method: string }[];
   let truth: Truth;
@@ -80,28 +89,14 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     origin = served.origin;
   });
 
-  afterAll(async () => {
-    await served?.browser.close();
-    await served?.server.close();
-  });
+  afterAll(() => stopServed(served));
 
   beforeEach(async () => {
     watched = await watchedPage(served.browser);
-    ({ context, page, requests } = watched);
+    ({ page, requests } = watched);
   });
 
-  afterEach(async () => {
-    const csp = await watched.csp();
-    await context.close();
-    expect(csp, 'CSP violations').toEqual([]);
-    expect(watched.consoleErrors, 'console errors').toEqual([]);
-    expect(watched.aborted, 'requests the route safety net had to abort').toEqual([]);
-    for (const r of requests) {
-      const u = new URL(r.url);
-      const local = u.protocol === 'data:' || u.protocol === 'blob:' ? true : u.origin === origin;
-      expect(local, `off-origin request ${r.url}`).toBe(true);
-    }
-  });
+  afterEach(() => closeAndCheckGuards(watched, origin));
 
   /** Opens the app and waits until the engine is up; returns how many requests that took. */
   async function open(): Promise<number> {

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { expect } from 'vitest';
 
 export const ROOT = resolve(__dirname, '../..');
 export const DIST = join(ROOT, 'dist');
@@ -136,4 +137,26 @@ export async function openApp(page: Page, origin: string, hash = ''): Promise<vo
   if (res?.status() !== 200) throw new Error(`the app answered ${res?.status()}`);
   await page.waitForSelector('html[data-engine]');
   await page.getByRole('banner').getByText('DCOM Lateral Movement', { exact: true }).waitFor();
+}
+
+export async function stopServed(served: Served | undefined): Promise<void> {
+  await served?.browser.close();
+  await served?.server.close();
+}
+
+/**
+ * After each test: closes the context and asserts the guards every browser test keeps: no CSP
+ * violation, no console error, nothing the loopback-only route had to abort, no off-origin request.
+ */
+export async function closeAndCheckGuards(watched: Watched, origin: string): Promise<void> {
+  const csp = await watched.csp();
+  await watched.context.close();
+  expect(csp, 'CSP violations').toEqual([]);
+  expect(watched.consoleErrors, 'console errors').toEqual([]);
+  expect(watched.aborted, 'requests the route safety net had to abort').toEqual([]);
+  for (const r of watched.requests) {
+    const u = new URL(r.url);
+    const local = u.protocol === 'data:' || u.protocol === 'blob:' ? true : u.origin === origin;
+    expect(local, `off-origin request ${r.url}`).toBe(true);
+  }
 }

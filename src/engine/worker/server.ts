@@ -3,6 +3,7 @@
  * result, answers one request at a time through `post`, and knows nothing about `self`, so the
  * same code runs in the worker, on the main thread (fallback) and in-thread in tests.
  */
+import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
 import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
 import { decodeColumns } from './decode-columns';
@@ -37,22 +38,7 @@ import {
   type UnknownBoot,
 } from './protocol';
 
-/**
- * The rule's output columns, first and in this order, in the alerts view and the CSV export.
- * A copy of the CLI's list (src/cli/main.ts): the app must not bundle the CLI.
- */
-export const ALERT_COLUMNS: readonly string[] = [
-  'TimestampNetwEventExact',
-  'TimestampProcEventExact',
-  'DeviceId',
-  'DeviceName',
-  'InitiatingProcessId',
-  'LocalIP',
-  'RemoteIP',
-  'LastBootTime',
-  'DCOMCmdLine',
-  'set_ProcessCommandLine',
-];
+export { ALERT_COLUMNS } from '../output/alert-columns';
 
 const ALLOW_LIST_LET = 'allowListedExecs';
 /** Progress messages per ingest are throttled to one per this many ms (plus the final one). */
