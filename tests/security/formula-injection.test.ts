@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
-import { formatCsv } from '../../src/engine/output/format-results';
+import { formatCsv, formatCsvRows } from '../../src/engine/output/format-results';
 import { makeTable } from '../../src/engine/table/table';
 import { columnFromValues } from '../../src/engine/table/column';
 import { ingestFile } from '../../src/engine/ingest/ingest';
@@ -73,6 +73,19 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     expect(neutral).toEqual([...DANGEROUS.map((v) => `'${v}`), ...SAFE]);
     const raw = (parseCsv(formatCsv(table, { sortRows: false, raw: true })) as string[][]).slice(1).map((r) => r[0]);
     expect(raw).toEqual(values);
+  });
+
+  it('numbers stay numbers (-1 is minus one, not a formula); the same text is neutralised', () => {
+    const table = makeTable(
+      't',
+      [
+        { name: 'Gap', type: 'long' },
+        { name: 'Text', type: 'string' },
+      ],
+      [columnFromValues('long', [-1, 2]), columnFromValues('string', ['-1', '2'])],
+    );
+    expect(formatCsv(table, { sortRows: false })).toBe("Gap,Text\r\n-1,'-1\r\n2,2\r\n");
+    expect(formatCsvRows(['Gap', 'Text'], [[-1, '-1']])).toBe("Gap,Text\r\n-1,'-1\r\n");
   });
 
   it("the CLI's --out: neutralised by default, raw with --raw", async () => {

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExplainView, TuningInput } from '../../../src/engine/worker/explain-protocol';
 import type { DetectionView, EngineRequest, EngineResponse } from '../../../src/engine/worker/protocol';
 import { EngineServer } from '../../../src/engine/worker/server';
+import { nearMisses } from '../../../src/components/explain-items';
 
 const SAMPLES = process.env.DCOMLENS_SAMPLES_DIR ?? join(__dirname, '../../../public/samples');
 const NOW = 638_500_000_000_000_000n;
@@ -113,6 +114,20 @@ describe('explain request', () => {
     expect(gap3.gap).toBe(3);
     expect(gap3.failure!.violation).toBe(1);
     expect(view.window).toEqual({ lo: 0, hi: 2 });
+  });
+
+  it('lists a window near miss once, as a chain of its RPC event and DCOM start', () => {
+    const list = nearMisses(view);
+    const gap3 = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'gap-3s')!,
+    )!;
+    const row = list.find((n) => n.keys.includes(gap3.key))!;
+    expect(row.candidate.key).toBe(gap3.key);
+    expect(row.spines).toEqual(['dcomProcEvents', 'rpcNetwEvents']);
+    const suppressed = view.candidates.filter((c) => c.state === 'suppressed');
+    expect(list.length).toBeLessThan(suppressed.length);
+    expect(list.flatMap((n) => n.keys).sort()).toEqual(suppressed.map((c) => c.key).sort());
   });
 
   it('the boot filter drops every candidate of the device without a boot, and the knob brings them back', async () => {
