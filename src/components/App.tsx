@@ -159,6 +159,8 @@ export function App({ client }: Props) {
             if (seen.tables === null || out.tables.length >= seen.tables.length) seen.tables = out.tables;
           } catch (err) {
             update(key, isAbortError(err) ? { status: 'cancelled' } : { status: 'failed', error: message(err) });
+            // Out of memory names the file, how far it got and what to do: worth the banner, not only the row.
+            if (err instanceof Error && err.name === 'OutOfMemory') setError(err.message);
           } finally {
             loads.current.delete(key);
           }

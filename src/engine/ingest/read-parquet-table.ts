@@ -1,6 +1,6 @@
 import { tableFromIPC } from 'apache-arrow';
 import { makeTable } from '../table/table';
-import { throwIfAborted } from './abort-error';
+import { isAllocationFailure, throwIfAborted } from './abort-error';
 import { readArrowTable } from './arrow-reader';
 import { bytesChunks } from './chunk-sources';
 import type { IngestReport } from './ingest-report';
@@ -93,7 +93,7 @@ export async function readParquetTable(
     // Decode only the kept columns: the rest of a wide export never leaves the compressed pages.
     ipc = wasm.readParquet(bytes, wanted.length > 0 ? { columns: wanted } : null).intoIPCStream();
   } catch (e) {
-    if (isAbort(e)) throw e;
+    if (isAbort(e) || isAllocationFailure(e)) throw e;
     return fatal(`unreadable Parquet file: ${message(e)}`);
   }
   const r = await readArrowTable(file, bytesChunks(ipc), {

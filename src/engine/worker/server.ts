@@ -24,6 +24,16 @@ import { childExclusions, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
 import {
+  columnBytes,
+  defaultMemoryBudget,
+  estimateKeptBytes,
+  formatFamily,
+  isAllocationFailure,
+  outOfMemoryWhileDetecting,
+  outOfMemoryWhileLoading,
+  tooLargeBeforeLoad,
+} from './memory-guard';
+import {
   flattenError,
   PROTOCOL_VERSION,
   type Cell,
@@ -52,6 +62,8 @@ export interface EngineServerOptions {
   readonly ruleText?: string;
   /** `now()` for runs, in ticks (default: the wall clock at each run). Tests pin it. */
   readonly now?: () => bigint;
+  /** Bytes the loaded data may take (default: from the device's memory, memory-guard.ts). */
+  readonly memoryBudget?: number;
 }
 
 /** A user-facing failure (missing table, rule problem): shown as its message, no stack. */
@@ -212,19 +224,41 @@ export class EngineServer {
     };
   }
 
+  /** Estimated bytes of the loads in flight (both files of a drop are read at once). */
+  private reserved = 0;
+
   private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineResponse> {
     const totalBytes = file.size;
     let lastPost = 0;
-    const results = await ingestAny(name, blobChunksUntil(file, signal), {
-      signal,
-      columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
-      onProgress: (bytes, rows) => {
-        const t = Date.now();
-        if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
-        lastPost = t;
-        this.post({ kind: 'progress', id, bytes, totalBytes, rows });
-      },
-    });
+    // Fail before reading when the kept columns would not fit next to what is loaded (a file of the
+    // same name is replaced, so its memory does not count).
+    const needed = estimateKeptBytes(totalBytes, await sniffFamily(file));
+    const budget = this.options.memoryBudget ?? defaultMemoryBudget();
+    const held = this.heldBytes(name) + this.reserved;
+    if (held + needed > budget) throw tooLargeBeforeLoad(name, totalBytes, needed, held, budget);
+    const at = { bytes: 0, totalBytes, rows: 0 };
+    this.reserved += needed;
+    let results: Awaited<ReturnType<typeof ingestAny>>;
+    try {
+      results = await ingestAny(name, blobChunksUntil(file, signal), {
+        signal,
+        columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
+        onProgress: (bytes, rows) => {
+          at.bytes = bytes;
+          at.rows = rows;
+          const t = Date.now();
+          if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
+          lastPost = t;
+          this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+        },
+      });
+    } catch (err) {
+      // The partial columns were local to the load: dropping them here frees them; earlier files stay.
+      if (isAllocationFailure(err)) throw outOfMemoryWhileLoading(name, at, err);
+      throw err;
+    } finally {
+      this.reserved -= needed;
+    }
     // A cancel that landed while a read was pending ends the stream early: not a short file.
     if (signal.aborted) throw abortError();
     // A file may hold several tables (zip, streaming-API export): one summed report, one entry per table.
@@ -241,7 +275,14 @@ export class EngineServer {
     return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
   }
 
-  private readonly planCache = new PlanCache();
+  /** Bytes held by the loaded files' columns (but `except`, which a new load of it replaces). */
+  private heldBytes(except: string): number {
+    let n = 0;
+    for (const [file, t] of this.files) if (file !== except) n += columnBytes(t.columns);
+    return n;
+  }
+
+  private planCache = new PlanCache();
   private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks());
 
   private tables(): Map<string, Table> {
@@ -292,11 +333,21 @@ export class EngineServer {
     }
     const t0 = performance.now();
     // The plan cache reuses every stage upstream of an edit (allow-list, knob) from the last run.
-    const result = await runQuery(query, tables, {
-      now: this.options.now?.() ?? wallClockTicks(),
-      signal,
-      cache: this.planCache,
-    });
+    let result: QueryResult;
+    try {
+      result = await runQuery(query, tables, {
+        now: this.options.now?.() ?? wallClockTicks(),
+        signal,
+        cache: this.planCache,
+      });
+    } catch (err) {
+      if (!isAllocationFailure(err)) throw err;
+      // Free the run's intermediates (and the cached ones): the loaded tables stay usable.
+      this.planCache = new PlanCache();
+      let rows = 0;
+      for (const t of tables.values()) rows += t.rowCount;
+      throw outOfMemoryWhileDetecting(rows, err);
+    }
     const elapsedMs = performance.now() - t0;
     const { columns, rows } = alertRows(result.table);
     const keys = new Set(rows.map((r) => JSON.stringify(r)));
@@ -408,6 +459,12 @@ async function* blobChunksUntil(blob: Blob, signal: AbortSignal): AsyncGenerator
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
+}
+
+/** The file's format family from its first bytes (a Blob-like without `slice` counts as text). */
+async function sniffFamily(file: Blob): Promise<string> {
+  if (typeof file.slice !== 'function') return formatFamily(new Uint8Array(0));
+  return formatFamily(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
 }
 
 function abortError(): Error {
