@@ -5,7 +5,7 @@
  */
 import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
-import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
+import { blobSource, combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
@@ -215,16 +215,20 @@ export class EngineServer {
   private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineResponse> {
     const totalBytes = file.size;
     let lastPost = 0;
-    const results = await ingestAny(name, blobChunksUntil(file, signal), {
-      signal,
-      columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
-      onProgress: (bytes, rows) => {
-        const t = Date.now();
-        if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
-        lastPost = t;
-        this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+    const results = await ingestAny(
+      name,
+      blobSource(file, () => blobChunksUntil(file, signal)),
+      {
+        signal,
+        columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
+        onProgress: (bytes, rows) => {
+          const t = Date.now();
+          if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
+          lastPost = t;
+          this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+        },
       },
-    });
+    );
     // A cancel that landed while a read was pending ends the stream early: not a short file.
     if (signal.aborted) throw abortError();
     // A file may hold several tables (zip, streaming-API export): one summed report, one entry per table.
