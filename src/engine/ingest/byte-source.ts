@@ -4,6 +4,8 @@
  * row group at a time), while every other format streams. The browser's is a `Blob` (`slice`);
  * Node's is a file handle (`nodeFileSource` in node-source.ts); tests use a buffer.
  */
+import { abortError, throwIfAborted } from './abort-error';
+
 export interface FileSource {
   readonly size: number;
   /** Bytes [start, end) of the file (end clamped to the size). */
@@ -23,11 +25,28 @@ export function isFileSource(x: unknown): x is FileSource {
   );
 }
 
-/** A `File` / `Blob`: ranges through `slice`, chunks from `chunks` (default: `blob.stream()`). */
-export function blobSource(blob: Blob, chunks: () => AsyncIterable<Uint8Array>): FileSource {
+/**
+ * A `File` / `Blob`: ranges through `slice`, chunks from `chunks`. A range read pending when
+ * `signal` aborts rejects at once with an `AbortError` (a stalled read cannot hold a cancel).
+ */
+export function blobSource(blob: Blob, chunks: () => AsyncIterable<Uint8Array>, signal?: AbortSignal): FileSource {
   return {
     size: blob.size,
-    read: async (start, end) => new Uint8Array(await blob.slice(start, Math.min(end, blob.size)).arrayBuffer()),
+    read: async (start, end) => {
+      throwIfAborted(signal);
+      const bytes = blob.slice(start, Math.min(end, blob.size)).arrayBuffer();
+      if (!signal) return new Uint8Array(await bytes);
+      let onAbort = (): void => undefined;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(abortError());
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        return new Uint8Array(await Promise.race([bytes, aborted]));
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
     chunks,
   };
 }

@@ -170,6 +170,7 @@ async function ingestNested(
     case 'arrow':
       return [await readArrowTable(name, p.replay, opts)];
     case 'parquet':
+      // Inside an archive there is no reading by range: the entry is gathered in memory.
       return [await readParquetStream(name, p.replay, opts)];
     case 'zip':
       return readZip(name, p.replay, opts, budget, ingestNested);

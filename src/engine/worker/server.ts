@@ -5,6 +5,7 @@
  */
 import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
+import { readinessView } from './readiness-view';
 import { blobSource, combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
@@ -217,7 +218,7 @@ export class EngineServer {
     let lastPost = 0;
     const results = await ingestAny(
       name,
-      blobSource(file, () => blobChunksUntil(file, signal)),
+      blobSource(file, () => blobChunksUntil(file, signal), signal),
       {
         signal,
         columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
@@ -242,7 +243,9 @@ export class EngineServer {
       this.files.set(results.length === 1 ? name : `${r.report.file} (${r.table.name})`, r.table);
       this.combined = null;
     }
-    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
+    // Which rule stages can run with everything loaded now, per file (shown in the ingest report).
+    const readiness = readinessView(this.tables(), this.files);
+    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries(), readiness };
   }
 
   private readonly planCache = new PlanCache();

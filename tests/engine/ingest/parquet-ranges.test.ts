@@ -22,7 +22,7 @@ import {
 } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
-import { bytesSource, type FileSource } from '../../../src/engine/ingest/byte-source';
+import { blobSource, bytesSource, type FileSource } from '../../../src/engine/ingest/byte-source';
 import { ingestAny, rowsAccountedFor } from '../../../src/engine/ingest/ingest';
 import { nodeFileSource } from '../../../src/engine/ingest/node-source';
 import { footerLength, parseFooter } from '../../../src/engine/ingest/parquet-footer';
@@ -297,5 +297,27 @@ describe('Parquet by byte range', () => {
     joined.set(tail, 104);
     const r = await readParquetTable('short.parquet', bytesSource(joined));
     expect(r.report.fatal).toMatch(/row group 1, column chunk \d+ \(\w+\) lies at bytes \d+-\d+, outside the data/);
+  });
+
+  it('a Blob range read that stalls still ends at once on cancel', async () => {
+    const real = new Blob([FILE]);
+    const stalled = {
+      size: real.size,
+      slice: () => ({ arrayBuffer: () => new Promise<ArrayBuffer>(() => undefined) }),
+    } as unknown as Blob;
+    const ctl = new AbortController();
+    const run = ingestAny(
+      'stalled.parquet',
+      blobSource(stalled, () => (async function* () {})(), ctl.signal),
+    );
+    setTimeout(() => ctl.abort(), 10);
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    // The same source over a real Blob reads the file by range.
+    const [r] = await ingestAny(
+      'wide.parquet',
+      blobSource(real, () => (async function* () {})()),
+      { columns: NEEDED },
+    );
+    expect(r!.report.rowsLoaded).toBe(ROWS);
   });
 });
