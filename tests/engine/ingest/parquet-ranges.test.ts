@@ -300,7 +300,7 @@ describe('Parquet by byte range', () => {
   });
 
   it('a Blob range read that stalls still ends at once on cancel', async () => {
-    const real = new Blob([FILE]);
+    const real = new Blob([FILE.slice()]);
     const stalled = {
       size: real.size,
       slice: () => ({ arrayBuffer: () => new Promise<ArrayBuffer>(() => undefined) }),
