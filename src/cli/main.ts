@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { formatDiagnostic } from '../engine/kql/diagnostics';
 import { ingestAny, concatTables } from '../engine/ingest/ingest';
-import { nodeFileChunks } from '../engine/ingest/node-source';
+import { nodeFileSource } from '../engine/ingest/node-source';
 import { enrichTablesAcrossFiles } from '../engine/ingest/windows';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
@@ -170,7 +170,7 @@ async function loadTables(
     const columns = f.name ? needed.get(f.name) : undefined;
     let results;
     try {
-      results = await ingestAny(basename(f.path), nodeFileChunks(f.path), {
+      results = await ingestAny(basename(f.path), await nodeFileSource(f.path), {
         ...(forced ? { table: forced } : {}),
         ...(f.name ? { tableName: f.name } : {}),
         ...(columns ? { columns } : {}),

@@ -163,6 +163,19 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     const report = page.getByRole('table', { name: 'Loaded files' });
     await expect.poll(() => report.getByText('DeviceNetworkEvents', { exact: true }).isVisible()).toBe(true);
     await expect.poll(() => report.getByText('DeviceProcessEvents', { exact: true }).isVisible()).toBe(true);
+    // ... and which rule stages can run with what was loaded, under the files concerned.
+    const procStages = report.getByLabel('Rule stages with DeviceProcessEvents.csv');
+    await expect
+      .poll(() => procStages.locator('li').allTextContents())
+      .toEqual([
+        'DCOM stage: 97 process starts by svchost DcomLaunch on 6 devices',
+        'no services.exe start found: every candidate on srv-sql-05.corp.contoso.com (7 DcomLaunch starts) is dropped by the boot filter, unless unknown boot times are kept',
+      ]);
+    expect(await procStages.locator('li[data-level="warn"]').count()).toBe(1);
+    const netStages = report.getByLabel('Rule stages with DeviceNetworkEvents.csv');
+    expect(
+      await netStages.getByText('RPC stage: 80 inbound connections on TCP 135 accepted by svchost RpcSs').count(),
+    ).toBe(1);
     // Stages list the plan with counts.
     const stages = page.getByRole('region', { name: /Stages/ });
     expect(await stages.locator('.stage-rows').count()).toBeGreaterThan(5);
@@ -258,6 +271,13 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, '06-drop-overlay.png') });
     await target.dispatchEvent('drop', { dataTransfer: transfer });
     await page.getByRole('status').filter({ hasText: 'load a DeviceProcessEvents export' }).waitFor();
+    // The ingest report says the same, under the file.
+    await page
+      .getByLabel('Rule stages with DeviceNetworkEvents.csv')
+      .getByText('no DeviceProcessEvents loaded: the DcomLaunch, child-process and boot stages cannot run', {
+        exact: false,
+      })
+      .waitFor();
     expect(await page.getByText('Drop Defender exports to analyse them locally').count()).toBe(0);
     expect(await alerts().count()).toBe(0);
     expect(requests.slice(before)).toEqual([]);

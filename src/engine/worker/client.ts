@@ -15,6 +15,7 @@ import {
   type EngineResponse,
   type EngineResponseKind,
   type IngestReportView,
+  type ReadinessView,
   type RuleSummary,
   type TableSummary,
   type WireError,
@@ -47,12 +48,14 @@ export type {
   WhyCheck,
   WhyStage,
   IngestReportView,
+  ReadinessView,
   RejectView,
   ResultColumn,
   RuleSummary,
   StageView,
   TableSummary,
 } from './protocol';
+export { readinessAppliesTo } from './protocol';
 
 export type EngineMode = 'worker' | 'main-thread';
 
@@ -66,6 +69,8 @@ export interface IngestOutcome {
   readonly report: IngestReportView;
   /** Every table loaded so far, after this file. */
   readonly tables: readonly TableSummary[];
+  /** Which rule stages can run with every file loaded so far (null from an engine that does not say). */
+  readonly readiness: ReadinessView | null;
 }
 
 export interface EngineClient {
@@ -244,7 +249,7 @@ class Client implements EngineClient {
     opts: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IngestOutcome> {
     const res = narrow(await this.request((id) => ({ kind: 'ingest', id, name, file }), opts), 'ingested');
-    return { report: res.report, tables: res.tables };
+    return { report: res.report, tables: res.tables, readiness: res.readiness ?? null };
   }
 
   async detect(

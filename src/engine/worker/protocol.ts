@@ -104,6 +104,26 @@ export interface IngestReportView {
   readonly fatal: string | null;
 }
 
+/** What the loaded data lets the rule's stages do (rule/readiness.ts), tied to files. */
+export interface ReadinessView {
+  readonly notes: readonly {
+    readonly text: string;
+    /** `warn`: a stage cannot run, or drops everything, with this data. */
+    readonly level: 'info' | 'warn';
+    /** The engine's keys of the files it concerns (see `readinessAppliesTo`). */
+    readonly files: readonly string[];
+  }[];
+}
+
+/**
+ * Whether a readiness note concerns the file loaded as `name`: the engine keys a file by its
+ * name, or by `name (Table)` / `name/entry` when the file holds several tables (streaming-API
+ * JSON, zip).
+ */
+export function readinessAppliesTo(files: readonly string[], name: string): boolean {
+  return files.some((f) => f === name || f.startsWith(`${name} (`) || f.startsWith(`${name}/`));
+}
+
 /** A table as loaded so far (all files of it together). */
 export interface TableSummary {
   readonly name: string;
@@ -291,6 +311,8 @@ export type EngineResponse =
       readonly id: number;
       readonly report: IngestReportView;
       readonly tables: readonly TableSummary[];
+      /** Rule readiness over every file loaded so far, after this one. */
+      readonly readiness?: ReadinessView;
     }
   | { readonly kind: 'detected'; readonly id: number; readonly detection: DetectionView }
   | { readonly kind: 'csv'; readonly id: number; readonly text: string; readonly rows: number }

@@ -5,7 +5,8 @@
  */
 import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
-import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
+import { readinessView } from './readiness-view';
+import { blobSource, combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
@@ -240,18 +241,22 @@ export class EngineServer {
     this.reserved += needed;
     let results: Awaited<ReturnType<typeof ingestAny>>;
     try {
-      results = await ingestAny(name, blobChunksUntil(file, signal), {
-        signal,
-        columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
-        onProgress: (bytes, rows) => {
-          at.bytes = bytes;
-          at.rows = rows;
-          const t = Date.now();
-          if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
-          lastPost = t;
-          this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+      results = await ingestAny(
+        name,
+        blobSource(file, () => blobChunksUntil(file, signal), signal),
+        {
+          signal,
+          columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
+          onProgress: (bytes, rows) => {
+            at.bytes = bytes;
+            at.rows = rows;
+            const t = Date.now();
+            if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
+            lastPost = t;
+            this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+          },
         },
-      });
+      );
     } catch (err) {
       // The partial columns were local to the load: dropping them here frees them; earlier files stay.
       if (isAllocationFailure(err)) throw outOfMemoryWhileLoading(name, at, err);
@@ -272,7 +277,9 @@ export class EngineServer {
       this.files.set(results.length === 1 ? name : `${r.report.file} (${r.table.name})`, r.table);
       this.combined = null;
     }
-    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
+    // Which rule stages can run with everything loaded now, per file (shown in the ingest report).
+    const readiness = readinessView(this.tables(), this.files);
+    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries(), readiness };
   }
 
   /** Bytes held by the loaded files' columns (but `except`, which a new load of it replaces). */

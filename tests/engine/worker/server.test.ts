@@ -164,6 +164,8 @@ describe('EngineServer', () => {
     const endless = new Blob(['Timestamp,DeviceId\n']);
     const stuck = {
       size: 1 << 30,
+      // The first bytes (format sniffing) read by range; the rest only streams.
+      slice: (a: number, b: number) => new Blob([new Uint8Array(Math.min(b, 64) - a).fill(0x41)]),
       stream: () =>
         new ReadableStream<Uint8Array>({
           start(c) {
