@@ -8,6 +8,8 @@
  *   rows still says what its columns are.
  * - Lists of view objects (candidates, timed events, tree nodes, devices) are one Arrow row per
  *   object, one column per property, as a typed spec says; nested values are JSON text.
+ * - Columns are assembled from typed arrays and bitmaps (`makeData`), never through Arrow's
+ *   builders: those compile their null check with `new Function`, which the page's CSP forbids.
  * - Utf8 cannot hold an unpaired UTF-16 surrogate (the encoder would turn it into U+FFFD). A string
  *   column holding one is sent as JSON text instead (`dcomlens.encoding = json`), so every string
  *   arrives exactly as it left, keys included.
@@ -17,15 +19,15 @@ import {
   Field,
   Float64,
   Int64,
+  makeData,
   RecordBatch,
   Schema,
+  Struct,
   Table as ArrowTable,
   tableFromIPC,
   tableToIPC,
   Utf8,
-  vectorFromArray,
-  type DataType,
-  type Vector,
+  type Data,
 } from 'apache-arrow';
 import { jsonCell } from '../output/format-results';
 import { getValue, type ScalarType } from '../table/column';
@@ -62,22 +64,74 @@ export function isWellFormed(s: string): boolean {
 
 interface FieldData {
   readonly name: string;
-  readonly type: DataType;
+  readonly type: Utf8 | Bool | Float64 | Int64;
   readonly values: readonly unknown[];
   readonly metadata: ReadonlyMap<string, string>;
 }
 
+/** Validity bitmap (bit set: valid, least significant bit first) and the null count. */
+function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) nullCount++;
+    else nullBitmap[i >> 3]! |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+function utf8Data(type: Utf8, values: readonly unknown[]): Data {
+  const encoder = new TextEncoder();
+  const valueOffsets = new Int32Array(values.length + 1);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  values.forEach((v, i) => {
+    if (typeof v === 'string') {
+      const bytes = encoder.encode(v);
+      parts.push(bytes);
+      total += bytes.length;
+      if (total > 0x7fffffff) throw new RangeError('arrow-wire: a text column exceeds 2 GiB');
+    }
+    valueOffsets[i + 1] = total;
+  });
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
+}
+
+function fieldData(f: FieldData): Data {
+  const n = f.values.length;
+  const { type } = f;
+  if (type instanceof Utf8) return utf8Data(type, f.values);
+  if (type instanceof Bool) {
+    const data = new Uint8Array((n + 7) >> 3);
+    f.values.forEach((v, i) => {
+      if (v === true) data[i >> 3]! |= 1 << (i & 7);
+    });
+    return makeData({ type, length: n, ...validity(f.values), data });
+  }
+  if (type instanceof Int64) {
+    const data = BigInt64Array.from(f.values, (v) => (typeof v === 'bigint' ? v : 0n));
+    return makeData({ type, length: n, ...validity(f.values), data });
+  }
+  const data = Float64Array.from(f.values, (v) => (typeof v === 'number' ? v : 0));
+  return makeData({ type, length: n, ...validity(f.values), data });
+}
+
 /** Serialises fields of equal length as one Arrow IPC stream in a buffer of its own. */
 function toIpc(fields: readonly FieldData[], rows: number): Uint8Array {
-  const vectors: Record<string, Vector> = {};
-  for (const f of fields) vectors[f.name] = vectorFromArray(f.values as unknown[], f.type);
-  const plain = new ArrowTable(vectors);
   const schema = new Schema(fields.map((f) => new Field(f.name, f.type, true, new Map(f.metadata))));
-  const table = new ArrowTable(
+  const children = fields.map(fieldData);
+  if (children.some((c) => c.length !== rows)) throw new Error(`arrow-wire: columns of unequal length`);
+  const batch = new RecordBatch(
     schema,
-    plain.batches.map((b) => new RecordBatch(schema, b.data)),
+    makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }),
   );
-  if (table.numRows !== rows) throw new Error(`arrow-wire: ${table.numRows} rows encoded of ${rows}`);
+  const table = new ArrowTable(schema, [batch]);
   const bytes = tableToIPC(table, 'stream');
   // Own the buffer exactly, so transferring it moves nothing else.
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
@@ -208,7 +262,7 @@ type KindFor<V> = [V] extends [string]
 /** Every property of `T` with how it crosses (checked against the property's type). */
 export type ObjectSpec<T> = { readonly [K in keyof T]-?: KindFor<T[K]> };
 
-function arrowType(kind: FieldKind): DataType {
+function arrowType(kind: FieldKind): Float64 | Bool | Utf8 {
   switch (kind) {
     case 'f64':
     case 'f64?':

@@ -162,6 +162,36 @@ describe('result tables as Arrow IPC', () => {
     expect(decoded.rows).toEqual([]);
   });
 
+  it('never compiles code: no `new Function` (the CSP forbids eval) while encoding or decoding', () => {
+    const real = globalThis.Function;
+    const compiled: string[] = [];
+    globalThis.Function = new Proxy(real, {
+      construct(target, args: string[]) {
+        compiled.push(args.join(' | '));
+        return Reflect.construct(target, args) as object;
+      },
+      apply(target, self, args: string[]) {
+        compiled.push(args.join(' | '));
+        return Reflect.apply(target, self, args) as unknown;
+      },
+    });
+    try {
+      const t = table(TYPES.map((type) => ({ name: type, type, values: [null, null] })));
+      const decoded = decodeResultTable(encodeResultTable(t, []));
+      expect(decoded.rows).toHaveLength(2);
+      const events = decodeObjects(
+        encodeObjects(
+          [{ iso: 'x', ms: 1, label: null as unknown as string, detail: 'd', record: null as never }],
+          TIMED_EVENT_SPEC,
+        ),
+      );
+      expect(events[0]!.label).toBeNull();
+    } finally {
+      globalThis.Function = real;
+    }
+    expect(compiled).toEqual([]);
+  });
+
   it('puts the leading columns first, the rest in table order', () => {
     const t = table([
       { name: 'b', type: 'long', values: [1] },
