@@ -18,6 +18,7 @@ import { columnFromValues } from '../../src/engine/table/column';
 import { ingestFile } from '../../src/engine/ingest/ingest';
 import { bytesChunks } from '../../src/engine/ingest/chunk-sources';
 import { EngineServer } from '../../src/engine/worker/server';
+import { decodeResponse } from '../../src/engine/worker/wire';
 import type { EngineResponse } from '../../src/engine/worker/protocol';
 import { hostileFiles } from './hostile-data';
 
@@ -117,7 +118,7 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     for (const r of cliRows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     // The dashboard's export path.
     const posted: EngineResponse[] = [];
-    const server = new EngineServer((m) => posted.push(m));
+    const server = new EngineServer((m) => posted.push(decodeResponse(m)));
     let id = 1;
     for (const [name, bytes] of Object.entries(files))
       await server.handle({ kind: 'ingest', id: id++, name, file: new Blob([bytes]) });

@@ -24,6 +24,7 @@ import { hitDetail } from './hit-detail';
 import { childExclusions, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
+import { encodeDetection, encodeExplain, encodeHitDetail, encodeSurrounding, encodeText } from './wire';
 import {
   columnBytes,
   defaultMemoryBudget,
@@ -39,8 +40,9 @@ import {
   PROTOCOL_VERSION,
   type Cell,
   type DetectionView,
+  type DetectionWire,
   type EngineRequest,
-  type EngineResponse,
+  type EngineWireResponse,
   type IngestReportView,
   type RuleSummary,
   type RuleView,
@@ -56,7 +58,8 @@ const ALLOW_LIST_LET = 'allowListedExecs';
 const PROGRESS_INTERVAL_MS = 50;
 const REJECTS_SHOWN = 20;
 
-export type Post = (message: EngineResponse) => void;
+/** Sends one answer; bulky payloads are bytes whose buffers `wire.ts` `transferList` names. */
+export type Post = (message: EngineWireResponse) => void;
 
 export interface EngineServerOptions {
   /** Sentinel rule YAML to run (default: the shipped DCOM Lateral Movement rule). */
@@ -118,7 +121,10 @@ export class EngineServer {
     }
   }
 
-  private async answer(req: Exclude<EngineRequest, { kind: 'cancel' }>, signal: AbortSignal): Promise<EngineResponse> {
+  private async answer(
+    req: Exclude<EngineRequest, { kind: 'cancel' }>,
+    signal: AbortSignal,
+  ): Promise<EngineWireResponse> {
     switch (req.kind) {
       case 'hello':
         return { kind: 'ready', id: req.id, version: PROTOCOL_VERSION };
@@ -137,13 +143,14 @@ export class EngineServer {
         const last = this.requireLast('exporting');
         const format = req.kind === 'export-csv' ? 'csv' : 'json';
         const text = exportAlerts(format, last.result.table, this.requireRule(), ALERT_COLUMNS, req.options);
-        return { kind: format, id: req.id, text, rows: last.result.table.rowCount };
+        return { kind: format, id: req.id, bytes: encodeText(text), rows: last.result.table.rowCount };
       }
       case 'hit-detail': {
         const last = this.requireLast('opening an alert');
         const key = last.rowKeys[req.row] ?? '';
         const ctx = { ...last.tuned, childExclusions: childExclusions(last.tuned.query) };
-        return { kind: 'hit', id: req.id, detail: hitDetail(last.result, this.tables(), req.row, key, ctx) };
+        const detail = hitDetail(last.result, this.tables(), req.row, key, ctx);
+        return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
       }
       case 'surrounding': {
         const last = this.requireLast('showing surrounding events');
@@ -151,7 +158,7 @@ export class EngineServer {
         if (req.row < 0 || req.row >= t.rowCount) throw new EngineError('RangeError', `no alert row ${req.row}`);
         const center = ticksAt(t, 'TimestampNetwEventExact', req.row) ?? 0n;
         const events = surroundingEvents(this.tables(), stringAt(t, 'DeviceId', req.row), center, req.seconds);
-        return { kind: 'events', id: req.id, events };
+        return { kind: 'events', id: req.id, events: encodeSurrounding(events) };
       }
       case 'rule-view':
         return { kind: 'rule-view', id: req.id, view: await this.ruleView(signal) };
@@ -159,11 +166,11 @@ export class EngineServer {
         return {
           kind: 'explained',
           id: req.id,
-          view: await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal),
+          view: encodeExplain(await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal)),
         };
       case 'candidate-detail': {
         const detail = await this.explainer.detail(this.requireRule(), this.tables(), req.tuning, req.key, signal);
-        return { kind: 'hit', id: req.id, detail };
+        return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
       }
       case 'clear':
         this.files.clear();
@@ -228,7 +235,7 @@ export class EngineServer {
   /** Estimated bytes of the loads in flight (both files of a drop are read at once). */
   private reserved = 0;
 
-  private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineResponse> {
+  private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineWireResponse> {
     const totalBytes = file.size;
     let lastPost = 0;
     // Fail before reading when the kept columns would not fit next to what is loaded (a file of the
@@ -315,7 +322,7 @@ export class EngineServer {
     allowList: readonly string[] | null,
     unknownBoot: UnknownBoot,
     signal: AbortSignal,
-  ): Promise<DetectionView> {
+  ): Promise<DetectionWire> {
     const rule = this.requireRule();
     let query = rule.query;
     if (unknownBoot !== 'drop') {
@@ -356,7 +363,7 @@ export class EngineServer {
       throw outOfMemoryWhileDetecting(rows, err);
     }
     const elapsedMs = performance.now() - t0;
-    const { columns, rows } = alertRows(result.table);
+    const { rows } = alertRows(result.table);
     const keys = new Set(rows.map((r) => JSON.stringify(r)));
     let diff: DetectionView['diff'] = null;
     if (this.last) {
@@ -370,19 +377,18 @@ export class EngineServer {
     const rowKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
     const usedAllowList = allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [];
     this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
-    return {
-      columns,
-      rows,
+    const view = {
       stages: parseExplain(result.explain),
       explain: result.explain,
       allowList: usedAllowList,
       diff,
       elapsedMs,
       now: formatDateTime(result.now),
-      keys: rowKeys,
       unknownBoot,
       query,
     };
+    // The rows and their keys scale with the data: they cross as Arrow IPC (transferred).
+    return encodeDetection(view, result.table, ALERT_COLUMNS, rowKeys);
   }
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineRequest, EngineResponse } from '../../../src/engine/worker/protocol';
 import { EngineServer } from '../../../src/engine/worker/server';
+import { decodeResponse } from '../../../src/engine/worker/wire';
 import {
   estimateKeptBytes,
   formatFamily,
@@ -45,7 +46,10 @@ function failingFile(base: Uint8Array<ArrayBuffer>, okChunks: number, err: Error
 
 function harness(memoryBudget?: number) {
   const posted: EngineResponse[] = [];
-  const server = new EngineServer((m) => posted.push(m), memoryBudget === undefined ? {} : { memoryBudget });
+  const server = new EngineServer(
+    (m) => posted.push(decodeResponse(m)),
+    memoryBudget === undefined ? {} : { memoryBudget },
+  );
   let nextId = 1;
   const ask = async (make: (id: number) => EngineRequest): Promise<EngineResponse> => {
     const req = make(nextId++);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineRequest, EngineResponse, ReadinessView } from '../../../src/engine/worker/protocol';
 import { readinessAppliesTo } from '../../../src/engine/worker/protocol';
 import { EngineServer } from '../../../src/engine/worker/server';
+import { decodeResponse } from '../../../src/engine/worker/wire';
 
 const SAMPLES = join(__dirname, '../../../public/samples');
 const NET = 'DeviceNetworkEvents.csv';
@@ -15,7 +16,7 @@ const PROC = 'DeviceProcessEvents.csv';
 
 function harness() {
   const posted: EngineResponse[] = [];
-  const server = new EngineServer((m) => posted.push(m));
+  const server = new EngineServer((m) => posted.push(decodeResponse(m)));
   let nextId = 1;
   const ingest = async (name: string, bytes: Uint8Array<ArrayBuffer>): Promise<ReadinessView> => {
     const id = nextId++;
