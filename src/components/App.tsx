@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   isAbortError,
+  isEngineStopped,
   type DetectionView,
+  type EngineLifecycleEvent,
   type EngineClient,
   type EngineMode,
   type RuleSummary,
@@ -44,6 +46,22 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const KEPT = 'Your allow-list, knobs, verdicts, notes and pins are kept.';
+
+/** What the banner says about the engine's death and its restart. */
+export function lifecycleMessage(event: EngineLifecycleEvent): string {
+  if (event.kind === 'stopped')
+    return `The engine ${event.message.replace(/^the engine /, '')}. Restarting it… ${KEPT}`;
+  const parts = [`The engine stopped (crashed or ran out of memory) and was restarted.`];
+  if (event.reloaded.length > 0)
+    parts.push(
+      `${event.reloaded.length === 1 ? 'Your file was' : `Your ${event.reloaded.length} files were`} loaded into it again.`,
+    );
+  for (const f of event.failed) parts.push(`Load ${f.name} again: ${f.message}.`);
+  parts.push(KEPT);
+  return parts.join(' ');
+}
+
 function sampleSource(name: string): Source {
   return {
     name,
@@ -74,6 +92,8 @@ export function App({ client }: Props) {
   const [error, setError] = useState<string | null>(
     tuning.problems.length > 0 ? `Some saved state was ignored: ${tuning.problems.join('; ')}` : null,
   );
+  /** The engine was restarted after a run it died in: offer to run the rule again. */
+  const [rerun, setRerun] = useState(false);
   const loads = useRef(new Map<string, AbortController>());
   const run = useRef<AbortController | null>(null);
   const seq = useRef(0);
@@ -105,6 +125,16 @@ export function App({ client }: Props) {
     };
   }, [client]);
 
+  // A dead engine: say so at once, and again once a fresh one holds the files (restartable-client).
+  useEffect(
+    () =>
+      client.onLifecycle?.((event) => {
+        setError(lifecycleMessage(event));
+        if (event.kind === 'restarted') setRunning(false);
+      }),
+    [client],
+  );
+
   const detect = useCallback(
     async (fromAllowList: boolean): Promise<void> => {
       run.current?.abort();
@@ -116,7 +146,9 @@ export function App({ client }: Props) {
         setDetection(d);
         setDiff(fromAllowList ? d.diff : null);
       } catch (err) {
-        if (!isAbortError(err)) setError(`The rule failed: ${message(err)}`);
+        if (isEngineStopped(err) && client.onLifecycle)
+          setRerun(true); // the lifecycle banner says it
+        else if (!isAbortError(err)) setError(`The rule failed: ${message(err)}`);
       } finally {
         if (run.current === ctl) {
           run.current = null;
@@ -264,7 +296,27 @@ export function App({ client }: Props) {
           {pinGuard.pending && (
             <PinWarning pending={pinGuard.pending} onConfirm={pinGuard.confirm} onCancel={pinGuard.cancel} />
           )}
-          {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
+          {error !== null && (
+            <ErrorBanner
+              message={error}
+              onDismiss={() => {
+                setError(null);
+                setRerun(false);
+              }}
+              {...(rerun && hasData
+                ? {
+                    action: {
+                      label: 'Run the rule again',
+                      onClick: () => {
+                        setError(null);
+                        setRerun(false);
+                        void detect(true);
+                      },
+                    },
+                  }
+                : {})}
+            />
+          )}
           <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
           {jobs.length === 0 && <EmptyState />}
           <IngestReportPanel jobs={jobs} readiness={readiness} />

@@ -15,13 +15,20 @@ import type { ArrowPayload } from './arrow-wire';
 import type { CandidateView, DeviceFunnel, ExplainView, FailureView, TuningInput } from './explain-protocol';
 
 /** Bumped whenever a message shape changes; the worker answers `hello` with it. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 // ---------------------------------------------------------------------------------------------
 // Requests (UI -> engine)
 
 export type EngineRequest =
-  | { readonly kind: 'hello'; readonly id: number }
+  /**
+   * The first message. `lock`: a Web Lock the worker takes and holds for its lifetime, so the page
+   * learns of its death at once (a worker that dies in Chromium, by `close()` or killed, fires no
+   * `error` event; the lock is released when it goes).
+   */
+  | { readonly kind: 'hello'; readonly id: number; readonly lock?: string }
+  /** Liveness: answered with `pong` from the event loop (the engine yields between operators and batches). */
+  | { readonly kind: 'ping'; readonly id: number }
   /** The rule as shipped: name, severity, default allow-list. */
   | { readonly kind: 'describe-rule'; readonly id: number }
   /** Streams one file into a table; a file of the same name replaces its earlier load. */
@@ -302,7 +309,9 @@ export interface RuleView {
 // Responses (engine -> UI)
 
 export type EngineResponse =
-  | { readonly kind: 'ready'; readonly id: number; readonly version: number }
+  /** `locked`: the worker holds the hello's `lock` (absent: no Web Locks there; liveness by ping only). */
+  | { readonly kind: 'ready'; readonly id: number; readonly version: number; readonly locked?: boolean }
+  | { readonly kind: 'pong'; readonly id: number }
   | { readonly kind: 'rule'; readonly id: number; readonly rule: RuleSummary }
   /** Unsolicited while `ingest` request `id` runs: bytes consumed of `totalBytes`, rows read. */
   | {

@@ -110,6 +110,11 @@ export class EngineServer {
       this.running.get(req.target)?.abort();
       return;
     }
+    if (req.kind === 'ping') {
+      // At once, outside `running`: a busy engine still answers whenever it yields.
+      this.post({ kind: 'pong', id: req.id });
+      return;
+    }
     const controller = new AbortController();
     this.running.set(req.id, controller);
     try {
@@ -122,7 +127,7 @@ export class EngineServer {
   }
 
   private async answer(
-    req: Exclude<EngineRequest, { kind: 'cancel' }>,
+    req: Exclude<EngineRequest, { kind: 'cancel' | 'ping' }>,
     signal: AbortSignal,
   ): Promise<EngineWireResponse> {
     switch (req.kind) {

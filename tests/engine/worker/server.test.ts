@@ -69,7 +69,7 @@ describe('EngineServer', () => {
   it('answers hello with the protocol version', async () => {
     const h = harness();
     const res = await h.ask((id) => ({ kind: 'hello', id }));
-    expect(res).toEqual({ kind: 'ready', id: 1, version: 2 });
+    expect(res).toEqual({ kind: 'ready', id: 1, version: 3 });
   });
 
   it('describes the shipped rule with its allow-list', async () => {
