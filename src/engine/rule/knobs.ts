@@ -1,0 +1,272 @@
+/**
+ * The rule's other constants as knobs (issue "Tuning"): the RPC → DCOM window, the boot grace and
+ * the child exclusions. Each is found in the syntax tree (not by a regex over the text) and edited
+ * by splicing the query text at the node's span, so comments and layout survive and the exported
+ * KQL is the rule the analyst ran. A rule without the construct gets null (the knob is unsupported).
+ *
+ * - window: `where datetime_diff(unit, a, b) between (lo .. hi)`: integer bounds.
+ * - boot grace: the timespan literal in `LastBootTime + 5m` inside the boot filter. It composes with
+ *   `setUnknownBoot(…, 'keep')` in either order (that edit wraps the predicate and keeps the literal).
+ * - child exclusions: the string list of `FileName !in~ ("csc.exe")`. An empty list is printed as
+ *   `FileName !in~ (dynamic([]))`: Kusto's `in` expands a dynamic array argument, an empty array
+ *   excludes nothing, and `!in~ ()` / `!in~ ("")` are not what Kusto accepts (or not what is meant).
+ */
+import type { Expr, Query } from '../kql/ast';
+import { parseQuery } from '../kql/parser';
+import { parseTimespanLiteral, TICKS_PER_SECOND } from '../time/ticks';
+import { kqlString } from './rule';
+
+/** Bounds for the knobs; values outside are refused (RangeError), never silently clamped. */
+export const KNOB_LIMITS = {
+  /** |lo|, |hi| of the window, in the window's unit. */
+  window: 3600,
+  /** Boot grace, in seconds (7 days). */
+  bootGraceSeconds: 7 * 24 * 3600,
+  /** Child exclusions: entries and characters per entry. */
+  exclusions: 500,
+  exclusionLength: 260,
+} as const;
+
+export interface RuleWindow {
+  readonly lo: number;
+  readonly hi: number;
+  /** The datetime_diff unit as written (`second`). */
+  readonly unit: string;
+}
+
+/** The analyst's values; an absent field leaves that constant as written. */
+export interface RuleKnobs {
+  readonly window?: { readonly lo: number; readonly hi: number };
+  /** Seconds added to LastBootTime in the boot filter. */
+  readonly bootGraceSeconds?: number;
+  readonly childExclusions?: readonly string[];
+}
+
+/** Every node of a tree, depth first (object values only; spans and scalars are skipped). */
+function nodes(root: unknown): Expr[] {
+  const out: Expr[] = [];
+  const visit = (x: unknown): void => {
+    if (x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const v of x) visit(v);
+      return;
+    }
+    const kind = (x as { kind?: unknown }).kind;
+    if (typeof kind === 'string') out.push(x as Expr);
+    for (const [k, v] of Object.entries(x)) if (k !== 'span' && typeof v === 'object') visit(v);
+  };
+  visit(root);
+  return out;
+}
+
+/** Exactly one match, or null (absent, or ambiguous: a knob must not guess which one to edit). */
+function single<T>(xs: readonly T[]): T | null {
+  return xs.length === 1 ? xs[0]! : null;
+}
+
+/** An integer literal, possibly negated: `2`, `-3`. */
+function intValue(e: Expr): number | null {
+  if (e.kind === 'Literal' && (e.type === 'long' || e.type === 'int') && typeof e.value === 'number')
+    return Number.isInteger(e.value) ? e.value : null;
+  if (e.kind === 'Unary') {
+    const v = intValue(e.operand);
+    return v === null ? null : e.op === '-' ? -v : v;
+  }
+  if (e.kind === 'Paren') return intValue(e.expr);
+  return null;
+}
+
+function findWindow(query: Query) {
+  return single(
+    nodes(query).filter(
+      (n): n is Extract<Expr, { kind: 'Between' }> =>
+        n.kind === 'Between' &&
+        !n.negated &&
+        n.left.kind === 'Call' &&
+        n.left.name === 'datetime_diff' &&
+        intValue(n.low) !== null &&
+        intValue(n.high) !== null,
+    ),
+  );
+}
+
+/** The window's bounds, or null when the rule has no (single) `datetime_diff(...) between (lo .. hi)`. */
+export function readWindow(queryText: string): RuleWindow | null {
+  const b = findWindow(parseQuery(queryText).query);
+  if (!b || b.left.kind !== 'Call') return null;
+  const unitArg = b.left.args[0];
+  const unit = unitArg?.kind === 'Literal' && typeof unitArg.value === 'string' ? unitArg.value : '';
+  return { lo: intValue(b.low)!, hi: intValue(b.high)!, unit };
+}
+
+export function checkWindow(lo: number, hi: number): void {
+  const L = KNOB_LIMITS.window;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new RangeError('the window bounds must be integers');
+  if (Math.abs(lo) > L || Math.abs(hi) > L) throw new RangeError(`the window bounds must lie within -${L} .. ${L}`);
+  if (lo > hi) throw new RangeError(`the window's low bound ${lo} is above its high bound ${hi}`);
+}
+
+/** Sets the window to `between (lo .. hi)`; null when the rule has no window. Throws RangeError on bad bounds. */
+export function setWindow(queryText: string, lo: number, hi: number): string | null {
+  checkWindow(lo, hi);
+  const b = findWindow(parseQuery(queryText).query);
+  if (!b) return null;
+  // High first: its span lies after the low bound's, so the low span's offsets stay valid.
+  const t1 = queryText.slice(0, b.high.span.start) + String(hi) + queryText.slice(b.high.span.end);
+  return t1.slice(0, b.low.span.start) + String(lo) + t1.slice(b.low.span.end);
+}
+
+/** `5m`, `90s`, `1h`, `2d`: the shortest whole-unit timespan literal for `seconds`. */
+export function formatTimespanLiteral(seconds: number): string {
+  if (!Number.isInteger(seconds) || seconds < 0) throw new RangeError('a timespan knob must be whole seconds, ≥ 0');
+  if (seconds === 0) return '0s';
+  if (seconds % 86400 === 0) return `${seconds / 86400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** Reads `5m` / `90s` / `1h` / `2d` (or a bare number of seconds) as whole seconds; null if not one. */
+export function parseTimespanSeconds(text: string): number | null {
+  const t = text.trim();
+  if (/^\d{1,7}$/.test(t)) return Number(t);
+  const ticks = parseTimespanLiteral(t);
+  if (ticks === null || ticks % TICKS_PER_SECOND !== 0n) return null;
+  const s = ticks / TICKS_PER_SECOND;
+  return s > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(s);
+}
+
+function findBootFilter(query: Query, column: string) {
+  // The first `where` that mentions the boot column (as setUnknownBoot does).
+  const where = nodes(query).find(
+    (n) => (n as { kind: string }).kind === 'Where' && nodes(n).some((x) => x.kind === 'Name' && x.name === column),
+  ) as unknown as { predicate: Expr } | undefined;
+  if (!where) return null;
+  const adds = nodes(where.predicate).filter(
+    (n): n is Extract<Expr, { kind: 'Binary' }> =>
+      n.kind === 'Binary' &&
+      n.op === '+' &&
+      ((n.left.kind === 'Name' &&
+        n.left.name === column &&
+        n.right.kind === 'Literal' &&
+        n.right.type === 'timespan') ||
+        (n.right.kind === 'Name' &&
+          n.right.name === column &&
+          n.left.kind === 'Literal' &&
+          n.left.type === 'timespan')),
+  );
+  const add = single(adds);
+  if (!add) return null;
+  const lit = add.left.kind === 'Literal' ? add.left : add.right;
+  return lit.kind === 'Literal' ? lit : null;
+}
+
+/** The boot grace in seconds (`LastBootTime+5m` → 300), or null when the boot filter has no such literal. */
+export function readBootGrace(queryText: string, column = 'LastBootTime'): number | null {
+  const lit = findBootFilter(parseQuery(queryText).query, column);
+  if (!lit || typeof lit.value !== 'bigint') return null;
+  return Number(lit.value) / Number(TICKS_PER_SECOND);
+}
+
+export function checkBootGrace(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > KNOB_LIMITS.bootGraceSeconds)
+    throw new RangeError(`the boot grace must be whole seconds within 0s .. ${KNOB_LIMITS.bootGraceSeconds / 86400}d`);
+}
+
+/** Sets the boot grace literal; null when the rule has none. Throws RangeError on bad values. */
+export function setBootGrace(queryText: string, seconds: number, column = 'LastBootTime'): string | null {
+  checkBootGrace(seconds);
+  const lit = findBootFilter(parseQuery(queryText).query, column);
+  if (!lit) return null;
+  return queryText.slice(0, lit.span.start) + formatTimespanLiteral(seconds) + queryText.slice(lit.span.end);
+}
+
+function findExclusions(query: Query) {
+  return single(
+    nodes(query).filter(
+      (n): n is Extract<Expr, { kind: 'In' }> =>
+        n.kind === 'In' &&
+        (n.op === '!in~' || n.op === '!in') &&
+        n.left.kind === 'Name' &&
+        n.left.name === 'FileName' &&
+        n.items.length > 0 &&
+        n.items.every(
+          (i) =>
+            (i.kind === 'Literal' && typeof i.value === 'string') ||
+            (i.kind === 'Dynamic' && Array.isArray(i.value) && i.value.every((v) => typeof v === 'string')),
+        ),
+    ),
+  );
+}
+
+/** The child exclusions (`FileName !in~ ("csc.exe")` → ["csc.exe"]), or null when the rule has none. */
+export function readChildExclusions(queryText: string): string[] | null {
+  const e = findExclusions(parseQuery(queryText).query);
+  if (!e) return null;
+  return e.items.flatMap((i) =>
+    i.kind === 'Literal' ? [i.value as string] : i.kind === 'Dynamic' ? (i.value as string[]) : [],
+  );
+}
+
+export function checkExclusions(names: readonly string[]): void {
+  if (names.length > KNOB_LIMITS.exclusions) throw new RangeError(`at most ${KNOB_LIMITS.exclusions} child exclusions`);
+  for (const n of names) {
+    if (n.length === 0 || n.length > KNOB_LIMITS.exclusionLength)
+      throw new RangeError(`a child exclusion must be 1..${KNOB_LIMITS.exclusionLength} characters`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(n)) throw new RangeError('a child exclusion must not hold control characters');
+  }
+}
+
+/** Replaces the exclusion list (empty: `dynamic([])`); null when the rule has none. Throws RangeError on bad names. */
+export function setChildExclusions(queryText: string, names: readonly string[]): string | null {
+  checkExclusions(names);
+  const e = findExclusions(parseQuery(queryText).query);
+  if (!e) return null;
+  const start = e.items[0]!.span.start;
+  const end = e.items[e.items.length - 1]!.span.end;
+  const items = names.length === 0 ? 'dynamic([])' : names.map(kqlString).join(', ');
+  return queryText.slice(0, start) + items + queryText.slice(end);
+}
+
+/** The knobs a rule supports, as written (null: the rule lacks the construct). */
+export function readKnobs(queryText: string): {
+  readonly window: RuleWindow | null;
+  readonly bootGraceSeconds: number | null;
+  readonly childExclusions: readonly string[] | null;
+} {
+  return {
+    window: readWindow(queryText),
+    bootGraceSeconds: readBootGrace(queryText),
+    childExclusions: readChildExclusions(queryText),
+  };
+}
+
+/** A knob the rule does not have (the message names it). */
+export class KnobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuleError';
+  }
+}
+
+/** Applies every set knob; throws KnobError when the rule lacks one, RangeError on a bad value. */
+export function applyKnobs(queryText: string, knobs: RuleKnobs): string {
+  let q = queryText;
+  if (knobs.window !== undefined) {
+    const next = setWindow(q, knobs.window.lo, knobs.window.hi);
+    if (next === null) throw new KnobError('the rule has no `datetime_diff(...) between (lo .. hi)` window to tune');
+    q = next;
+  }
+  if (knobs.bootGraceSeconds !== undefined) {
+    const next = setBootGrace(q, knobs.bootGraceSeconds);
+    if (next === null) throw new KnobError('the rule has no `LastBootTime + <timespan>` boot grace to tune');
+    q = next;
+  }
+  if (knobs.childExclusions !== undefined) {
+    const next = setChildExclusions(q, knobs.childExclusions);
+    if (next === null) throw new KnobError('the rule has no `FileName !in~ (...)` child exclusions to tune');
+    q = next;
+  }
+  return q;
+}
