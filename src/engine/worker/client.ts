@@ -19,7 +19,7 @@ import {
   type TableSummary,
   type WireError,
 } from './protocol';
-import type { ExplainView, TuningInput } from './explain-protocol';
+import type { ExplainView, RuleKnobs, TuningInput } from './explain-protocol';
 
 export type {
   AllowImpact,
@@ -28,6 +28,7 @@ export type {
   ExplainView,
   FailureView,
   FunnelStageView,
+  RuleKnobs,
   Suspicion,
   TuningInput,
 } from './explain-protocol';
@@ -78,10 +79,10 @@ export interface EngineClient {
     name: string,
     opts?: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal },
   ): Promise<IngestOutcome>;
-  /** Runs the rule with this allow-list (null: as shipped) and unknown-boot knob (default `drop`). */
+  /** Runs the rule with this allow-list (null: as shipped), unknown-boot knob (default `drop`) and knobs (default: as written). */
   detect(
     allowList: readonly string[] | null,
-    opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot },
+    opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot; knobs?: RuleKnobs },
   ): Promise<DetectionView>;
   /** The last detection's alerts as CSV text (no BOM). */
   exportCsv(options?: ExportOptions): Promise<{ readonly text: string; readonly rows: number }>;
@@ -249,10 +250,14 @@ class Client implements EngineClient {
 
   async detect(
     allowList: readonly string[] | null,
-    opts: { signal?: AbortSignal; unknownBoot?: UnknownBoot } = {},
+    opts: { signal?: AbortSignal; unknownBoot?: UnknownBoot; knobs?: RuleKnobs } = {},
   ): Promise<DetectionView> {
     const unknownBoot = opts.unknownBoot ?? 'drop';
-    const res = await this.request((id) => ({ kind: 'detect', id, allowList, unknownBoot }), opts);
+    const knobs = opts.knobs;
+    const res = await this.request(
+      (id) => ({ kind: 'detect', id, allowList, unknownBoot, ...(knobs ? { knobs } : {}) }),
+      opts,
+    );
     return narrow(res, 'detected').detection;
   }
 

@@ -6,6 +6,7 @@
  * `bigint` or `Date`, so the views need no engine code to show them.
  */
 
+import type { RuleKnobs } from '../rule/knobs';
 import type { ExplainView, FailureView, TuningInput } from './explain-protocol';
 
 /** Bumped whenever a message shape changes; the worker answers `hello` with it. */
@@ -29,6 +30,8 @@ export type EngineRequest =
       readonly id: number;
       readonly allowList: readonly string[] | null;
       readonly unknownBoot?: UnknownBoot;
+      /** Window, boot grace, child exclusions (absent: as written). */
+      readonly knobs?: RuleKnobs;
     }
   /** The last detection's alerts as CSV text (no BOM); see `ExportOptions`. */
   | { readonly kind: 'export-csv'; readonly id: number; readonly options?: ExportOptions }
@@ -143,6 +146,8 @@ export interface DetectionView {
   /** A stable key per row (device, both exact times, PID): verdicts and notes hang on it. */
   readonly keys: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The knobs this run used (absent: as written). */
+  readonly knobs: RuleKnobs;
   /** The KQL this run executed: the rule's text with the edits spliced in. */
   readonly query: string;
 }
@@ -264,6 +269,10 @@ export interface RuleView {
   readonly allowList: readonly string[];
   readonly childExclusions: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The tuned window (`datetime_diff(unit, …) between (lo .. hi)`), null when the rule has none. */
+  readonly window: { readonly lo: number; readonly hi: number; readonly unit: string } | null;
+  /** The tuned boot grace in seconds (`LastBootTime+5m` → 300), null when the rule has none. */
+  readonly bootGraceSeconds: number | null;
   /** The plan as written (no optimiser rewrites), with rows per stage from the last run. */
   readonly stages: readonly StageView[];
   /** Whether `stages` carry counts (false before data is loaded). */
