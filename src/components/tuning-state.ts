@@ -3,7 +3,7 @@
  * JSON file and mirrored in the URL hash. Both come back as untrusted data, so `parseTuningState`
  * validates every field, bounds every size, and drops what it does not understand.
  */
-import { checkBootGrace, checkExclusions, checkWindow } from '../engine/rule/knobs';
+import { checkBootGrace, checkExclusions, checkWindow } from '../engine/worker/client';
 import type { RuleKnobs, TuningInput, UnknownBoot, Verdict } from '../engine/worker/client';
 import { isValidZone, type DisplayZone } from './zone';
 

@@ -55,6 +55,16 @@ export type {
   TableSummary,
 } from './protocol';
 
+/** The knobs' limits and checks, so the UI validates a draft by the engine's own rules. */
+export {
+  checkBootGrace,
+  checkExclusions,
+  checkWindow,
+  formatTimespanLiteral,
+  KNOB_LIMITS,
+  parseTimespanSeconds,
+} from '../rule/knob-values';
+
 export type EngineMode = 'worker' | 'main-thread';
 
 export interface IngestProgress {

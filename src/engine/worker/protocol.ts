@@ -73,6 +73,12 @@ export interface RuleSummary {
   readonly queryPeriod: string;
   /** `allowListedExecs` as shipped, in rule order. */
   readonly allowList: readonly string[];
+  /** The knobs as written (null: the rule lacks the construct, so the knob is unsupported). */
+  readonly knobs: {
+    readonly window: { readonly lo: number; readonly hi: number; readonly unit: string } | null;
+    readonly bootGraceSeconds: number | null;
+    readonly childExclusions: readonly string[] | null;
+  };
 }
 
 export interface RejectView {

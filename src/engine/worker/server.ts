@@ -9,7 +9,7 @@ import { combineReports, concatTables, ingestAny, type IngestReport } from '../i
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
-import type { RuleKnobs } from '../rule/knobs';
+import { readKnobs, type RuleKnobs } from '../rule/knobs';
 import { loadRule, readLetList, type RuleDefinition } from '../rule/rule';
 import { ALLOW_LIST_LET, tuneQuery } from '../rule/tune';
 import { PlanCache } from '../execute/plan-cache';
@@ -210,6 +210,7 @@ export class EngineServer {
       techniques: rule.relevantTechniques,
       queryPeriod: rule.queryPeriod,
       allowList: readLetList(rule.query, ALLOW_LIST_LET) ?? [],
+      knobs: readKnobs(rule.query),
     };
   }
 
