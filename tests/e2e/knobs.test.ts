@@ -103,4 +103,32 @@ describe.skipIf(skip)('knobs in Chromium', () => {
     await page.getByRole('button', { name: 'Load sample data' }).click();
     await heading(at4).waitFor();
   });
+
+  it('warns before a knob change would break a pinned alert, and keeps the rule when asked', async () => {
+    const base = await alertsWithWindow(2);
+    await openApp(page, served.origin);
+    await page.getByRole('button', { name: 'Load sample data' }).click();
+    await heading(base).waitFor();
+    await page.getByRole('table', { name: 'Alerts' }).locator('tbody tr.alert-row').first().click();
+    const dialog = page.getByRole('dialog', { name: /Alert on/ });
+    await dialog.getByRole('button', { name: 'Pin: must stay detected' }).click();
+    await dialog.getByRole('button', { name: /Pinned: must stay detected/ }).waitFor();
+    // Every alert of the rule as written has a gap of 0..2 s: a window of (5 .. 5) drops the pinned one.
+    const knobs = page.getByRole('region', { name: /^Knobs/ });
+    await knobs.getByRole('slider', { name: 'Window high edge (seconds)' }).focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    await knobs.getByRole('slider', { name: 'Window low edge (seconds)' }).focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await expect.poll(() => knobs.locator('.gap-window-label').textContent()).toBe('between (5 .. 5) (draft)');
+    await expect
+      .poll(() => knobs.getByRole('status', { name: 'Knob what-if diff' }).textContent())
+      .toMatch(/breaks a pin/);
+    await page.keyboard.press('Enter');
+    const warning = page.getByRole('alertdialog', { name: /This change would break a pinned case/ });
+    await warning.waitFor();
+    await warning.getByRole('button', { name: 'Keep the current rule' }).click();
+    await warning.waitFor({ state: 'detached' });
+    expect(await page.locator('#alerts-title').textContent()).toBe(`${base} alerts`);
+    expect(decodeURIComponent(await page.evaluate(() => location.hash))).not.toContain('"window"');
+  });
 });
