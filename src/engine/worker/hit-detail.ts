@@ -77,7 +77,14 @@ export function detailFromRows(
     const floor = floorTicks(netTicks, TICKS_PER_SECOND);
     const from = floor + BigInt(w.lo) * TICKS_PER_SECOND;
     const to = floor + BigInt(w.hi + 1) * TICKS_PER_SECOND;
-    window = { fromMs: ticksToMs(from), toMs: ticksToMs(to), fromIso: formatDateTime(from), toIso: formatDateTime(to) };
+    window = {
+      lo: w.lo,
+      hi: w.hi,
+      fromMs: ticksToMs(from),
+      toMs: ticksToMs(to),
+      fromIso: formatDateTime(from),
+      toIso: formatDateTime(to),
+    };
   }
   return {
     row,

@@ -233,8 +233,11 @@ export interface HitDetail {
   readonly boot: TimedEvent | null;
   /** `datetime_diff("second", proc, net)` as Kusto counts it (second boundaries crossed). */
   readonly diffSeconds: number | null;
-  /** The interval of DCOM start times the window accepts: [floor(net, 1 s), floor + 3 s). */
+  /** The interval of DCOM start times the window accepts: [floor(net, 1 s) + lo s, floor + (hi + 1) s). */
   readonly window: {
+    /** The window's bounds in seconds (`between (lo .. hi)`, as tuned). */
+    readonly lo: number;
+    readonly hi: number;
     readonly fromMs: number;
     readonly toMs: number;
     readonly fromIso: string;

@@ -215,6 +215,8 @@ describe('explain request', () => {
     expect(gap3.gap).toBe(3);
     expect(gap3.failure?.predicate ?? '').not.toMatch(/datetime_diff/);
     const d = (await h.ask('hit', (id) => ({ kind: 'candidate-detail', id, tuning: wide, key: gap3.key }))).detail;
+    expect(d.window).toMatchObject({ lo: 0, hi: 3 });
+    expect(d.window!.toMs - d.window!.fromMs).toBe(4000);
     expect(d.why.some((s) => s.checks.some((c) => /datetime_diff = 3 s within 0\.\.3/.test(c.value) && c.pass))).toBe(
       true,
     );
