@@ -8,8 +8,10 @@
  * - boot grace: the timespan literal in `LastBootTime + 5m` inside the boot filter. It composes with
  *   `setUnknownBoot(…, 'keep')` in either order (that edit wraps the predicate and keeps the literal).
  * - child exclusions: the string list of `FileName !in~ ("csc.exe")`. An empty list is printed as
- *   `FileName !in~ (dynamic([]))`: Kusto's `in` expands a dynamic array argument, an empty array
- *   excludes nothing, and `!in~ ()` / `!in~ ("")` are not what Kusto accepts (or not what is meant).
+ *   `FileName !in~ (dynamic([]))`: Kusto's `in` flattens a dynamic array argument (the form the
+ *   emptied allow-list `let … = dynamic([])` already takes), so an empty array excludes nothing.
+ *   `!in~ ()` is outside Kusto's grammar (the list needs an expression), and `!in~ ("")` would
+ *   exclude children with an empty file name, which is not "no exclusions".
  */
 import type { Expr, Query } from '../kql/ast';
 import { parseQuery } from '../kql/parser';
