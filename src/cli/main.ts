@@ -3,7 +3,7 @@
  *
  *   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
  *                   [--unknown-boot drop|keep] [--window LO..HI] [--boot-grace 5m] [--exclude-children a.exe,b.exe]
- *                   [--out FILE] [--format csv|json] [--explain] [--funnel] [--strict] [--raw]
+ *                   [--out FILE] [--format csv|json] [--explain] [--funnel] [--near-misses FILE] [--strict] [--raw]
  *   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...] [--out FILE] [--format csv|json] [--explain] [--raw]
  *
  * Exit status: 0 on success, 2 on bad input (usage, files, rule, query), 130 when interrupted.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { formatDiagnostic } from '../engine/kql/diagnostics';
 import { ingestAny, concatTables } from '../engine/ingest/ingest';
-import { nodeFileChunks } from '../engine/ingest/node-source';
+import { nodeFileSource } from '../engine/ingest/node-source';
 import { enrichTablesAcrossFiles } from '../engine/ingest/windows';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
@@ -30,7 +30,19 @@ import {
   parseTimespanSeconds,
   type RuleKnobs,
 } from '../engine/rule/knobs';
-import { loadRule, positionInRuleFile, replaceLetList, setUnknownBoot } from '../engine/rule/rule';
+import {
+  loadRule,
+  positionInRuleFile,
+  readLetList,
+  replaceLetList,
+  setUnknownBoot,
+  type RuleDefinition,
+} from '../engine/rule/rule';
+import { decodeColumns } from '../engine/worker/decode-columns';
+import type { ExplainView, TuningInput } from '../engine/worker/explain-protocol';
+import { explainView } from '../engine/worker/explain-view';
+import { nearMissesCsv } from '../engine/worker/near-misses';
+import { childExclusions } from '../engine/worker/rule-view';
 import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
 import { DEFENDER_TABLES } from '../engine/table/defender-schema';
 import type { Table } from '../engine/table/table';
@@ -41,7 +53,8 @@ export { ALERT_COLUMNS } from '../engine/output/alert-columns';
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
                   [--unknown-boot drop|keep] [--window LO..HI] [--boot-grace 5m] [--exclude-children a.exe,b.exe]
-                  [--out FILE] [--format csv|json] [--explain] [--funnel] [--strict] [--raw]
+                  [--out FILE] [--format csv|json] [--explain] [--funnel]
+                  [--near-misses FILE] [--strict] [--raw]
   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
                [--out FILE] [--format csv|json] [--explain] [--raw]
 
@@ -61,8 +74,11 @@ const USAGE = `usage:
               (comma-separated file names; an empty value excludes nothing)
   --out       write the result here instead of standard output
   --format    csv (default) or json
-  --explain   print the plan with per-stage row counts to standard error
+  --explain   print the plan with per-stage row counts to standard error; with detect,
+              also the funnel (as --funnel)
   --funnel    print how many candidates each stage suppressed (overall and per device)
+  --near-misses  (detect) write the suppressed candidates, closest first, one row per
+              chain, with the stage, predicate and measured value that stopped each, as CSV
   --strict    exit 2 when any input row is rejected (default: report it and go on)
   --raw       do not neutralise spreadsheet formulas in CSV cells
 `;
@@ -110,6 +126,7 @@ const VALUE_OPTIONS = new Set([
   '--window',
   '--boot-grace',
   '--exclude-children',
+  '--near-misses',
 ]);
 const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--strict', '--help', '-h']);
 
@@ -172,7 +189,7 @@ async function loadTables(
     const columns = f.name ? needed.get(f.name) : undefined;
     let results;
     try {
-      results = await ingestAny(basename(f.path), nodeFileChunks(f.path), {
+      results = await ingestAny(basename(f.path), await nodeFileSource(f.path), {
         ...(forced ? { table: forced } : {}),
         ...(f.name ? { tableName: f.name } : {}),
         ...(columns ? { columns } : {}),
@@ -244,6 +261,8 @@ async function runAndWrite(
   args: ParsedArgs,
   io: Io,
   leading: readonly string[],
+  /** The tuning `detect` applied to the rule (for explain mode); null for `run`. */
+  tuning: TuningInput | null,
 ): Promise<void> {
   const now = wallClockTicks();
   const { plan, diagnostics } = compileQuery(queryText, tables, now);
@@ -257,7 +276,16 @@ async function runAndWrite(
   try {
     const result = await executePlan(plan, tables, { now, signal: controller.signal }, diagnostics);
     if (args.flags.has('--explain')) io.err(`now() = ${formatDateTime(now)}\n${result.explain}`);
-    if (args.flags.has('--funnel')) io.err(await funnelReport(queryText, tables, now));
+    const nearMissFile = one(args, '--near-misses');
+    const funnel = args.flags.has('--funnel') || (tuning !== null && args.flags.has('--explain'));
+    if (funnel || nearMissFile !== undefined) {
+      const explained = await explainForCli(queryText, tables, now, tuning);
+      if (funnel) io.err(explained.funnel);
+      if (nearMissFile !== undefined) {
+        await writeFile(nearMissFile, nearMissesCsv(explained.view, { raw: args.flags.has('--raw') }), 'utf8');
+        io.err(`${explained.view.nearMisses.length} near misses written to ${nearMissFile}\n`);
+      }
+    }
     const format = one(args, '--format') ?? 'csv';
     if (format !== 'csv' && format !== 'json') throw new CliError(`--format must be csv or json, not ${format}`);
     const opts = { leadingColumns: leading, raw: args.flags.has('--raw') };
@@ -272,10 +300,19 @@ async function runAndWrite(
   }
 }
 
-/** `--funnel`: why every candidate did or did not become an alert, per stage and per device. */
-async function funnelReport(queryText: string, tables: Map<string, Table>, now: bigint): Promise<string> {
-  const { plan } = compileQuery(queryText, tables, now, { optimise: false });
-  if (!plan) return '';
+/**
+ * Explain mode for `--funnel` and `--near-misses`: why every candidate did or did not become an
+ * alert, per stage and per device, and the near-miss list, from one explain run.
+ */
+async function explainForCli(
+  queryText: string,
+  tables: Map<string, Table>,
+  now: bigint,
+  tuning: TuningInput | null,
+): Promise<{ funnel: string; view: ExplainView }> {
+  const t0 = performance.now();
+  const { plan, diagnostics } = compileQuery(queryText, tables, now, { optimise: false });
+  if (!plan) throw new CliError(diagnostics.map((d) => d.message).join('; ') || 'the query does not compile');
   const r = await explainQuery(plan, tables);
   const alerts = r.candidates.filter((c) => c.state === 'alert').length;
   let s = `funnel: ${r.candidates.length} candidates (${r.spines.join(', ')}): ${alerts} in alerts\n`;
@@ -285,7 +322,23 @@ async function funnelReport(queryText: string, tables: Map<string, Table>, now: 
     for (const [g, n] of [...f.byGroup].sort((a, b) => b[1] - a[1]).slice(0, 5))
       s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
   }
-  return s;
+  const allowList = readLetList(queryText, 'allowListedExecs') ?? [];
+  const view = explainView(r, tables, {
+    tuning: tuning ?? { allowList: null, unknownBoot: 'drop' },
+    query: queryText,
+    allowList,
+    childExclusions: childExclusions(queryText),
+    elapsedMs: performance.now() - t0,
+  });
+  return { funnel: s, view };
+}
+
+function withViewColumns(
+  required: ReadonlyMap<string, readonly string[]>,
+  rule: RuleDefinition,
+): Map<string, readonly string[]> {
+  const views = decodeColumns(rule);
+  return new Map([...required].map(([name, cols]) => [name, [...new Set([...cols, ...(views[name] ?? [])])]]));
 }
 
 function parseAllowList(text: string): string[] {
@@ -377,9 +430,12 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     );
   }
   const required = probe.plan.tables;
+  // Explain mode names devices, times and processes the rule itself may not read: decode what the views show.
+  const explaining = args.flags.has('--funnel') || args.flags.has('--explain') || args.options.has('--near-misses');
+  const decode = explaining ? withViewColumns(required, loaded.rule) : required;
   const tables = await loadTables(
     args.positional.map((path) => ({ path })),
-    required,
+    decode,
     io,
     args.flags.has('--strict'),
   );
@@ -392,7 +448,11 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
       throw new CliError(`${name}: the loaded files lack column(s) the rule needs: ${missing.join(', ')}`);
   }
   if (unknownBoot === 'drop') for (const line of ruleReadiness(tables).lines) io.err(`${line}\n`);
-  await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS);
+  await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS, {
+    allowList: allow !== undefined || allowFile !== undefined ? (readLetList(query, 'allowListedExecs') ?? []) : null,
+    unknownBoot,
+    knobs,
+  });
 }
 
 async function run(args: ParsedArgs, io: Io): Promise<void> {
@@ -407,7 +467,7 @@ async function run(args: ParsedArgs, io: Io): Promise<void> {
     return { name: s.slice(0, eq), path: s.slice(eq + 1) };
   });
   const tables = await loadTables(files, new Map(), io, args.flags.has('--strict'));
-  await runAndWrite(query, queryPath, (d) => d, tables, args, io, []);
+  await runAndWrite(query, queryPath, (d) => d, tables, args, io, [], null);
 }
 
 /** Runs the CLI; returns the exit status. `io` is injectable for tests. */

@@ -11,7 +11,16 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Cell, ResultColumn } from '../engine/worker/client';
 import { AlertCell } from './AlertCell';
-import { cellText, groupItems, matchesFilter, type GroupBy } from './alert-items';
+import { plural } from './format';
+import {
+  alertFacts,
+  cellText,
+  formatGap,
+  groupItems,
+  matchesFilter,
+  type AlertFacts,
+  type GroupBy,
+} from './alert-items';
 
 interface Props {
   readonly columns: readonly ResultColumn[];
@@ -31,6 +40,8 @@ interface Props {
 interface AlertRow {
   readonly cells: readonly Cell[];
   readonly index: number;
+  /** Children and RPC → DCOM gap, derived from the cells. */
+  readonly facts: AlertFacts;
   /** In the data, not an accessor's closure: react-table caches each row's values. */
   readonly verdict: string;
 }
@@ -49,17 +60,16 @@ const LABELS: Readonly<Record<string, string>> = {
   set_ProcessCommandLine: 'Child command lines',
 };
 
-/** Column widths (px); the two command-line columns share what is left. */
+/** Column widths (px); the two command-line columns share what is left (app.css sets the table's minimum). */
 const WIDTHS: Readonly<Record<string, number>> = {
   TimestampNetwEventExact: 146,
   TimestampProcEventExact: 146,
-  DeviceId: 92,
+  DeviceId: 72,
   DeviceName: 140,
   InitiatingProcessId: 52,
   LocalIP: 106,
   RemoteIP: 106,
   LastBootTime: 146,
-  DCOMCmdLine: 200,
 };
 
 /** Sort key of a cell: numbers numerically, nulls last, the rest as text (ISO times sort as text). */
@@ -77,12 +87,17 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
   const data = useMemo(
     () =>
       rows
-        .map((cells, index) => ({ cells, index, verdict: verdictOf(index) }))
+        .map((cells, index) => ({
+          cells,
+          index,
+          verdict: verdictOf(index),
+          facts: alertFacts(columns, cells),
+        }))
         .filter(
           (r) =>
             matchesFilter(r.cells, filter) || (filter !== '' && r.verdict.toLowerCase().includes(filter.toLowerCase())),
         ),
-    [rows, filter, verdictOf],
+    [rows, columns, filter, verdictOf],
   );
   const defs = useMemo<ColumnDef<AlertRow, Cell>[]>(
     () => [
@@ -100,6 +115,50 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
           compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
         sortUndefined: 'last' as const,
       })),
+      {
+        id: 'Children',
+        accessorFn: (row: AlertRow) => row.facts.children,
+        header: () => (
+          <span className="th-label">
+            <span>Children</span>
+            <span className="th-column">count</span>
+          </span>
+        ),
+        cell: (info) => {
+          const n = info.getValue();
+          return n === null ? <span className="null">—</span> : <span className="mono num-cell">{String(n)}</span>;
+        },
+        sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>, id: string) =>
+          compareCells(ra.getValue<Cell>(id), rb.getValue<Cell>(id)),
+      },
+      {
+        id: 'Gap',
+        accessorFn: (row: AlertRow) => row.facts.gapTicks,
+        header: () => (
+          <span className="th-label">
+            <span>Gap</span>
+            <span className="th-column">RPC → DCOM</span>
+          </span>
+        ),
+        cell: (info) => {
+          const { gapTicks, diffSeconds } = info.row.original.facts;
+          if (gapTicks === null) return <span className="null">—</span>;
+          return (
+            <span
+              className="mono num-cell gap-cell"
+              title={`${formatGap(gapTicks, true)} · datetime_diff("second") = ${diffSeconds ?? '?'}`}
+            >
+              {formatGap(gapTicks)}
+            </span>
+          );
+        },
+        sortingFn: (ra: Row<AlertRow>, rb: Row<AlertRow>) => {
+          const a = ra.original.facts.gapTicks;
+          const b = rb.original.facts.gapTicks;
+          if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+          return a < b ? -1 : a > b ? 1 : 0;
+        },
+      },
       {
         id: 'Verdict',
         accessorFn: (row: AlertRow) => row.verdict,
@@ -153,7 +212,7 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
   const virtual = virtualizer.getVirtualItems();
   const padTop = virtual[0]?.start ?? 0;
   const padBottom = virtual.length > 0 ? virtualizer.getTotalSize() - virtual[virtual.length - 1]!.end : 0;
-  const span = columns.length + 1;
+  const span = columns.length + 3;
 
   return (
     <div className="alerts-scroller" ref={scroller}>
@@ -162,6 +221,8 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
           {columns.map((c) => (
             <col key={c.name} style={WIDTHS[c.name] ? { width: WIDTHS[c.name] } : undefined} />
           ))}
+          <col style={{ width: 70 }} />
+          <col style={{ width: 64 }} />
           <col style={{ width: 96 }} />
         </colgroup>
         <thead>
@@ -199,7 +260,7 @@ export function AlertsTable({ columns, rows, filter, groupBy, verdictOf, cursor,
               return (
                 <tr key={`g:${item.key}`} data-index={vi.index} ref={virtualizer.measureElement} className="group-row">
                   <th colSpan={span} scope="colgroup">
-                    {item.key || '(empty)'} <span className="panel-note">{item.count} alerts</span>
+                    {item.key || '(empty)'} <span className="panel-note">{plural(item.count, 'alert')}</span>
                   </th>
                 </tr>
               );

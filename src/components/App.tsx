@@ -6,6 +6,7 @@ import {
   type EngineMode,
   type RuleSummary,
   type TableSummary,
+  type ReadinessView,
 } from '../engine/worker/client';
 import { AppHeader } from './AppHeader';
 import { DropZone } from './DropZone';
@@ -62,6 +63,7 @@ export function App({ client }: Props) {
   const [rule, setRule] = useState<RuleSummary | null>(null);
   const [jobs, setJobs] = useState<readonly FileJob[]>([]);
   const [tables, setTables] = useState<readonly TableSummary[]>([]);
+  const [readiness, setReadiness] = useState<ReadinessView | null>(null);
   const tuning = useTuning();
   const { state, update } = tuning;
   const entries = useMemo(() => state.allowList?.entries ?? rule?.allowList ?? [], [state.allowList, rule]);
@@ -151,7 +153,10 @@ export function App({ client }: Props) {
       ]);
       const update = (key: string, patch: Partial<FileJob>): void =>
         setJobs((prev) => prev.map((j) => (j.key === key ? { ...j, ...patch } : j)));
-      const seen: { tables: readonly TableSummary[] | null } = { tables: null };
+      const seen: { tables: readonly TableSummary[] | null; readiness: ReadinessView | null } = {
+        tables: null,
+        readiness: null,
+      };
       await Promise.all(
         started.map(async ({ source, key, ctl }) => {
           try {
@@ -162,9 +167,14 @@ export function App({ client }: Props) {
               onProgress: (progress) => update(key, { progress }),
             });
             update(key, { status: out.report.fatal === null ? 'done' : 'failed', report: out.report });
-            if (seen.tables === null || out.tables.length >= seen.tables.length) seen.tables = out.tables;
+            if (seen.tables === null || out.tables.length >= seen.tables.length) {
+              seen.tables = out.tables;
+              seen.readiness = out.readiness;
+            }
           } catch (err) {
             update(key, isAbortError(err) ? { status: 'cancelled' } : { status: 'failed', error: message(err) });
+            // Out of memory names the file, how far it got and what to do: worth the banner, not only the row.
+            if (err instanceof Error && err.name === 'OutOfMemory') setError(err.message);
           } finally {
             loads.current.delete(key);
           }
@@ -173,6 +183,7 @@ export function App({ client }: Props) {
       const loaded = seen.tables;
       if (loaded === null) return;
       setTables(loaded);
+      setReadiness(seen.readiness);
       if (RULE_TABLES.every((t) => loaded.some((x) => x.name === t))) await detect(false);
     },
     [client, detect],
@@ -235,6 +246,7 @@ export function App({ client }: Props) {
     }
     setJobs([]);
     setTables([]);
+    setReadiness(null);
     setDetection(null);
     setDiff(null);
     setError(null);
@@ -264,7 +276,7 @@ export function App({ client }: Props) {
           {error !== null && <ErrorBanner message={error} onDismiss={() => setError(null)} />}
           <FileProgressList jobs={jobs} onCancel={(key) => loads.current.get(key)?.abort()} />
           {jobs.length === 0 && <EmptyState />}
-          <IngestReportPanel jobs={jobs} />
+          <IngestReportPanel jobs={jobs} readiness={readiness} />
           {missing.length > 0 && (
             <p className="note" role="status">
               The rule reads {RULE_TABLES.join(' and ')}: load a {missing.join(' and a ')} export to run it.

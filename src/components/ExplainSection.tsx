@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { CandidateView, EngineClient, ExplainView, UnknownBoot } from '../engine/worker/client';
 import { AllowImpactPanel } from './AllowImpactPanel';
-import { suspiciousChains } from './explain-items';
+import { nearMisses, suspiciousChains } from './explain-items';
 import { FunnelPanel } from './FunnelPanel';
 import { NearMissesTable } from './NearMissesTable';
 import { PinsPanel } from './PinsPanel';
@@ -32,10 +32,14 @@ interface Props {
 export function ExplainSection(props: Props) {
   const { view } = props;
   const [tab, setTab] = useState<Tab>('funnel');
-  const counts: Partial<Record<Tab, number>> = view
+  const lists = useMemo(
+    () => (view ? { near: nearMisses(view).length, suspicious: suspiciousChains(view).length } : null),
+    [view],
+  );
+  const counts: Partial<Record<Tab, number>> = lists
     ? {
-        near: view.candidates.filter((c) => c.state === 'suppressed').length,
-        suspicious: suspiciousChains(view).length,
+        near: lists.near,
+        suspicious: lists.suspicious,
         pins: props.pins.detected.length + props.pins.quiet.length,
       }
     : {};

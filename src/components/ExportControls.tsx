@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { EngineClient, Verdict } from '../engine/worker/client';
 import { downloadText, stamp } from './download';
 
+const UTF8_BOM = new Uint8Array([0xef, 0xbb, 0xbf]);
+
 interface Props {
   readonly client: EngineClient;
   readonly disabled: boolean;
@@ -20,12 +22,13 @@ export function ExportControls({ client, disabled, verdicts, onError }: Props) {
     setBusy(true);
     try {
       const options = { raw, verdicts };
+      // The engine sends UTF-8 bytes (transferred): they go into the file as they are.
       if (format === 'csv') {
-        const { text } = await client.exportCsv(options);
-        downloadText(`dcom-alerts-${stamp()}.csv`, ['\uFEFF', text], 'text/csv;charset=utf-8');
+        const { bytes } = await client.exportCsv(options);
+        downloadText(`dcom-alerts-${stamp()}.csv`, [UTF8_BOM, bytes], 'text/csv;charset=utf-8');
       } else {
-        const { text } = await client.exportJson(options);
-        downloadText(`dcom-alerts-${stamp()}.json`, [text], 'application/json');
+        const { bytes } = await client.exportJson(options);
+        downloadText(`dcom-alerts-${stamp()}.json`, [bytes], 'application/json');
       }
     } catch (err) {
       onError(err instanceof Error ? err.message : String(err));

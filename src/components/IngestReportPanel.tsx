@@ -1,13 +1,21 @@
+import { readinessAppliesTo, type ReadinessView } from '../engine/worker/client';
 import type { FileJob } from './file-job';
 import { formatBytes, formatCount, plural } from './format';
 import { TimeText } from './TimeText';
 
 interface Props {
   readonly jobs: readonly FileJob[];
+  /** Which rule stages can run with every file loaded (from the engine's last ingest), or null. */
+  readonly readiness?: ReadinessView | null;
 }
 
-/** What every loaded file became: table, rows loaded and rejected (with the first reasons), span, devices. */
-export function IngestReportPanel({ jobs }: Props) {
+type Note = ReadinessView['notes'][number];
+
+/**
+ * What every loaded file became: table, rows loaded and rejected (with the first reasons), span,
+ * devices, and which rule stages can run with what was loaded, under each file it concerns.
+ */
+export function IngestReportPanel({ jobs, readiness = null }: Props) {
   const finished = jobs.filter((j) => j.status !== 'fetching' && j.status !== 'reading');
   if (finished.length === 0) return null;
   return (
@@ -35,7 +43,15 @@ export function IngestReportPanel({ jobs }: Props) {
         </thead>
         <tbody>
           {finished.map((j) => (
-            <ReportRows key={j.key} job={j} />
+            <ReportRows
+              key={j.key}
+              job={j}
+              notes={
+                j.report && j.report.fatal === null
+                  ? (readiness?.notes ?? []).filter((n) => readinessAppliesTo(n.files, j.name))
+                  : []
+              }
+            />
           ))}
         </tbody>
       </table>
@@ -43,7 +59,7 @@ export function IngestReportPanel({ jobs }: Props) {
   );
 }
 
-function ReportRows({ job }: { readonly job: FileJob }) {
+function ReportRows({ job, notes: stages }: { readonly job: FileJob; readonly notes: readonly Note[] }) {
   const r = job.report;
   if (!r) {
     return (
@@ -63,7 +79,8 @@ function ReportRows({ job }: { readonly job: FileJob }) {
       ? []
       : ['not recognised as a Defender DeviceNetworkEvents / DeviceProcessEvents export']),
   ];
-  const hasDetails = r.fatal !== null || r.rejects.length > 0 || notes.length > 0 || r.columnsMissing.length > 0;
+  const hasDetails =
+    r.fatal !== null || r.rejects.length > 0 || notes.length > 0 || r.columnsMissing.length > 0 || stages.length > 0;
   return (
     <>
       <tr className="report-row">
@@ -94,6 +111,18 @@ function ReportRows({ job }: { readonly job: FileJob }) {
                 {w}
               </p>
             ))}
+            {stages.length > 0 && (
+              <div className="readiness" aria-label={`Rule stages with ${r.file}`}>
+                <p className="text-muted">What the rule can run with everything loaded:</p>
+                <ul className="readiness-list">
+                  {stages.map((n, i) => (
+                    <li key={i} className={n.level === 'warn' ? 'text-warn' : 'text-muted'} data-level={n.level}>
+                      {n.text}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            )}
             {r.columnsMissing.length > 0 && (
               <p className="text-muted">
                 Missing columns: <span className="mono">{r.columnsMissing.join(', ')}</span>

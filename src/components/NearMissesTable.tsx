@@ -13,20 +13,14 @@ interface Props {
 
 const SHOWN = 300;
 
-function closeness(c: CandidateView): string {
-  const v = c.failure?.violation;
-  if (v === null || v === undefined) return '—';
-  return /datetime_diff/.test(c.failure?.predicate ?? '') ? `${v} s off` : `${Number(v.toFixed(1))} s off`;
-}
-
 /** Suppressed candidates sorted by how close they came; a row opens its timeline and tree. */
 export function NearMissesTable({ view, opened, onOpen }: Props) {
   const rows = useMemo(() => nearMisses(view), [view]);
   return (
     <div className="near-misses">
       <p className="panel-help">
-        {plural(rows.length, 'suppressed candidate')}, closest first (smallest measured distance from passing, then the
-        later stage).
+        {plural(rows.length, 'suppressed chain')}, closest first (smallest measured distance from passing, then the
+        later stage). An RPC event and a DCOM start that fail together are one row.
         {rows.length > SHOWN ? ` The first ${SHOWN} are shown.` : ''}
       </p>
       <div className="table-scroll">
@@ -42,16 +36,16 @@ export function NearMissesTable({ view, opened, onOpen }: Props) {
             </tr>
           </thead>
           <tbody>
-            {rows.slice(0, SHOWN).map((c) => (
-              <tr key={c.key} className={opened === c.key ? 'near-row selected' : 'near-row'}>
-                <td className="num">{closeness(c)}</td>
+            {rows.slice(0, SHOWN).map(({ candidate: c, spines, keys, offBy }) => (
+              <tr key={c.key} className={opened !== null && keys.includes(opened) ? 'near-row selected' : 'near-row'}>
+                <td className="num">{offBy || '—'}</td>
                 <td className="mono near-device">{c.device}</td>
                 <td>{c.iso ? <TimeText iso={c.iso} digits={3} /> : '—'}</td>
                 <td>
                   <button type="button" className="link-button mono" onClick={() => onOpen(c)}>
                     {c.label}
                   </button>
-                  <span className="spine-tag">{c.spine}</span>
+                  <span className="spine-tag">{spines.join(' + ')}</span>
                 </td>
                 <td className="mono near-stage" title={c.failure?.stage ?? ''}>
                   {stageText(c.failure?.stage ?? '', 48)}

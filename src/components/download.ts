@@ -17,6 +17,12 @@ export function downloadSvg(name: string, svg: SVGSVGElement | null): void {
   const clone = svg.cloneNode(true) as SVGSVGElement;
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('font-family', 'system-ui, sans-serif');
+  // On the page the white comes from CSS; a standalone file needs its own (dark viewers, slides).
+  const bg = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  bg.setAttribute('width', '100%');
+  bg.setAttribute('height', '100%');
+  bg.setAttribute('fill', '#ffffff');
+  clone.insertBefore(bg, clone.firstChild);
   downloadText(name, [new XMLSerializer().serializeToString(clone)], 'image/svg+xml');
 }
 

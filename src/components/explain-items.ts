@@ -5,17 +5,24 @@
 import type { CandidateView, ExplainView } from '../engine/worker/client';
 import { candidateText } from './pins';
 
-const PROC = 'DeviceProcessEvents';
-
-/** Suppressed candidates, closest first: smallest measured violation, then the later stage. */
-export function nearMisses(view: ExplainView): CandidateView[] {
-  const v = (c: CandidateView): number => c.failure?.violation ?? Number.POSITIVE_INFINITY;
-  return view.candidates
-    .filter((c) => c.state === 'suppressed')
-    .sort(
-      (a, b) => v(a) - v(b) || b.stageIndex - a.stageIndex || (a.ms ?? 0) - (b.ms ?? 0) || a.key.localeCompare(b.key),
-    );
+/** A near-miss row: the candidate it opens, and every spine candidate of the same chain. */
+export interface NearMiss {
+  readonly candidate: CandidateView;
+  readonly spines: readonly string[];
+  readonly keys: readonly string[];
+  readonly offBy: string;
 }
+
+/** The worker's near-miss list (closest first, one row per chain) with its candidates resolved. */
+export function nearMisses(view: ExplainView): NearMiss[] {
+  const byKey = new Map(view.candidates.map((c) => [c.key, c]));
+  return view.nearMisses.flatMap(({ keys, spines, offBy }) => {
+    const candidate = byKey.get(keys[0] ?? '');
+    return candidate ? [{ candidate, spines, keys, offBy }] : [];
+  });
+}
+
+const PROC = 'DeviceProcessEvents';
 
 /** Suspicious suppressed chains, one per DCOM server start (its own candidate preferred). */
 export function suspiciousChains(view: ExplainView): CandidateView[] {

@@ -100,4 +100,34 @@ describe('detect equals the truth', () => {
     expect(Number(head![2]) + suppressed).toBe(Number(head![1]));
     expect(r.err).toMatch(/suppressed at: where DCOMFileName !in~ \(allowListedExecs\)/);
   });
+
+  it('--explain prints the plan and the funnel; --near-misses writes one CSV row per suppressed chain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcomlens-near-'));
+    const out = join(dir, 'near.csv');
+    const r = await detect(
+      [join(samples, 'DeviceNetworkEvents.csv'), join(samples, 'DeviceProcessEvents.csv')],
+      ['--explain', '--near-misses', out],
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/now\(\) = /);
+    const head = /funnel: (\d+) candidates \(rpcNetwEvents, dcomProcEvents\): (\d+) in alerts/.exec(r.err)!;
+    const suppressed = Number(head[1]) - Number(head[2]);
+    const csv = readFileSync(out, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    const written = Number(/(\d+) near misses written to /.exec(r.err)![1]);
+    expect(lines).toHaveLength(written + 1);
+    expect(lines[0]).toMatch(/^Rank,OffBy,Violation,DeviceName,Timestamp,Spines,Candidate,/);
+    // Every suppressed candidate is in exactly one row (the last column lists the chain's candidate keys).
+    const keys = lines.slice(1).flatMap((l) => l.slice(l.lastIndexOf(',') + 1).split(' '));
+    expect(keys).toHaveLength(suppressed);
+    expect(new Set(keys).size).toBe(suppressed);
+    expect(written).toBeLessThan(suppressed);
+    // Closest first: the planted 3-second gaps (1 s outside the window) lead.
+    expect(lines[1]).toMatch(/^1,1 s off,1,.*dcomProcEvents \+ rpcNetwEvents,.*datetime_diff/);
+    const cases = JSON.parse(readFileSync(join(samples, 'cases.json'), 'utf8')) as {
+      cases: { kind: string; DeviceName: string }[];
+    };
+    const gap3 = cases.cases.find((c) => c.kind === 'gap-3s')!;
+    expect(lines.some((l) => l.includes(gap3.DeviceName) && l.includes('= 3, outside 0 .. 2'))).toBe(true);
+  });
 });

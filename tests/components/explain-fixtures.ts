@@ -1,5 +1,6 @@
 /** A small explanation shaped like the worker's answer: one alert, near misses, a boot drop, a hidden WMI chain. */
 import type { CandidateView, ExplainView, FailureView } from '../../src/engine/worker/client';
+import { nearMisses } from '../../src/engine/worker/near-misses';
 
 const fail = (
   over: Partial<FailureView> & Pick<FailureView, 'nodeId' | 'stage' | 'predicate' | 'detail'>,
@@ -111,6 +112,7 @@ export function explainFixture(): ExplainView {
     query: 'let x = 1;',
     spines: ['rpcNetwEvents', 'dcomProcEvents'],
     candidates,
+    nearMisses: nearMisses(candidates),
     funnel: [
       {
         nodeId: 16,
@@ -175,14 +177,16 @@ export function explainFixture(): ExplainView {
 /** The same data with WmiPrvSE.exe off the allow-list: the WMI chain is an alert. */
 export function explainWithoutWmi(): ExplainView {
   const v = explainFixture();
+  const candidates: CandidateView[] = v.candidates.map((c) =>
+    c.key === 'wmi'
+      ? { ...c, state: 'alert', failure: null, suspicion: null, stageIndex: -1, alertKeys: ['alert-wmi'] }
+      : c,
+  );
   return {
     ...v,
     tuning: { allowList: ['TiWorker.exe'], unknownBoot: 'drop' },
-    candidates: v.candidates.map((c) =>
-      c.key === 'wmi'
-        ? { ...c, state: 'alert', failure: null, suspicion: null, stageIndex: -1, alertKeys: ['alert-wmi'] }
-        : c,
-    ),
+    candidates,
+    nearMisses: nearMisses(candidates),
     alertKeys: ['alert-1', 'alert-wmi'],
   };
 }

@@ -14,6 +14,7 @@ import { SuspiciousList } from '../../src/components/SuspiciousList';
 import { parseTuningState, stateHash, readStateHash, EMPTY_STATE } from '../../src/components/tuning-state';
 import { WhatIfPanel } from '../../src/components/WhatIfPanel';
 import type { EngineClient, TuningInput } from '../../src/engine/worker/client';
+import { nearMisses as engineNearMisses, nearMissesCsv } from '../../src/engine/worker/near-misses';
 import { explainFixture, explainWithoutWmi } from './explain-fixtures';
 import { click, mount, type Mounted } from './render';
 
@@ -27,7 +28,64 @@ const text = (el: Element | null | undefined): string => el?.textContent ?? '';
 
 describe('explain items', () => {
   it('sorts near misses by violation, then the later stage', () => {
-    expect(nearMisses(explainFixture()).map((c) => c.key)).toEqual(['gap3', 'wmi', 'boot', 'boot2']);
+    expect(nearMisses(explainFixture()).map((c) => c.candidate.key)).toEqual(['gap3', 'wmi', 'boot', 'boot2']);
+  });
+
+  it('shows an RPC event and a DCOM start that fail together on one pair as one near miss', () => {
+    const base = explainFixture();
+    const gap3 = base.candidates.find((c) => c.key === 'gap3')!;
+    const path = [
+      { table: 'DeviceNetworkEvents', rows: [40] },
+      { table: 'DeviceProcessEvents', rows: [2, 9] },
+    ];
+    const dcom = { ...gap3, pathRows: path };
+    const rpc = {
+      ...gap3,
+      key: 'gap3-rpc',
+      spine: 'rpcNetwEvents',
+      table: 'DeviceNetworkEvents',
+      row: 40,
+      pathRows: [path[1]!, { table: 'DeviceNetworkEvents', rows: [40] }].map((p) => ({
+        ...p,
+        rows: [...p.rows].reverse(),
+      })),
+    };
+    // Same pair, another stage: a different near miss. Same stage, another partner: different too.
+    const otherStage = { ...rpc, key: 'rpc-boot', failure: { ...gap3.failure!, nodeId: 16 } };
+    const otherPair = { ...rpc, key: 'rpc-other', pathRows: [{ table: 'DeviceNetworkEvents', rows: [41] }, path[1]!] };
+    const candidates = [rpc, ...base.candidates.map((c) => (c.key === 'gap3' ? dcom : c)), otherStage, otherPair];
+    const view = { ...base, candidates, nearMisses: engineNearMisses(candidates) };
+    const list = nearMisses(view);
+    const merged = list.find((n) => n.keys.includes('gap3'))!;
+    expect(merged).toMatchObject({
+      candidate: { key: 'gap3' },
+      spines: ['dcomProcEvents', 'rpcNetwEvents'],
+      keys: ['gap3', 'gap3-rpc'],
+    });
+    expect(list.map((n) => n.candidate.key)).toEqual(expect.arrayContaining(['rpc-boot', 'rpc-other']));
+    // Every suppressed candidate is in exactly one row.
+    const suppressed = view.candidates
+      .filter((c) => c.state === 'suppressed')
+      .map((c) => c.key)
+      .sort();
+    expect(list.flatMap((n) => n.keys).sort()).toEqual(suppressed);
+  });
+
+  it('writes the near-miss table as CSV, closest first, formulas neutralised unless raw', () => {
+    const base = explainFixture();
+    const candidates = base.candidates.map((c) => (c.key === 'gap3' ? { ...c, label: '=HYPERLINK("x")' } : c));
+    const view = { ...base, candidates, nearMisses: engineNearMisses(candidates) };
+    const lines = nearMissesCsv(view).trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'Rank,OffBy,Violation,DeviceName,Timestamp,Spines,Candidate,RemoteIP,DCOMFileName,GapSeconds,Stage,Predicate,Detail,AllowListEntry,CandidateKeys',
+    );
+    expect(lines).toHaveLength(1 + 4);
+    expect(lines[1]).toMatch(
+      /^1,1 s off,1,WS1,2024-05-01T08:08:45\.3000000Z,dcomProcEvents,"'=HYPERLINK\(""x""\)",10\.0\.0\.5,mmc\.exe,3,/,
+    );
+    expect(lines[1]!.endsWith(',gap3')).toBe(true);
+    expect(nearMissesCsv(view, { raw: true }).split('\r\n')[1]).toContain(',"=HYPERLINK(""x"")",');
+    expect(lines[2]).toMatch(/^2,,,WS1,.*WmiPrvSE\.exe.*,WmiPrvSE\.exe,wmi$/);
   });
 
   it('diffs two explanations: alerts and suspicious chains', () => {

@@ -3,6 +3,7 @@
  * CSP header: load the samples two ways, tune the allow-list, export CSV, and prove no request
  * leaves the origin. `npm test` builds first; run `npm run build` before running this file alone.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +45,22 @@ function readTruth(): Truth {
 function csvText(v: unknown): string {
   const s = v === null ? '' : Array.isArray(v) ? JSON.stringify(v) : String(v);
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+/** The bundled CLI's `detect` CSV for these files (`npm run build` makes dist-cli/ with dist/). */
+function cliCsv(files: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dcomlens-cli-'));
+  try {
+    const out = join(dir, 'alerts.csv');
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/dcomlens.js'), 'detect', ...files, '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`dcomlens detect exited ${r.status}: ${r.stderr}`);
+    return readFileSync(out, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A row as comparable text, the set column sorted (its order is undefined in Kusto). */
@@ -163,6 +180,19 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     const report = page.getByRole('table', { name: 'Loaded files' });
     await expect.poll(() => report.getByText('DeviceNetworkEvents', { exact: true }).isVisible()).toBe(true);
     await expect.poll(() => report.getByText('DeviceProcessEvents', { exact: true }).isVisible()).toBe(true);
+    // ... and which rule stages can run with what was loaded, under the files concerned.
+    const procStages = report.getByLabel('Rule stages with DeviceProcessEvents.csv');
+    await expect
+      .poll(() => procStages.locator('li').allTextContents())
+      .toEqual([
+        'DCOM stage: 97 process starts by svchost DcomLaunch on 6 devices',
+        'no services.exe start found: every candidate on srv-sql-05.corp.contoso.com (7 DcomLaunch starts) is dropped by the boot filter, unless unknown boot times are kept',
+      ]);
+    expect(await procStages.locator('li[data-level="warn"]').count()).toBe(1);
+    const netStages = report.getByLabel('Rule stages with DeviceNetworkEvents.csv');
+    expect(
+      await netStages.getByText('RPC stage: 80 inbound connections on TCP 135 accepted by svchost RpcSs').count(),
+    ).toBe(1);
     // Stages list the plan with counts.
     const stages = page.getByRole('region', { name: /Stages/ });
     expect(await stages.locator('.stage-rows').count()).toBeGreaterThan(5);
@@ -173,6 +203,25 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     const after = requests.slice(before).map((r) => new URL(r.url).pathname);
     expect(after.sort()).toEqual(SAMPLE_FILES.map((f) => `/samples/${f}`).sort());
   });
+
+  /** Every group heading of the (virtualised) table, collected while scrolling it top to bottom. */
+  async function groupHeadings(): Promise<string[]> {
+    const scroller = alerts().locator('xpath=..');
+    const seen = new Set<string>();
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+    for (let i = 0; i < 50; i++) {
+      for (const t of await alerts().locator('tbody tr.group-row').allTextContents()) seen.add(t);
+      const done = await scroller.evaluate((el) => {
+        const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+        el.scrollBy(0, el.clientHeight / 2);
+        return end;
+      });
+      if (done) break;
+      await page.waitForTimeout(50);
+    }
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+    return [...seen].sort();
+  }
 
   it('sorts the alerts by a column header', async () => {
     await open();
@@ -187,6 +236,21 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     const maxIp = [...truth.rows.map((r) => String(r[ipIdx]))].sort().at(-1)!;
     const firstIp = await alerts().locator('tbody tr.alert-row').first().locator('td').nth(ipIdx).textContent();
     expect(firstIp).toBe(maxIp);
+    // Group by device: one heading per device of the truth, each with its alert count.
+    const devIdx = truth.columns.indexOf('DeviceName');
+    const perDevice = new Map<string, number>();
+    for (const r of truth.rows) perDevice.set(String(r[devIdx]), (perDevice.get(String(r[devIdx])) ?? 0) + 1);
+    await page.getByLabel('Group alerts by').selectOption('device');
+    const groups = alerts().locator('tbody tr.group-row');
+    await groups.first().waitFor();
+    await page.screenshot({ path: join(SHOTS, '15-grouped-by-device.png') });
+    expect(await groupHeadings()).toEqual(
+      [...perDevice].map(([d, n]) => `${d} ${n} alert${n === 1 ? '' : 's'}`).sort(),
+    );
+    await page.getByLabel('Group alerts by').selectOption('remote');
+    const ips = new Set(truth.rows.map((r) => String(r[truth.columns.indexOf('RemoteIP')])));
+    await groups.first().waitFor();
+    expect((await groupHeadings()).map((h) => h.split(' ')[0])).toEqual([...ips].sort());
   });
 
   it('loads files through the file input, with no network request at all', async () => {
@@ -258,6 +322,13 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, '06-drop-overlay.png') });
     await target.dispatchEvent('drop', { dataTransfer: transfer });
     await page.getByRole('status').filter({ hasText: 'load a DeviceProcessEvents export' }).waitFor();
+    // The ingest report says the same, under the file.
+    await page
+      .getByLabel('Rule stages with DeviceNetworkEvents.csv')
+      .getByText('no DeviceProcessEvents loaded: the DcomLaunch, child-process and boot stages cannot run', {
+        exact: false,
+      })
+      .waitFor();
     expect(await page.getByText('Drop Defender exports to analyse them locally').count()).toBe(0);
     expect(await alerts().count()).toBe(0);
     expect(requests.slice(before)).toEqual([]);
@@ -330,6 +401,16 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
       expect(r.slice(truth.columns.length + 3, truth.columns.length + 5)).toEqual(['LateralMovement', 'T1021.003']);
     const want = truth.rows.map((r) => rowKey(r.map((c, i) => (i === setIdx ? c : csvText(c)))));
     expect(got.sort()).toEqual(want.sort());
+    // The CLI on the same files writes the same rule columns, cell for cell, in the same row order.
+    const cli = cliCsv(SAMPLE_FILES.map((f) => join(SAMPLES, f)));
+    const [cliHead, ...cliRows] = parseCsv(cli) as string[][];
+    expect(head!.slice(0, cliHead!.length)).toEqual(cliHead);
+    expect(rows.map((r) => r.slice(0, cliHead!.length))).toEqual(cliRows);
+    // and the file's lines start with the CLI's lines byte for byte (same quoting, same line ends).
+    const cliLines = cli.split('\r\n');
+    const lines = text.split('\r\n');
+    expect(lines.length).toBe(cliLines.length);
+    lines.forEach((line, i) => expect(line.startsWith(`${cliLines[i]!}${cliLines[i] === '' ? '' : ','}`)).toBe(true));
     // The download is a Blob URL of this origin: no new network traffic besides the samples.
     const after = requests.slice(before).filter((r) => !r.url.startsWith('blob:'));
     expect(after.map((r) => new URL(r.url).pathname).sort()).toEqual(SAMPLE_FILES.map((f) => `/samples/${f}`).sort());
@@ -347,7 +428,12 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
   it('opens a hit: timeline lanes and gaps, process tree from the full table, why it fired', async () => {
     await open();
     await loadSample();
-    await alerts().locator('tbody tr.alert-row').filter({ hasText: MMC_ROW }).first().click();
+    const mmc = alerts().locator('tbody tr.alert-row').filter({ hasText: MMC_ROW }).first();
+    // The table's own columns: two children, the exact gap on hover.
+    const gap = mmc.locator('.gap-cell');
+    expect(await gap.textContent()).toBe('+0.40 s');
+    expect(await gap.getAttribute('title')).toBe('+0.4000000 s · datetime_diff("second") = 1');
+    await mmc.click();
     const dialog = page.getByRole('dialog', { name: /Alert on ws-hr-1004\.corp\.contoso\.com/ });
     await dialog.waitFor();
     const timeline = dialog.getByRole('img', { name: 'Timeline' });
@@ -388,6 +474,21 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await dialog.getByRole('button', { name: 'Reset zoom' }).waitFor();
     await dialog.locator('figure.timeline').screenshot({ path: join(SHOTS, '09-timeline-around.png') });
     await tree.screenshot({ path: join(SHOTS, '10-process-tree.png') });
+    // Both drawings download as standalone SVG files with the same lanes and nodes.
+    for (const [button, marker] of [
+      ['Timeline SVG', 'data-lane="rpc"'],
+      ['Tree SVG', 'data-node="mmc.exe"'],
+    ] as const) {
+      const [svgFile] = await Promise.all([
+        page.waitForEvent('download'),
+        dialog.getByRole('button', { name: button }).click(),
+      ]);
+      expect(svgFile.suggestedFilename()).toMatch(/\.svg$/);
+      const svg = readFileSync((await svgFile.path())!, 'utf8');
+      expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(svg).toContain(marker);
+      expect(svg).toContain('fill="#ffffff"');
+    }
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
   });

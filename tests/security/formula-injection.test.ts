@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
-import { formatCsv } from '../../src/engine/output/format-results';
+import { formatCsv, formatCsvRows } from '../../src/engine/output/format-results';
 import { makeTable } from '../../src/engine/table/table';
 import { columnFromValues } from '../../src/engine/table/column';
 import { ingestFile } from '../../src/engine/ingest/ingest';
 import { bytesChunks } from '../../src/engine/ingest/chunk-sources';
 import { EngineServer } from '../../src/engine/worker/server';
+import { decodeResponse } from '../../src/engine/worker/wire';
 import type { EngineResponse } from '../../src/engine/worker/protocol';
 import { hostileFiles } from './hostile-data';
 
@@ -75,6 +76,19 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     expect(raw).toEqual(values);
   });
 
+  it('numbers stay numbers (-1 is minus one, not a formula); the same text is neutralised', () => {
+    const table = makeTable(
+      't',
+      [
+        { name: 'Gap', type: 'long' },
+        { name: 'Text', type: 'string' },
+      ],
+      [columnFromValues('long', [-1, 2]), columnFromValues('string', ['-1', '2'])],
+    );
+    expect(formatCsv(table, { sortRows: false })).toBe("Gap,Text\r\n-1,'-1\r\n2,2\r\n");
+    expect(formatCsvRows(['Gap', 'Text'], [[-1, '-1']])).toBe("Gap,Text\r\n-1,'-1\r\n");
+  });
+
   it("the CLI's --out: neutralised by default, raw with --raw", async () => {
     const file = cellsFile('cells.csv', [...DANGEROUS, ...SAFE]);
     const neutral = await cliRun(file, []);
@@ -104,7 +118,7 @@ describe('formula neutralisation in every CSV dcomlens writes', () => {
     for (const r of cliRows) for (const cell of r) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     // The dashboard's export path.
     const posted: EngineResponse[] = [];
-    const server = new EngineServer((m) => posted.push(m));
+    const server = new EngineServer((m) => posted.push(decodeResponse(m)));
     let id = 1;
     for (const [name, bytes] of Object.entries(files))
       await server.handle({ kind: 'ingest', id: id++, name, file: new Blob([bytes]) });

@@ -14,6 +14,7 @@ import { createEngineClient, type EngineClient } from '../../src/engine/worker/c
 import type { DetectionView, EngineRequest, EngineResponse } from '../../src/engine/worker/protocol';
 import { createRestartableClient, isEngineCrash } from '../../src/engine/worker/restartable-client';
 import { EngineServer } from '../../src/engine/worker/server';
+import { decodeResponse } from '../../src/engine/worker/wire';
 
 const SAMPLES = join(__dirname, '../../public/samples');
 const NET = readFileSync(join(SAMPLES, 'DeviceNetworkEvents.csv'));
@@ -33,7 +34,8 @@ function harness() {
   const posted: EngineResponse[] = [];
   let onPost: ((m: EngineResponse) => void) | null = null;
   const server = new EngineServer(
-    (m) => {
+    (wire) => {
+      const m = decodeResponse(wire);
       posted.push(m);
       onPost?.(m);
     },

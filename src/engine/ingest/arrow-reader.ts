@@ -5,6 +5,7 @@ import { ArrowColumnWriter, canConvert, naturalKustoType, type CellFailure } fro
 import { CellParser } from './cell-parser';
 import { makeColumnBuilder, type ColumnBuilder } from './column-builder';
 import { throwIfAborted } from './csv-reader';
+import { isAllocationFailure } from './abort-error';
 import { distinctNonEmpty, RejectLog, showValue, timeRangeOf, type IngestReport } from './ingest-report';
 import { planColumns, type PlannedColumn } from './plan-columns';
 import type { IngestOptions, IngestResult } from './read-csv-table';
@@ -111,7 +112,7 @@ export async function readArrowTable(
     if (!buffered.whole) await reader.open();
     else reader.open();
   } catch (e) {
-    if (isAbort(e)) throw e;
+    if (isAbort(e) || isAllocationFailure(e)) throw e;
     return fatal(`not a readable Arrow IPC file or stream: ${message(e)}`);
   }
   const fields = reader.schema?.fields;
@@ -182,7 +183,7 @@ export async function readArrowTable(
       opts.onProgress?.(bytes, read);
     }
   } catch (e) {
-    if (isAbort(e)) throw e;
+    if (isAbort(e) || isAllocationFailure(e)) throw e;
     warnings.push(`Arrow data unreadable after record ${read}: ${message(e)}; the records before it were loaded`);
   }
   if (writers.some((w) => w.usedSlowPath))

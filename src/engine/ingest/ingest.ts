@@ -12,7 +12,8 @@ import {
 import { readCsvTable, type IngestOptions, type IngestResult } from './read-csv-table';
 import { readEvtxECmdCsv } from './read-evtxecmd-csv';
 import { readJsonTables } from './read-json-tables';
-import { readParquetTable } from './read-parquet-table';
+import { readParquetStream, readParquetTable } from './read-parquet-table';
+import { isFileSource, type FileSource } from './byte-source';
 import { isEvtxECmdHeader } from './windows-bridge';
 import { normaliseHeaderName, schemaOf } from './recognise-table';
 import type { ColumnSchema } from '../table/table';
@@ -21,6 +22,7 @@ export { concatTables, type ConcatResult } from './concat-tables';
 export type { IngestOptions, IngestResult } from './read-csv-table';
 export type { IngestReport, IngestReject, RejectCode, MappedColumn, IngestFormat } from './ingest-report';
 export { combineReports, rowsAccountedFor } from './ingest-report';
+export { blobSource, bytesSource, type FileSource } from './byte-source';
 
 export type SniffedFormat =
   | { readonly kind: 'arrow' }
@@ -168,7 +170,8 @@ async function ingestNested(
     case 'arrow':
       return [await readArrowTable(name, p.replay, opts)];
     case 'parquet':
-      return [await readParquetTable(name, p.replay, opts)];
+      // Inside an archive there is no reading by range: the entry is gathered in memory.
+      return [await readParquetStream(name, p.replay, opts)];
     case 'zip':
       return readZip(name, p.replay, opts, budget, ingestNested);
     case 'gzip':
@@ -190,17 +193,29 @@ async function ingestNested(
  * Reads one file into every table it holds, the format chosen from the content: CSV / TSV,
  * Arrow IPC, Parquet, JSON lines / arrays (flat rows, Defender streaming API, Windows events),
  * EvtxECmd CSV, and zip / gzip archives of those (entries named `archive.zip/entry.csv`).
- * Always at least one result; each report accounts for its rows (loaded + rejected + skipped),
+ * `input` is a stream of chunks, or a `FileSource` that can also be read by range (then Parquet
+ * reads only the byte ranges it keeps). Always at least one result; each report accounts for its rows (loaded + rejected + skipped),
  * and together they cover every record of the file. Never throws on file content; throws only
  * an `AbortError` when `opts.signal` aborts.
  */
 export async function ingestAny(
   name: string,
-  chunks: AsyncIterable<Uint8Array>,
+  input: AsyncIterable<Uint8Array> | FileSource,
   opts: IngestOptions = {},
 ): Promise<IngestResult[]> {
-  const results = await ingestNested(name, chunks, opts, budgetOf(opts));
-  return results.map(withOmittedColumns);
+  if (!isFileSource(input)) return (await ingestNested(name, input, opts, budgetOf(opts))).map(withOmittedColumns);
+  try {
+    throwIfAborted(opts.signal);
+    // A file that can be read by range: Parquet is (footer, then the kept column chunks only).
+    const head = await input.read(0, Math.min(SNIFF_BYTES, input.size));
+    const results =
+      sniffFormat(head).kind === 'parquet'
+        ? [await readParquetTable(name, input, opts)]
+        : await ingestNested(name, input.chunks(), opts, budgetOf(opts));
+    return results.map(withOmittedColumns);
+  } finally {
+    await input.close?.();
+  }
 }
 
 /** Records the file's undecoded columns on the table, typed as the Defender schema says (else string). */
@@ -225,7 +240,7 @@ function withOmittedColumns(r: IngestResult): IngestResult {
  */
 export async function ingestFile(
   name: string,
-  chunks: AsyncIterable<Uint8Array>,
+  chunks: AsyncIterable<Uint8Array> | FileSource,
   opts: IngestOptions = {},
 ): Promise<IngestResult> {
   const results = await ingestAny(name, chunks, opts);

@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
+import type { FileSource } from './byte-source';
 import { ingestAny, ingestFile } from './ingest';
 import { registerParquetLoader, type ParquetWasm } from './parquet-runtime';
 import type { IngestOptions, IngestResult } from './read-csv-table';
@@ -19,16 +21,54 @@ export async function* nodeFileChunks(path: string, chunkSize = 1 << 20): AsyncG
   }
 }
 
+/**
+ * A file on disk as a `FileSource`: ranges through one open handle (closed by `close`, which
+ * `ingestAny` calls), chunks through a read stream. Throws (ENOENT, EISDIR...) when it cannot open.
+ */
+export async function nodeFileSource(path: string, chunkSize = 1 << 20): Promise<FileSource> {
+  const handle = await open(path, 'r');
+  let size: number;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a file`), { code: 'EISDIR' });
+    size = st.size;
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  let closed = false;
+  return {
+    size,
+    async read(start, end) {
+      const want = Math.max(0, Math.min(end, size) - start);
+      const buf = new Uint8Array(want);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await handle.read(buf, got, want - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === want ? buf : buf.subarray(0, got);
+    },
+    chunks: () => nodeFileChunks(path, chunkSize),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    },
+  };
+}
+
 // parquet-wasm/node is CommonJS; `require` loads it (and its wasm) only when a Parquet file is read.
 const require = createRequire(import.meta.url);
 registerParquetLoader(async () => require('parquet-wasm/node') as ParquetWasm);
 
 /** `ingestFile` over a file on disk; the report's `file` is the base name. */
-export function ingestPath(path: string, opts: IngestOptions = {}): Promise<IngestResult> {
-  return ingestFile(basename(path), nodeFileChunks(path), opts);
+export async function ingestPath(path: string, opts: IngestOptions = {}): Promise<IngestResult> {
+  return ingestFile(basename(path), await nodeFileSource(path), opts);
 }
 
 /** `ingestAny` over a file on disk: every table it holds; reports name the base name. */
-export function ingestAnyPath(path: string, opts: IngestOptions = {}): Promise<IngestResult[]> {
-  return ingestAny(basename(path), nodeFileChunks(path), opts);
+export async function ingestAnyPath(path: string, opts: IngestOptions = {}): Promise<IngestResult[]> {
+  return ingestAny(basename(path), await nodeFileSource(path), opts);
 }

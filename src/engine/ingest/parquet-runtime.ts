@@ -7,13 +7,16 @@
 
 /** The part of parquet-wasm's API the reader uses (same in its Node and ESM builds). */
 export interface ParquetWasm {
+  /**
+   * The synchronous decoder: corrupt data ends in a thrown error. (The async `ParquetFile`
+   * reader traps on corrupt data outside any promise, so the reader does its own range reads.)
+   */
   readParquet(
     bytes: Uint8Array,
     options?: { columns?: string[]; batchSize?: number } | null,
   ): {
     intoIPCStream(): Uint8Array;
   };
-  readSchema(bytes: Uint8Array): { intoIPCStream(): Uint8Array };
 }
 
 export type ParquetLoader = () => Promise<ParquetWasm>;

@@ -98,7 +98,24 @@ export function formatCsv(table: Table, options: FormatOptions = {}): string {
   const { names, rows } = prepare(table, options);
   const fix = options.raw ? (s: string) => s : neutraliseFormula;
   const lines = [names.map((n) => csvField(fix(n))).join(',')];
-  for (const row of rows) lines.push(row.map((v) => csvField(fix(cellText(v)))).join(','));
+  for (const row of rows) lines.push(row.map((v) => csvCell(v, fix)).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** A number is never a formula (`-1` is minus one), so only text is neutralised. */
+function csvCell(v: unknown, fix: (s: string) => string): string {
+  return typeof v === 'number' || typeof v === 'bigint' ? String(v) : csvField(fix(cellText(v)));
+}
+
+/** RFC 4180 CSV of plain rows (already in order), with the same neutralisation as `formatCsv`. */
+export function formatCsvRows(
+  names: readonly string[],
+  rows: readonly (readonly (string | number | null)[])[],
+  options: Pick<FormatOptions, 'raw'> = {},
+): string {
+  const fix = options.raw ? (s: string) => s : neutraliseFormula;
+  const lines = [names.map((n) => csvField(fix(n))).join(',')];
+  for (const row of rows) lines.push(row.map((v) => csvCell(v, fix)).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -8,8 +8,22 @@ import { foldCase, hasTerm } from '../functions/fold';
 import { getValue, type Column } from '../table/column';
 import type { Table } from '../table/table';
 
+/** One thing the loaded data means for the rule, with what it is about (for per-file display). */
+export interface ReadinessNote {
+  readonly text: string;
+  /** `warn`: a stage cannot run, or drops everything, with this data. */
+  readonly level: 'info' | 'warn';
+  /** The table it is about (a missing table: every file is concerned). */
+  readonly table: 'DeviceNetworkEvents' | 'DeviceProcessEvents' | null;
+  /** The DeviceId it is about, or null for the whole table. */
+  readonly deviceId: string | null;
+}
+
 export interface Readiness {
+  /** The CLI's lines (the rule's knob names as command-line options). */
   readonly lines: readonly string[];
+  /** The same findings for the browser's ingest report, in words without CLI options. */
+  readonly notes: readonly ReadinessNote[];
   /** Devices with spine events but no boot in the data, with their DcomLaunch start counts. */
   readonly unbooted: readonly { readonly device: string; readonly dcomStarts: number }[];
 }
@@ -35,10 +49,27 @@ function stringTest(c: Column | undefined, test: (s: string) => boolean): (row: 
 
 export function ruleReadiness(tables: ReadonlyMap<string, Table>): Readiness {
   const lines: string[] = [];
+  const notes: ReadinessNote[] = [];
+  const note = (
+    text: string,
+    level: ReadinessNote['level'],
+    table: ReadinessNote['table'],
+    deviceId: string | null = null,
+  ): void => void notes.push({ text, level, table, deviceId });
   const net = tables.get('DeviceNetworkEvents');
   const proc = tables.get('DeviceProcessEvents');
-  if (!net) lines.push('no DeviceNetworkEvents loaded: the rule cannot see an inbound RPC connection');
-  if (!proc) lines.push('no DeviceProcessEvents loaded: the rule cannot see DCOM server or child starts');
+  if (!net) {
+    lines.push('no DeviceNetworkEvents loaded: the rule cannot see an inbound RPC connection');
+    note('no DeviceNetworkEvents loaded: the RPC stage cannot run, so the rule can find nothing', 'warn', null);
+  }
+  if (!proc) {
+    lines.push('no DeviceProcessEvents loaded: the rule cannot see DCOM server or child starts');
+    note(
+      'no DeviceProcessEvents loaded: the DcomLaunch, child-process and boot stages cannot run, so the rule can find nothing',
+      'warn',
+      null,
+    );
+  }
   let rpc = 0;
   if (net) {
     const f = col(net, 'InitiatingProcessFileName');
@@ -53,6 +84,14 @@ export function ruleReadiness(tables: ReadonlyMap<string, Table>): Readiness {
         rpc++;
     }
     lines.push(`${rpc} inbound RPC events on TCP 135 accepted by svchost RpcSs`);
+    if (rpc > 0)
+      note(`RPC stage: ${rpc} inbound connections on TCP 135 accepted by svchost RpcSs`, 'info', 'DeviceNetworkEvents');
+    else
+      note(
+        'no inbound connection on TCP 135 accepted by svchost RpcSs: the RPC stage finds nothing, so the rule can find nothing',
+        'warn',
+        'DeviceNetworkEvents',
+      );
   }
   const unbooted: { device: string; dcomStarts: number }[] = [];
   if (proc) {
@@ -77,6 +116,18 @@ export function ruleReadiness(tables: ReadonlyMap<string, Table>): Readiness {
     }
     const total = [...starts.values()].reduce((a, b) => a + b, 0);
     lines.push(`${total} process starts by svchost DcomLaunch on ${starts.size} devices`);
+    if (total > 0)
+      note(
+        `DCOM stage: ${total} process starts by svchost DcomLaunch on ${starts.size} devices`,
+        'info',
+        'DeviceProcessEvents',
+      );
+    else
+      note(
+        'no process started by svchost DcomLaunch: the DCOM stage finds nothing, so the rule can find nothing',
+        'warn',
+        'DeviceProcessEvents',
+      );
     for (const [device, n] of [...starts].sort((a, b) => b[1] - a[1])) {
       if (booted.has(device)) continue;
       const name = names.get(device) || device || '(no device id)';
@@ -84,7 +135,13 @@ export function ruleReadiness(tables: ReadonlyMap<string, Table>): Readiness {
       lines.push(
         `no boot seen on ${name}: its ${n} DcomLaunch starts are all dropped by the boot filter (use --unknown-boot keep)`,
       );
+      note(
+        `no services.exe start found: every candidate on ${name} (${n} DcomLaunch starts) is dropped by the boot filter, unless unknown boot times are kept`,
+        'warn',
+        'DeviceProcessEvents',
+        device,
+      );
     }
   }
-  return { lines, unbooted };
+  return { lines, notes, unbooted };
 }

@@ -14,12 +14,15 @@ import {
   type EngineRequest,
   type EngineResponse,
   type EngineResponseKind,
+  type EngineWireResponse,
   type IngestReportView,
+  type ReadinessView,
   type RuleSummary,
   type TableSummary,
   type WireError,
 } from './protocol';
 import type { ExplainView, RuleKnobs, TuningInput } from './explain-protocol';
+import { decodeResponse } from './wire';
 
 export type {
   AllowImpact,
@@ -48,12 +51,14 @@ export type {
   WhyCheck,
   WhyStage,
   IngestReportView,
+  ReadinessView,
   RejectView,
   ResultColumn,
   RuleSummary,
   StageView,
   TableSummary,
 } from './protocol';
+export { readinessAppliesTo } from './protocol';
 
 /** The knobs' limits and checks, so the UI validates a draft by the engine's own rules. */
 export {
@@ -77,6 +82,14 @@ export interface IngestOutcome {
   readonly report: IngestReportView;
   /** Every table loaded so far, after this file. */
   readonly tables: readonly TableSummary[];
+  /** Which rule stages can run with every file loaded so far (null from an engine that does not say). */
+  readonly readiness: ReadinessView | null;
+}
+
+export interface ExportedText {
+  readonly text: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly rows: number;
 }
 
 export interface EngineClient {
@@ -94,10 +107,10 @@ export interface EngineClient {
     allowList: readonly string[] | null,
     opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot; knobs?: RuleKnobs },
   ): Promise<DetectionView>;
-  /** The last detection's alerts as CSV text (no BOM). */
-  exportCsv(options?: ExportOptions): Promise<{ readonly text: string; readonly rows: number }>;
-  /** The last detection's alerts as JSON text. */
-  exportJson(options?: ExportOptions): Promise<{ readonly text: string; readonly rows: number }>;
+  /** The last detection's alerts as CSV: UTF-8 `bytes` (no BOM), `text` decoded from them on first read. */
+  exportCsv(options?: ExportOptions): Promise<ExportedText>;
+  /** The last detection's alerts as JSON, likewise. */
+  exportJson(options?: ExportOptions): Promise<ExportedText>;
   /** Alert `row` (index in the last detection's rows) opened: timeline, tree, why it fired. */
   hitDetail(row: number, opts?: { signal?: AbortSignal }): Promise<HitDetail>;
   /** Events of the alert's device within ±`seconds` of its RPC event. */
@@ -131,7 +144,8 @@ interface Transport {
   dispose(): void;
 }
 
-type Receive = (res: EngineResponse) => void;
+/** Gets what crossed; decodes it (lazily) into what the views read. */
+type Receive = (res: EngineWireResponse) => void;
 
 interface Pending {
   readonly resolve: (res: EngineResponse) => void;
@@ -157,7 +171,7 @@ function startWorker(receive: Receive, onCrash: (err: Error) => void): Promise<T
     // The literal `new URL(..., import.meta.url)` form is what Vite bundles as a worker chunk.
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'dcomlens-engine' });
     const transport: Transport = { send: (req) => worker.postMessage(req), dispose: () => worker.terminate() };
-    worker.onmessage = (e: MessageEvent<EngineResponse>) => {
+    worker.onmessage = (e: MessageEvent<EngineWireResponse>) => {
       if (!ready && e.data.kind === 'ready' && e.data.id === 0) {
         ready = true;
         resolve(transport);
@@ -212,7 +226,7 @@ class Client implements EngineClient {
     this.mode = this.transport.then(() => mode);
   }
 
-  private receive(res: EngineResponse): void {
+  private receive(res: EngineWireResponse): void {
     const p = this.pending.get(res.id);
     if (!p) return;
     if (res.kind === 'progress') {
@@ -221,7 +235,7 @@ class Client implements EngineClient {
     }
     this.pending.delete(res.id);
     if (res.kind === 'error') p.reject(new EngineRequestError(res.error));
-    else p.resolve(res);
+    else p.resolve(decodeResponse(res));
   }
 
   private async request(
@@ -255,7 +269,7 @@ class Client implements EngineClient {
     opts: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal } = {},
   ): Promise<IngestOutcome> {
     const res = narrow(await this.request((id) => ({ kind: 'ingest', id, name, file }), opts), 'ingested');
-    return { report: res.report, tables: res.tables };
+    return { report: res.report, tables: res.tables, readiness: res.readiness ?? null };
   }
 
   async detect(
@@ -271,14 +285,12 @@ class Client implements EngineClient {
     return narrow(res, 'detected').detection;
   }
 
-  async exportCsv(options: ExportOptions = {}): Promise<{ text: string; rows: number }> {
-    const res = narrow(await this.request((id) => ({ kind: 'export-csv', id, options })), 'csv');
-    return { text: res.text, rows: res.rows };
+  async exportCsv(options: ExportOptions = {}): Promise<ExportedText> {
+    return narrow(await this.request((id) => ({ kind: 'export-csv', id, options })), 'csv');
   }
 
-  async exportJson(options: ExportOptions = {}): Promise<{ text: string; rows: number }> {
-    const res = narrow(await this.request((id) => ({ kind: 'export-json', id, options })), 'json');
-    return { text: res.text, rows: res.rows };
+  async exportJson(options: ExportOptions = {}): Promise<ExportedText> {
+    return narrow(await this.request((id) => ({ kind: 'export-json', id, options })), 'json');
   }
 
   async hitDetail(row: number, opts: { signal?: AbortSignal } = {}): Promise<HitDetail> {

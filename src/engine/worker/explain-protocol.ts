@@ -70,6 +70,15 @@ export interface CandidateView {
   readonly suspicion: Suspicion | null;
 }
 
+/** A near miss: the candidate it opens (the DCOM start when the chain has one) and its spine mates. */
+export interface NearMissView {
+  /** Keys of the chain's candidates, the opened one first. */
+  readonly keys: readonly string[];
+  readonly spines: readonly string[];
+  /** How far it was from passing (`1 s off`), or '' when the failing predicate is not a measure. */
+  readonly offBy: string;
+}
+
 export interface FunnelStageView {
   readonly nodeId: number;
   readonly stage: string;
@@ -119,6 +128,8 @@ export interface ExplainView {
   readonly allowImpact: readonly AllowImpact[];
   /** Keys of every alert row of the tuned rule. */
   readonly alertKeys: readonly string[];
+  /** Suppressed chains closest first, one per chain (see near-misses.ts); every suppressed candidate in exactly one. */
+  readonly nearMisses: readonly NearMissView[];
   /** The `datetime_diff(...) between (lo .. hi)` window of the rule, when it has one. */
   readonly window: { readonly lo: number; readonly hi: number } | null;
   readonly elapsedMs: number;

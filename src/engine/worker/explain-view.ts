@@ -10,6 +10,7 @@ import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import { alertKey } from './alert-export';
 import { allowImpact } from './allow-impact';
+import { nearMisses } from './near-misses';
 import type {
   CandidateView,
   DeviceFunnel,
@@ -189,6 +190,7 @@ export function explainView(
     devices,
     allowImpact: allowImpact(candidates, ctx.allowList, p),
     alertKeys,
+    nearMisses: nearMisses(candidates),
     window: readWindow(ctx.query),
     elapsedMs: ctx.elapsedMs,
   };

@@ -1,16 +1,22 @@
 /**
  * The one wire protocol between the UI thread and the engine (worker or in-thread fallback).
  * Every message is a discriminated union arm with a `kind` and the `id` of the request it belongs
- * to; payloads are named fields, never positional tuples. Everything here survives structured
- * clone (and, except `Blob`, JSON): datetimes cross as ISO 8601 text (`…0000000Z`, UTC), never as
- * `bigint` or `Date`, so the views need no engine code to show them.
+ * to; payloads are named fields, never positional tuples.
+ *
+ * Two layers: `EngineResponse` is what the views read (JSON-safe; datetimes as ISO 8601 text
+ * `…0000000Z`, UTC, never `bigint` or `Date`). `EngineWireResponse` is what actually crosses from
+ * the engine: small control messages as they are (structured clone), and every payload that
+ * scales with the data (alert rows and keys, candidates, devices, surrounding events, tree nodes,
+ * exported text) as Arrow IPC / UTF-8 bytes whose buffers are transferred, not copied
+ * (`wire.ts`: `transferList`, `decodeResponse`, which decodes lazily on first read).
  */
 
 import type { RuleKnobs } from '../rule/knobs';
-import type { ExplainView, FailureView, TuningInput } from './explain-protocol';
+import type { ArrowPayload } from './arrow-wire';
+import type { CandidateView, DeviceFunnel, ExplainView, FailureView, TuningInput } from './explain-protocol';
 
 /** Bumped whenever a message shape changes; the worker answers `hello` with it. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Requests (UI -> engine)
@@ -111,6 +117,26 @@ export interface IngestReportView {
   readonly devices: number | null;
   readonly warnings: readonly string[];
   readonly fatal: string | null;
+}
+
+/** What the loaded data lets the rule's stages do (rule/readiness.ts), tied to files. */
+export interface ReadinessView {
+  readonly notes: readonly {
+    readonly text: string;
+    /** `warn`: a stage cannot run, or drops everything, with this data. */
+    readonly level: 'info' | 'warn';
+    /** The engine's keys of the files it concerns (see `readinessAppliesTo`). */
+    readonly files: readonly string[];
+  }[];
+}
+
+/**
+ * Whether a readiness note concerns the file loaded as `name`: the engine keys a file by its
+ * name, or by `name (Table)` / `name/entry` when the file holds several tables (streaming-API
+ * JSON, zip).
+ */
+export function readinessAppliesTo(files: readonly string[], name: string): boolean {
+  return files.some((f) => f === name || f.startsWith(`${name} (`) || f.startsWith(`${name}/`));
 }
 
 /** A table as loaded so far (all files of it together). */
@@ -309,10 +335,25 @@ export type EngineResponse =
       readonly id: number;
       readonly report: IngestReportView;
       readonly tables: readonly TableSummary[];
+      /** Rule readiness over every file loaded so far, after this one. */
+      readonly readiness?: ReadinessView;
     }
   | { readonly kind: 'detected'; readonly id: number; readonly detection: DetectionView }
-  | { readonly kind: 'csv'; readonly id: number; readonly text: string; readonly rows: number }
-  | { readonly kind: 'json'; readonly id: number; readonly text: string; readonly rows: number }
+  /** `bytes` is the UTF-8 of `text` (no BOM); `text` is decoded from it on first read. */
+  | {
+      readonly kind: 'csv';
+      readonly id: number;
+      readonly text: string;
+      readonly bytes: Uint8Array<ArrayBuffer>;
+      readonly rows: number;
+    }
+  | {
+      readonly kind: 'json';
+      readonly id: number;
+      readonly text: string;
+      readonly bytes: Uint8Array<ArrayBuffer>;
+      readonly rows: number;
+    }
   | { readonly kind: 'hit'; readonly id: number; readonly detail: HitDetail }
   | { readonly kind: 'events'; readonly id: number; readonly events: SurroundingEvents }
   | { readonly kind: 'rule-view'; readonly id: number; readonly view: RuleView }
@@ -321,6 +362,41 @@ export type EngineResponse =
   | { readonly kind: 'error'; readonly id: number; readonly error: WireError };
 
 export type EngineResponseKind = EngineResponse['kind'];
+
+// ---------------------------------------------------------------------------------------------
+// On the wire (engine -> UI): the bulky parts as transferable bytes
+
+export interface DetectionWire extends Omit<DetectionView, 'columns' | 'rows' | 'keys'> {
+  /** The result table, the rule's output columns first; column names and types in its schema. */
+  readonly alerts: ArrowPayload<readonly Cell[]>;
+  readonly keys: ArrowPayload<{ readonly key: string }>;
+}
+
+export interface HitDetailWire extends Omit<HitDetail, 'tree'> {
+  readonly tree: ArrowPayload<TreeNode>;
+}
+
+export interface SurroundingWire extends Omit<SurroundingEvents, 'events'> {
+  readonly events: ArrowPayload<TimedEvent>;
+}
+
+export interface ExplainWire extends Omit<ExplainView, 'candidates' | 'devices' | 'alertKeys'> {
+  readonly candidates: ArrowPayload<CandidateView>;
+  readonly devices: ArrowPayload<DeviceFunnel>;
+  readonly alertKeys: ArrowPayload<{ readonly key: string }>;
+}
+
+/** Responses whose payload crosses as bytes; every other kind crosses as it is. */
+export type BulkyKind = 'detected' | 'csv' | 'json' | 'hit' | 'events' | 'explained';
+
+export type EngineWireResponse =
+  | Exclude<EngineResponse, { readonly kind: BulkyKind }>
+  | { readonly kind: 'detected'; readonly id: number; readonly detection: DetectionWire }
+  | { readonly kind: 'csv'; readonly id: number; readonly bytes: Uint8Array<ArrayBuffer>; readonly rows: number }
+  | { readonly kind: 'json'; readonly id: number; readonly bytes: Uint8Array<ArrayBuffer>; readonly rows: number }
+  | { readonly kind: 'hit'; readonly id: number; readonly detail: HitDetailWire }
+  | { readonly kind: 'events'; readonly id: number; readonly events: SurroundingWire }
+  | { readonly kind: 'explained'; readonly id: number; readonly view: ExplainWire };
 
 /** Flattens anything thrown into a cloneable `WireError`. */
 export function flattenError(err: unknown): WireError {

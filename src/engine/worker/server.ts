@@ -5,7 +5,8 @@
  */
 import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
-import { combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
+import { readinessView } from './readiness-view';
+import { blobSource, combineReports, concatTables, ingestAny, type IngestReport } from '../ingest/ingest';
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
@@ -25,13 +26,25 @@ import { hitDetail } from './hit-detail';
 import { hitContext, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
+import { encodeDetection, encodeExplain, encodeHitDetail, encodeSurrounding, encodeText } from './wire';
+import {
+  columnBytes,
+  defaultMemoryBudget,
+  estimateKeptBytes,
+  formatFamily,
+  isAllocationFailure,
+  outOfMemoryWhileDetecting,
+  outOfMemoryWhileLoading,
+  tooLargeBeforeLoad,
+} from './memory-guard';
 import {
   flattenError,
   PROTOCOL_VERSION,
   type Cell,
   type DetectionView,
+  type DetectionWire,
   type EngineRequest,
-  type EngineResponse,
+  type EngineWireResponse,
   type IngestReportView,
   type RuleSummary,
   type RuleView,
@@ -46,13 +59,16 @@ export { ALERT_COLUMNS } from '../output/alert-columns';
 const PROGRESS_INTERVAL_MS = 50;
 const REJECTS_SHOWN = 20;
 
-export type Post = (message: EngineResponse) => void;
+/** Sends one answer; bulky payloads are bytes whose buffers `wire.ts` `transferList` names. */
+export type Post = (message: EngineWireResponse) => void;
 
 export interface EngineServerOptions {
   /** Sentinel rule YAML to run (default: the shipped DCOM Lateral Movement rule). */
   readonly ruleText?: string;
   /** `now()` for runs, in ticks (default: the wall clock at each run). Tests pin it. */
   readonly now?: () => bigint;
+  /** Bytes the loaded data may take (default: from the device's memory, memory-guard.ts). */
+  readonly memoryBudget?: number;
 }
 
 /** A user-facing failure (missing table, rule problem): shown as its message, no stack. */
@@ -106,7 +122,10 @@ export class EngineServer {
     }
   }
 
-  private async answer(req: Exclude<EngineRequest, { kind: 'cancel' }>, signal: AbortSignal): Promise<EngineResponse> {
+  private async answer(
+    req: Exclude<EngineRequest, { kind: 'cancel' }>,
+    signal: AbortSignal,
+  ): Promise<EngineWireResponse> {
     switch (req.kind) {
       case 'hello':
         return { kind: 'ready', id: req.id, version: PROTOCOL_VERSION };
@@ -125,13 +144,14 @@ export class EngineServer {
         const last = this.requireLast('exporting');
         const format = req.kind === 'export-csv' ? 'csv' : 'json';
         const text = exportAlerts(format, last.result.table, this.requireRule(), ALERT_COLUMNS, req.options);
-        return { kind: format, id: req.id, text, rows: last.result.table.rowCount };
+        return { kind: format, id: req.id, bytes: encodeText(text), rows: last.result.table.rowCount };
       }
       case 'hit-detail': {
         const last = this.requireLast('opening an alert');
         const key = last.rowKeys[req.row] ?? '';
         const ctx = hitContext(last.tuned.query, last.tuned.allowList, last.tuned.unknownBoot);
-        return { kind: 'hit', id: req.id, detail: hitDetail(last.result, this.tables(), req.row, key, ctx) };
+        const detail = hitDetail(last.result, this.tables(), req.row, key, ctx);
+        return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
       }
       case 'surrounding': {
         const last = this.requireLast('showing surrounding events');
@@ -139,7 +159,7 @@ export class EngineServer {
         if (req.row < 0 || req.row >= t.rowCount) throw new EngineError('RangeError', `no alert row ${req.row}`);
         const center = ticksAt(t, 'TimestampNetwEventExact', req.row) ?? 0n;
         const events = surroundingEvents(this.tables(), stringAt(t, 'DeviceId', req.row), center, req.seconds);
-        return { kind: 'events', id: req.id, events };
+        return { kind: 'events', id: req.id, events: encodeSurrounding(events) };
       }
       case 'rule-view':
         return { kind: 'rule-view', id: req.id, view: await this.ruleView(signal) };
@@ -147,11 +167,11 @@ export class EngineServer {
         return {
           kind: 'explained',
           id: req.id,
-          view: await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal),
+          view: encodeExplain(await this.explainer.explain(this.requireRule(), this.tables(), req.tuning, signal)),
         };
       case 'candidate-detail': {
         const detail = await this.explainer.detail(this.requireRule(), this.tables(), req.tuning, req.key, signal);
-        return { kind: 'hit', id: req.id, detail };
+        return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
       }
       case 'clear':
         this.files.clear();
@@ -214,19 +234,45 @@ export class EngineServer {
     };
   }
 
-  private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineResponse> {
+  /** Estimated bytes of the loads in flight (both files of a drop are read at once). */
+  private reserved = 0;
+
+  private async ingest(id: number, name: string, file: Blob, signal: AbortSignal): Promise<EngineWireResponse> {
     const totalBytes = file.size;
     let lastPost = 0;
-    const results = await ingestAny(name, blobChunksUntil(file, signal), {
-      signal,
-      columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
-      onProgress: (bytes, rows) => {
-        const t = Date.now();
-        if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
-        lastPost = t;
-        this.post({ kind: 'progress', id, bytes, totalBytes, rows });
-      },
-    });
+    // Fail before reading when the kept columns would not fit next to what is loaded (a file of the
+    // same name is replaced, so its memory does not count).
+    const needed = estimateKeptBytes(totalBytes, await sniffFamily(file));
+    const budget = this.options.memoryBudget ?? defaultMemoryBudget();
+    const held = this.heldBytes(name) + this.reserved;
+    if (held + needed > budget) throw tooLargeBeforeLoad(name, totalBytes, needed, held, budget);
+    const at = { bytes: 0, totalBytes, rows: 0 };
+    this.reserved += needed;
+    let results: Awaited<ReturnType<typeof ingestAny>>;
+    try {
+      results = await ingestAny(
+        name,
+        blobSource(file, () => blobChunksUntil(file, signal), signal),
+        {
+          signal,
+          columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
+          onProgress: (bytes, rows) => {
+            at.bytes = bytes;
+            at.rows = rows;
+            const t = Date.now();
+            if (t - lastPost < PROGRESS_INTERVAL_MS && bytes < totalBytes) return;
+            lastPost = t;
+            this.post({ kind: 'progress', id, bytes, totalBytes, rows });
+          },
+        },
+      );
+    } catch (err) {
+      // The partial columns were local to the load: dropping them here frees them; earlier files stay.
+      if (isAllocationFailure(err)) throw outOfMemoryWhileLoading(name, at, err);
+      throw err;
+    } finally {
+      this.reserved -= needed;
+    }
     // A cancel that landed while a read was pending ends the stream early: not a short file.
     if (signal.aborted) throw abortError();
     // A file may hold several tables (zip, streaming-API export): one summed report, one entry per table.
@@ -240,10 +286,19 @@ export class EngineServer {
       this.files.set(results.length === 1 ? name : `${r.report.file} (${r.table.name})`, r.table);
       this.combined = null;
     }
-    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries() };
+    // Which rule stages can run with everything loaded now, per file (shown in the ingest report).
+    const readiness = readinessView(this.tables(), this.files);
+    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries(), readiness };
   }
 
-  private readonly planCache = new PlanCache();
+  /** Bytes held by the loaded files' columns (but `except`, which a new load of it replaces). */
+  private heldBytes(except: string): number {
+    let n = 0;
+    for (const [file, t] of this.files) if (file !== except) n += columnBytes(t.columns);
+    return n;
+  }
+
+  private planCache = new PlanCache();
   private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks());
 
   private tables(): Map<string, Table> {
@@ -270,7 +325,7 @@ export class EngineServer {
     unknownBoot: UnknownBoot,
     knobs: RuleKnobs,
     signal: AbortSignal,
-  ): Promise<DetectionView> {
+  ): Promise<DetectionWire> {
     const rule = this.requireRule();
     // Allow-list, unknown boot and knobs spliced into the rule's text (KnobError / RangeError on a bad edit).
     const { query, allowList: usedAllowList } = tuneQuery(rule.query, { allowList, unknownBoot, knobs });
@@ -285,13 +340,23 @@ export class EngineServer {
     }
     const t0 = performance.now();
     // The plan cache reuses every stage upstream of an edit (allow-list, knob) from the last run.
-    const result = await runQuery(query, tables, {
-      now: this.options.now?.() ?? wallClockTicks(),
-      signal,
-      cache: this.planCache,
-    });
+    let result: QueryResult;
+    try {
+      result = await runQuery(query, tables, {
+        now: this.options.now?.() ?? wallClockTicks(),
+        signal,
+        cache: this.planCache,
+      });
+    } catch (err) {
+      if (!isAllocationFailure(err)) throw err;
+      // Free the run's intermediates (and the cached ones): the loaded tables stay usable.
+      this.planCache = new PlanCache();
+      let rows = 0;
+      for (const t of tables.values()) rows += t.rowCount;
+      throw outOfMemoryWhileDetecting(rows, err);
+    }
     const elapsedMs = performance.now() - t0;
-    const { columns, rows } = alertRows(result.table);
+    const { rows } = alertRows(result.table);
     const keys = new Set(rows.map((r) => JSON.stringify(r)));
     let diff: DetectionView['diff'] = null;
     if (this.last) {
@@ -304,20 +369,19 @@ export class EngineServer {
     }
     const rowKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
     this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
-    return {
-      columns,
-      rows,
+    const view = {
       stages: parseExplain(result.explain),
       explain: result.explain,
       allowList: usedAllowList,
       diff,
       elapsedMs,
       now: formatDateTime(result.now),
-      keys: rowKeys,
       unknownBoot,
       knobs,
       query,
     };
+    // The rows and their keys scale with the data: they cross as Arrow IPC (transferred).
+    return encodeDetection(view, result.table, ALERT_COLUMNS, rowKeys);
   }
 }
 
@@ -401,6 +465,12 @@ async function* blobChunksUntil(blob: Blob, signal: AbortSignal): AsyncGenerator
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
+}
+
+/** The file's format family from its first bytes (a Blob-like without `slice` counts as text). */
+async function sniffFamily(file: Blob): Promise<string> {
+  if (typeof file.slice !== 'function') return formatFamily(new Uint8Array(0));
+  return formatFamily(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
 }
 
 function abortError(): Error {

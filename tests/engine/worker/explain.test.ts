@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExplainView, TuningInput } from '../../../src/engine/worker/explain-protocol';
 import type { DetectionView, EngineRequest, EngineResponse } from '../../../src/engine/worker/protocol';
 import { EngineServer } from '../../../src/engine/worker/server';
+import { nearMisses } from '../../../src/components/explain-items';
+import { decodeResponse } from '../../../src/engine/worker/wire';
 
 const SAMPLES = process.env.DCOMLENS_SAMPLES_DIR ?? join(__dirname, '../../../public/samples');
 const NOW = 638_500_000_000_000_000n;
@@ -24,7 +26,7 @@ const cases = (JSON.parse(readFileSync(join(SAMPLES, 'cases.json'), 'utf8')) as 
 
 function harness() {
   const posted: EngineResponse[] = [];
-  const server = new EngineServer((m) => posted.push(m), { now: () => NOW });
+  const server = new EngineServer((m) => posted.push(decodeResponse(m)), { now: () => NOW });
   let nextId = 1;
   const ask = async <K extends EngineResponse['kind']>(kind: K, make: (id: number) => EngineRequest) => {
     const req = make(nextId++);
@@ -60,10 +62,16 @@ beforeAll(async () => {
 describe('explain request', () => {
   it('is JSON-safe and cached per tuning state', async () => {
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
-    expect(await explain(AS_SHIPPED)).toBe(view);
+    // Each answer crosses as fresh bytes; a cached one is the same view (its run time included).
+    const again = await explain(AS_SHIPPED);
+    expect(again).not.toBe(view);
+    expect(again).toEqual(view);
+    expect(again.elapsedMs).toBe(view.elapsedMs);
     const keep = await explain({ allowList: null, unknownBoot: 'keep' });
-    expect(keep).not.toBe(view);
-    expect(await explain({ allowList: null, unknownBoot: 'keep' })).toBe(keep);
+    expect(keep.tuning.unknownBoot).toBe('keep');
+    const keepAgain = await explain({ allowList: null, unknownBoot: 'keep' });
+    expect(keepAgain).toEqual(keep);
+    expect(keepAgain.elapsedMs).toBe(keep.elapsedMs);
   });
 
   it('the funnel adds up, in total and per device, and the alerts match the detection', () => {
@@ -113,6 +121,20 @@ describe('explain request', () => {
     expect(gap3.gap).toBe(3);
     expect(gap3.failure!.violation).toBe(1);
     expect(view.window).toEqual({ lo: 0, hi: 2 });
+  });
+
+  it('lists a window near miss once, as a chain of its RPC event and DCOM start', () => {
+    const list = nearMisses(view);
+    const gap3 = dcomOf(
+      view,
+      cases.find((c) => c.kind === 'gap-3s')!,
+    )!;
+    const row = list.find((n) => n.keys.includes(gap3.key))!;
+    expect(row.candidate.key).toBe(gap3.key);
+    expect(row.spines).toEqual(['dcomProcEvents', 'rpcNetwEvents']);
+    const suppressed = view.candidates.filter((c) => c.state === 'suppressed');
+    expect(list.length).toBeLessThan(suppressed.length);
+    expect(list.flatMap((n) => n.keys).sort()).toEqual(suppressed.map((c) => c.key).sort());
   });
 
   it('the boot filter drops every candidate of the device without a boot, and the knob brings them back', async () => {

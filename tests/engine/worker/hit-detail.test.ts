@@ -9,13 +9,14 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DetectionView, EngineRequest, EngineResponse, HitDetail } from '../../../src/engine/worker/protocol';
 import { EngineServer } from '../../../src/engine/worker/server';
+import { decodeResponse } from '../../../src/engine/worker/wire';
 
 const SAMPLES = process.env.DCOMLENS_SAMPLES_DIR ?? join(__dirname, '../../../public/samples');
 const NOW = 638_500_000_000_000_000n;
 
 function harness() {
   const posted: EngineResponse[] = [];
-  const server = new EngineServer((m) => posted.push(m), { now: () => NOW });
+  const server = new EngineServer((m) => posted.push(decodeResponse(m)), { now: () => NOW });
   let nextId = 1;
   const ask = async <K extends EngineResponse['kind']>(kind: K, make: (id: number) => EngineRequest) => {
     const req = make(nextId++);

@@ -1,0 +1,335 @@
+/**
+ * Bulky results cross the worker boundary as Arrow IPC streams whose buffers go in postMessage's
+ * transfer list (moved, not copied), and are decoded on the UI thread only when a view reads them.
+ *
+ * - Alert tables keep the engine's types: strings as Utf8, numbers as Float64, booleans as Bool,
+ *   datetimes and timespans as Int64 100 ns ticks (exact; never through a JS number or `Date`),
+ *   dynamic values as JSON text. Each field's metadata names its engine type, so a table with no
+ *   rows still says what its columns are.
+ * - Lists of view objects (candidates, timed events, tree nodes, devices) are one Arrow row per
+ *   object, one column per property, as a typed spec says; nested values are JSON text.
+ * - Columns are assembled from typed arrays and bitmaps (`makeData`), never through Arrow's
+ *   builders: those compile their null check with `new Function`, which the page's CSP forbids.
+ * - Utf8 cannot hold an unpaired UTF-16 surrogate (the encoder would turn it into U+FFFD). A string
+ *   column holding one is sent as JSON text instead (`dcomlens.encoding = json`), so every string
+ *   arrives exactly as it left, keys included.
+ */
+import {
+  Bool,
+  Field,
+  Float64,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table as ArrowTable,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  type Data,
+} from 'apache-arrow';
+import { jsonCell } from '../output/format-results';
+import { getValue, type ScalarType } from '../table/column';
+import type { Table } from '../table/table';
+import { formatDateTime, formatTimespan } from '../time/ticks';
+
+/**
+ * Arrow IPC stream bytes of a list whose rows decode to `T`. The bytes own their buffer (nothing
+ * else views it), so the buffer can be transferred. `__row` is a type-level marker only.
+ */
+export interface ArrowPayload<T> {
+  readonly arrow: Uint8Array;
+  readonly rows: number;
+  readonly __row?: T;
+}
+
+/** One JSON-safe alert cell (same as protocol.ts `Cell`, kept here so the codec has no cycle). */
+export type WireCell = string | number | boolean | null | readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export interface WireColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+const TYPE_KEY = 'dcomlens.type';
+const ENCODING_KEY = 'dcomlens.encoding';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when `s` survives UTF-8 (no unpaired surrogate). */
+export function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+interface FieldData {
+  readonly name: string;
+  readonly type: Utf8 | Bool | Float64 | Int64;
+  readonly values: readonly unknown[];
+  readonly metadata: ReadonlyMap<string, string>;
+}
+
+/** Validity bitmap (bit set: valid, least significant bit first) and the null count. */
+function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null || v === undefined) nullCount++;
+    else nullBitmap[i >> 3]! |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+function utf8Data(type: Utf8, values: readonly unknown[]): Data {
+  const encoder = new TextEncoder();
+  const valueOffsets = new Int32Array(values.length + 1);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  values.forEach((v, i) => {
+    if (typeof v === 'string') {
+      const bytes = encoder.encode(v);
+      parts.push(bytes);
+      total += bytes.length;
+      if (total > 0x7fffffff) throw new RangeError('arrow-wire: a text column exceeds 2 GiB');
+    }
+    valueOffsets[i + 1] = total;
+  });
+  const data = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
+}
+
+function fieldData(f: FieldData): Data {
+  const n = f.values.length;
+  const { type } = f;
+  if (type instanceof Utf8) return utf8Data(type, f.values);
+  if (type instanceof Bool) {
+    const data = new Uint8Array((n + 7) >> 3);
+    f.values.forEach((v, i) => {
+      if (v === true) data[i >> 3]! |= 1 << (i & 7);
+    });
+    return makeData({ type, length: n, ...validity(f.values), data });
+  }
+  if (type instanceof Int64) {
+    const data = BigInt64Array.from(f.values, (v) => (typeof v === 'bigint' ? v : 0n));
+    return makeData({ type, length: n, ...validity(f.values), data });
+  }
+  const data = Float64Array.from(f.values, (v) => (typeof v === 'number' ? v : 0));
+  return makeData({ type, length: n, ...validity(f.values), data });
+}
+
+/** Serialises fields of equal length as one Arrow IPC stream in a buffer of its own. */
+function toIpc(fields: readonly FieldData[], rows: number): Uint8Array {
+  const schema = new Schema(fields.map((f) => new Field(f.name, f.type, true, new Map(f.metadata))));
+  const children = fields.map(fieldData);
+  if (children.some((c) => c.length !== rows)) throw new Error(`arrow-wire: columns of unequal length`);
+  const batch = new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }),
+  );
+  const table = new ArrowTable(schema, [batch]);
+  const bytes = tableToIPC(table, 'stream');
+  // Own the buffer exactly, so transferring it moves nothing else.
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** Strings as Utf8, or as JSON text when any of them would not survive UTF-8. */
+function stringField(name: string, values: readonly (string | null)[], metadata: Map<string, string>): FieldData {
+  if (values.every((v) => v === null || isWellFormed(v))) return { name, type: new Utf8(), values, metadata };
+  metadata.set(ENCODING_KEY, 'json');
+  return { name, type: new Utf8(), values: values.map((v) => (v === null ? null : JSON.stringify(v))), metadata };
+}
+
+/** A column's values as a reader by row (null for a null cell). */
+function columnReader(table: ArrowTable, name: string): (row: number) => unknown {
+  const vector = table.getChild(name);
+  const values: unknown[] = vector ? Array.from(vector as Iterable<unknown>) : [];
+  return (row) => values[row] ?? null;
+}
+
+function fromIpc(bytes: Uint8Array): ArrowTable {
+  return tableFromIPC(bytes);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alert tables (engine result tables)
+
+/** An engine result table, `leading` columns first, with its cells exact. */
+export function encodeResultTable(table: Table, leading: readonly string[]): ArrowPayload<readonly WireCell[]> {
+  const order = leading.map((n) => table.schema.findIndex((c) => c.name === n)).filter((i) => i >= 0);
+  table.schema.forEach((_, i) => {
+    if (!order.includes(i)) order.push(i);
+  });
+  const n = table.rowCount;
+  const fields = order.map((ci): FieldData => {
+    const { name, type } = table.schema[ci]!;
+    const col = table.columns[ci]!;
+    const metadata = new Map<string, string>([[TYPE_KEY, type]]);
+    const values = Array.from({ length: n }, (_, r) => getValue(col, r));
+    switch (type) {
+      case 'string':
+        return stringField(name, values as string[], metadata);
+      case 'bool':
+        return { name, type: new Bool(), values, metadata };
+      case 'int':
+      case 'long':
+      case 'real':
+        return { name, type: new Float64(), values, metadata };
+      case 'datetime':
+      case 'timespan':
+        return { name, type: new Int64(), values, metadata };
+      default:
+        metadata.set(ENCODING_KEY, 'json');
+        return {
+          name,
+          type: new Utf8(),
+          values: values.map((v) => (v === null ? null : JSON.stringify(jsonCell(v, type)))),
+          metadata,
+        };
+    }
+  });
+  return { arrow: toIpc(fields, n), rows: n };
+}
+
+/** A decoded result table: its columns, and its rows (decoded on first read, then kept). */
+export interface DecodedRows {
+  readonly columns: readonly WireColumn[];
+  readonly rows: readonly (readonly WireCell[])[];
+}
+
+/** Cells as `jsonCell` gives them: datetimes as ISO text with 7 digits, dynamic values parsed. */
+export function decodeResultTable(payload: ArrowPayload<readonly WireCell[]>): DecodedRows {
+  const table = fromIpc(payload.arrow);
+  const columns = table.schema.fields.map((f) => ({ name: f.name, type: f.metadata.get(TYPE_KEY) ?? 'string' }));
+  let rows: (readonly WireCell[])[] | null = null;
+  return {
+    columns,
+    get rows() {
+      if (rows) return rows;
+      const cells = table.schema.fields.map((f, c) => cellDecoder(columns[c]!.type as ScalarType, f, table));
+      rows = Array.from({ length: table.numRows }, (_, r) => cells.map((get) => get(r)));
+      return rows;
+    },
+  };
+}
+
+function cellDecoder(type: ScalarType, field: Field, table: ArrowTable): (row: number) => WireCell {
+  const get = columnReader(table, field.name);
+  const json = field.metadata.get(ENCODING_KEY) === 'json';
+  switch (type) {
+    case 'datetime':
+      return (r) => {
+        const v = get(r);
+        return typeof v === 'bigint' ? formatDateTime(v) : null;
+      };
+    case 'timespan':
+      return (r) => {
+        const v = get(r);
+        return typeof v === 'bigint' ? formatTimespan(v) : null;
+      };
+    default:
+      return json
+        ? (r) => {
+            const v = get(r);
+            return typeof v === 'string' ? (JSON.parse(v) as WireCell) : null;
+          }
+        : (r) => get(r) as WireCell;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists of view objects
+
+/** How one property crosses: text, number, boolean (each maybe null), or any JSON value. */
+export type FieldKind = 'utf8' | 'utf8?' | 'f64' | 'f64?' | 'bool' | 'json';
+
+type KindFor<V> = [V] extends [string]
+  ? 'utf8' | 'json'
+  : [V] extends [string | null]
+    ? 'utf8?' | 'json'
+    : [V] extends [number]
+      ? 'f64' | 'json'
+      : [V] extends [number | null]
+        ? 'f64?' | 'json'
+        : [V] extends [boolean]
+          ? 'bool' | 'json'
+          : 'json';
+
+/** Every property of `T` with how it crosses (checked against the property's type). */
+export type ObjectSpec<T> = { readonly [K in keyof T]-?: KindFor<T[K]> };
+
+function arrowType(kind: FieldKind): Float64 | Bool | Utf8 {
+  switch (kind) {
+    case 'f64':
+    case 'f64?':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+    default:
+      return new Utf8();
+  }
+}
+
+/** `rows` as one Arrow row each. */
+export function encodeObjects<T extends object>(rows: readonly T[], spec: ObjectSpec<T>): ArrowPayload<T> {
+  const fields = (Object.entries(spec) as [string, FieldKind][]).map(([name, kind]): FieldData => {
+    const values = rows.map((r) => (r as Record<string, unknown>)[name] ?? null);
+    const metadata = new Map<string, string>([[TYPE_KEY, kind]]);
+    if (kind === 'json')
+      return { name, type: new Utf8(), values: values.map((v) => (v === null ? null : JSON.stringify(v))), metadata };
+    if (kind === 'utf8' || kind === 'utf8?') return stringField(name, values as (string | null)[], metadata);
+    return { name, type: arrowType(kind), values, metadata };
+  });
+  return { arrow: toIpc(fields, rows.length), rows: rows.length };
+}
+
+/** The objects back, every property as it was encoded (decoded in one pass when called). */
+export function decodeObjects<T extends object>(payload: ArrowPayload<T>): T[] {
+  const table = fromIpc(payload.arrow);
+  const getters = table.schema.fields.map((f) => {
+    const get = columnReader(table, f.name);
+    const json = f.metadata.get(TYPE_KEY) === 'json' || f.metadata.get(ENCODING_KEY) === 'json';
+    const parse = json
+      ? (r: number): unknown => {
+          const v = get(r);
+          return typeof v === 'string' ? (JSON.parse(v) as unknown) : null;
+        }
+      : get;
+    return [f.name, parse] as const;
+  });
+  return Array.from({ length: table.numRows }, (_, r) => {
+    const o: Record<string, unknown> = {};
+    for (const [name, get] of getters) o[name] = get(r);
+    return o as T;
+  });
+}
+
+/** The ArrayBuffers behind `payloads`, each once: what postMessage must transfer. */
+export function payloadBuffers(
+  payloads: readonly (ArrowPayload<unknown> | Uint8Array | null | undefined)[],
+): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const p of payloads) {
+    if (!p) continue;
+    const bytes = p instanceof Uint8Array ? p : p.arrow;
+    if (bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength > 0) out.add(bytes.buffer);
+  }
+  return [...out];
+}
+
+/**
+ * Defines `key` on `target` as a getter that runs `make` on first read and keeps the result, so
+ * a payload is decoded only when (and if) a view reads it.
+ */
+export function lazyProperty<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  let value: { v: T[K] } | null = null;
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => (value ??= { v: make() }).v,
+  });
+}
