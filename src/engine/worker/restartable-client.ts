@@ -6,6 +6,7 @@
  * URL hash) and the data comes back from the same `File` objects.
  */
 import { createEngineClient, type EngineClient } from './client';
+import type { RuleKnobs } from '../rule/knobs';
 import type { UnknownBoot } from './protocol';
 
 export interface RestartableEngineClient extends EngineClient {
@@ -28,7 +29,7 @@ export function createRestartableClient(
   let restarting: Promise<void> | null = null;
   let restarts = 0;
   const files: { file: Blob; name: string }[] = [];
-  let lastDetect: { allowList: readonly string[] | null; unknownBoot: UnknownBoot } | null = null;
+  let lastDetect: { allowList: readonly string[] | null; unknownBoot: UnknownBoot; knobs: RuleKnobs } | null = null;
 
   const restart = (): Promise<void> => {
     restarting ??= (async () => {
@@ -37,7 +38,8 @@ export function createRestartableClient(
       crashed = false;
       restarts++;
       for (const f of files) await current.ingest(f.file, f.name);
-      if (lastDetect) await current.detect(lastDetect.allowList, { unknownBoot: lastDetect.unknownBoot });
+      if (lastDetect)
+        await current.detect(lastDetect.allowList, { unknownBoot: lastDetect.unknownBoot, knobs: lastDetect.knobs });
     })().finally(() => {
       restarting = null;
     });
@@ -70,7 +72,7 @@ export function createRestartableClient(
     },
     detect: async (...args: Parameters<EngineClient['detect']>) => {
       const out = await call((c) => c.detect(...args));
-      lastDetect = { allowList: args[0], unknownBoot: args[1]?.unknownBoot ?? 'drop' };
+      lastDetect = { allowList: args[0], unknownBoot: args[1]?.unknownBoot ?? 'drop', knobs: args[1]?.knobs ?? {} };
       return out;
     },
     clear: async () => {
