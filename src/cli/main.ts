@@ -2,7 +2,8 @@
  * The dcomlens command line: the same engine as the browser, over files on disk.
  *
  *   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
- *                   [--out FILE] [--format csv|json] [--explain] [--funnel] [--near-misses FILE] [--raw]
+ *                   [--unknown-boot drop|keep] [--window LO..HI] [--boot-grace 5m] [--exclude-children a.exe,b.exe]
+ *                   [--out FILE] [--format csv|json] [--explain] [--funnel] [--near-misses FILE] [--strict] [--raw]
  *   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...] [--out FILE] [--format csv|json] [--explain] [--raw]
  *
  * Exit status: 0 on success, 2 on bad input (usage, files, rule, query), 130 when interrupted.
@@ -21,6 +22,14 @@ import type { IngestReport } from '../engine/ingest/ingest-report';
 import { explainQuery } from '../engine/explain/explain';
 import { formatCsv, formatJson } from '../engine/output/format-results';
 import { ruleReadiness } from '../engine/rule/readiness';
+import {
+  applyKnobs,
+  checkBootGrace,
+  checkExclusions,
+  checkWindow,
+  parseTimespanSeconds,
+  type RuleKnobs,
+} from '../engine/rule/knobs';
 import {
   loadRule,
   positionInRuleFile,
@@ -43,7 +52,8 @@ export { ALERT_COLUMNS } from '../engine/output/alert-columns';
 
 const USAGE = `usage:
   dcomlens detect FILE... [--rule FILE] [--allow a.exe,b.exe | --allow-file FILE]
-                  [--unknown-boot drop|keep] [--out FILE] [--format csv|json] [--explain] [--funnel]
+                  [--unknown-boot drop|keep] [--window LO..HI] [--boot-grace 5m] [--exclude-children a.exe,b.exe]
+                  [--out FILE] [--format csv|json] [--explain] [--funnel]
                   [--near-misses FILE] [--strict] [--raw]
   dcomlens run --query FILE.kql --table Name=FILE [--table Name=FILE ...]
                [--out FILE] [--format csv|json] [--explain] [--raw]
@@ -56,6 +66,12 @@ const USAGE = `usage:
   --unknown-boot  drop (default, as the rule is written) or keep candidates on devices
               with no services.exe start in the data (rewrites the boot filter to
               \`where isnull(LastBootTime) or ...\`)
+  --window    the RPC → DCOM window: \`datetime_diff("second", …) between (LO .. HI)\`,
+              integers, e.g. 0..5 (default: as written, 0..2)
+  --boot-grace  the time after boot that is ignored: \`LastBootTime+5m\`; 90s, 5m, 1h, 2d
+              (default: as written, 5m)
+  --exclude-children  replaces the child exclusions \`FileName !in~ ("csc.exe")\`
+              (comma-separated file names; an empty value excludes nothing)
   --out       write the result here instead of standard output
   --format    csv (default) or json
   --explain   print the plan with per-stage row counts to standard error; with detect,
@@ -107,6 +123,9 @@ const VALUE_OPTIONS = new Set([
   '--query',
   '--table',
   '--unknown-boot',
+  '--window',
+  '--boot-grace',
+  '--exclude-children',
   '--near-misses',
 ]);
 const FLAG_OPTIONS = new Set(['--explain', '--funnel', '--raw', '--strict', '--help', '-h']);
@@ -329,6 +348,42 @@ function parseAllowList(text: string): string[] {
     .filter((s) => s !== '');
 }
 
+/** Runs an engine value check, naming the flag on failure. */
+function checked(flag: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+/** `--window`, `--boot-grace`, `--exclude-children` as knobs (CliError naming the flag on a bad value). */
+function knobArgs(args: ParsedArgs): RuleKnobs {
+  const knobs: { -readonly [K in keyof RuleKnobs]: RuleKnobs[K] } = {};
+  const window = one(args, '--window');
+  if (window !== undefined) {
+    const m = /^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*$/.exec(window);
+    if (!m) throw new CliError(`--window takes LO..HI (integers, e.g. 0..5), not ${window}`);
+    const w = { lo: Number(m[1]), hi: Number(m[2]) };
+    checked('--window', () => checkWindow(w.lo, w.hi));
+    knobs.window = w;
+  }
+  const grace = one(args, '--boot-grace');
+  if (grace !== undefined) {
+    const seconds = parseTimespanSeconds(grace);
+    if (seconds === null) throw new CliError(`--boot-grace takes a timespan such as 90s, 5m, 1h or 2d, not ${grace}`);
+    checked('--boot-grace', () => checkBootGrace(seconds));
+    knobs.bootGraceSeconds = seconds;
+  }
+  const children = one(args, '--exclude-children');
+  if (children !== undefined) {
+    const list = parseAllowList(children);
+    checked('--exclude-children', () => checkExclusions(list));
+    knobs.childExclusions = list;
+  }
+  return knobs;
+}
+
 async function detect(args: ParsedArgs, io: Io): Promise<void> {
   if (args.positional.length === 0) throw new CliError('detect needs at least one event file');
   const rulePath = one(args, '--rule');
@@ -341,6 +396,13 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
     );
   }
   let query = loaded.rule.query;
+  const knobs = knobArgs(args);
+  try {
+    query = applyKnobs(query, knobs);
+  } catch (err) {
+    // Values were checked in knobArgs: what is left is a rule without the construct.
+    throw new CliError(`${ruleFile}: ${(err as Error).message}`);
+  }
   const allow = one(args, '--allow');
   const allowFile = one(args, '--allow-file');
   if (allow !== undefined && allowFile !== undefined) throw new CliError('give --allow or --allow-file, not both');
@@ -389,6 +451,7 @@ async function detect(args: ParsedArgs, io: Io): Promise<void> {
   await runAndWrite(query, ruleFile, (d) => positionInRuleFile(loaded, d), tables, args, io, ALERT_COLUMNS, {
     allowList: allow !== undefined || allowFile !== undefined ? (readLetList(query, 'allowListedExecs') ?? []) : null,
     unknownBoot,
+    knobs,
   });
 }
 

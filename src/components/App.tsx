@@ -22,7 +22,7 @@ import { ResultsView } from './ResultsView';
 import { StateFileControls } from './StateFileControls';
 import { PinWarning } from './PinWarning';
 import { pinsOf } from './pins';
-import { tuningInput, type TuningState } from './tuning-state';
+import { ruleKnobs, tuningInput, type TuningState } from './tuning-state';
 import { usePinGuard } from './use-pin-guard';
 import { useTuning } from './use-tuning';
 import { ZoneContext } from './zone-context';
@@ -100,10 +100,12 @@ export function App({ client }: Props) {
   // The allow-list and knob the next run uses; a ref so async loads read the latest, not their closure's.
   const allowList = useRef<readonly string[] | null>(null);
   const unknownBoot = useRef(state.unknownBoot);
+  const knobs = useRef(state.knobs);
   useEffect(() => {
     if (state.allowList) allowList.current = state.allowList.entries.filter((e) => state.allowList!.active.includes(e));
     unknownBoot.current = state.unknownBoot;
-  }, [state.allowList, state.unknownBoot]);
+    knobs.current = state.knobs;
+  }, [state.allowList, state.unknownBoot, state.knobs]);
 
   useEffect(() => {
     let live = true;
@@ -142,7 +144,11 @@ export function App({ client }: Props) {
       run.current = ctl;
       setRunning(true);
       try {
-        const d = await client.detect(allowList.current, { signal: ctl.signal, unknownBoot: unknownBoot.current });
+        const d = await client.detect(allowList.current, {
+          signal: ctl.signal,
+          unknownBoot: unknownBoot.current,
+          knobs: ruleKnobs(knobs.current),
+        });
         setDetection(d);
         setDiff(fromAllowList ? d.diff : null);
       } catch (err) {
@@ -226,13 +232,15 @@ export function App({ client }: Props) {
     update(patch);
     if (patch.allowList) allowList.current = patch.allowList.entries.filter((e) => patch.allowList!.active.includes(e));
     if (patch.unknownBoot) unknownBoot.current = patch.unknownBoot;
-    if ((patch.allowList !== undefined || patch.unknownBoot !== undefined) && hasData) void detect(true);
+    if ('knobs' in patch) knobs.current = patch.knobs;
+    if ((patch.allowList !== undefined || patch.unknownBoot !== undefined || 'knobs' in patch) && hasData)
+      void detect(true);
   };
 
   const pinGuard = usePinGuard(client, pinsOf(state), apply);
   /** Edits of the rule's inputs re-check the pins first (and wait for the analyst if one would break). */
   const tune = (patch: Partial<TuningState>): void => {
-    if (patch.allowList === undefined && patch.unknownBoot === undefined) apply(patch);
+    if (patch.allowList === undefined && patch.unknownBoot === undefined && !('knobs' in patch)) apply(patch);
     else pinGuard.guard(patch, tuningInput(state), tuningInput({ ...state, ...patch }));
   };
 
@@ -255,6 +263,7 @@ export function App({ client }: Props) {
       ? next.allowList.entries.filter((e) => next.allowList!.active.includes(e))
       : (rule?.allowList ?? null);
     unknownBoot.current = next.unknownBoot;
+    knobs.current = next.knobs;
     setError(problems.length > 0 ? `Some of the state file was ignored: ${problems.join('; ')}` : null);
     if (hasData) void detect(true);
   };
@@ -335,6 +344,7 @@ export function App({ client }: Props) {
               entries={entries}
               active={active}
               state={state}
+              rule={rule}
               onToggle={toggle}
               onAdd={add}
               onTune={tune}

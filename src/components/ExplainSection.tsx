@@ -6,7 +6,7 @@ import { FunnelPanel } from './FunnelPanel';
 import { NearMissesTable } from './NearMissesTable';
 import { PinsPanel } from './PinsPanel';
 import { SuspiciousList } from './SuspiciousList';
-import type { Pins, TuningState } from './tuning-state';
+import type { Pins, StateKnobs, TuningState } from './tuning-state';
 import { WhatIfPanel } from './WhatIfPanel';
 
 type Tab = 'funnel' | 'near' | 'suspicious' | 'impact' | 'whatif' | 'pins';
@@ -19,6 +19,7 @@ interface Props {
   readonly entries: readonly string[];
   readonly active: ReadonlySet<string>;
   readonly unknownBoot: UnknownBoot;
+  readonly knobs?: StateKnobs;
   readonly pins: Pins;
   readonly stamp: string;
   readonly opened: string | null;
@@ -89,6 +90,7 @@ export function ExplainSection(props: Props) {
           entries={props.entries}
           active={props.active}
           unknownBoot={props.unknownBoot}
+          {...(props.knobs ? { knobs: props.knobs } : {})}
           pins={props.pins}
           stamp={props.stamp}
           onApply={props.onTune}

@@ -1,5 +1,12 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
-import type { CandidateView, DetectionView, EngineClient, TableSummary, Verdict } from '../engine/worker/client';
+import type {
+  CandidateView,
+  DetectionView,
+  EngineClient,
+  RuleSummary,
+  TableSummary,
+  Verdict,
+} from '../engine/worker/client';
 import { BootBanner } from './BootBanner';
 import { CandidateDetail } from './CandidateDetail';
 import { ExplainSection } from './ExplainSection';
@@ -12,6 +19,7 @@ import { ExportControls } from './ExportControls';
 import { FanOut } from './FanOut';
 import { formatCount, plural } from './format';
 import { HitDetail } from './HitDetail';
+import { KnobsEditor } from './KnobsEditor';
 import { RuleView } from './RuleView';
 import { ShortcutsDialog } from './ShortcutsDialog';
 import { StagesPanel } from './StagesPanel';
@@ -29,6 +37,8 @@ interface Props {
   readonly entries: readonly string[];
   readonly active: ReadonlySet<string>;
   readonly state: TuningState;
+  /** The rule as shipped (its knobs as written); null until described. */
+  readonly rule: RuleSummary | null;
   readonly onToggle: (entry: string, on: boolean) => void;
   readonly onAdd: (entry: string) => void;
   readonly onTune: (patch: Partial<TuningState>) => void;
@@ -118,8 +128,12 @@ export function ResultsView(props: Props) {
   });
   const openKey = opened === null ? '' : (keys[opened] ?? '');
   const tuning = useMemo(
-    () => tuningInput({ allowList: state.allowList, unknownBoot: state.unknownBoot }),
-    [state.allowList, state.unknownBoot],
+    () => tuningInput({ allowList: state.allowList, unknownBoot: state.unknownBoot, knobs: state.knobs }),
+    [state.allowList, state.unknownBoot, state.knobs],
+  );
+  const baseTuning = useMemo(
+    () => ({ allowList: tuning.allowList, unknownBoot: tuning.unknownBoot }),
+    [tuning.allowList, tuning.unknownBoot],
   );
   const explained = useExplain(client, tuning, stamp);
   const [candidate, setCandidate] = useState<CandidateView | null>(null);
@@ -253,6 +267,7 @@ export function ResultsView(props: Props) {
         entries={props.entries}
         active={props.active}
         unknownBoot={state.unknownBoot}
+        knobs={state.knobs}
         pins={pins}
         stamp={stamp}
         opened={candidate?.key ?? null}
@@ -282,6 +297,18 @@ export function ResultsView(props: Props) {
         />
         <StagesPanel stages={detection.stages} elapsedMs={detection.elapsedMs} />
       </div>
+      {props.rule && (
+        <KnobsEditor
+          client={client}
+          view={explained.view}
+          stamp={stamp}
+          pins={pins}
+          written={props.rule.knobs}
+          knobs={state.knobs}
+          base={baseTuning}
+          onApply={(knobs) => onTune({ knobs })}
+        />
+      )}
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </>
   );

@@ -91,6 +91,19 @@ export function RuleView({ client, stamp, unknownBoot, onUnknownBoot }: Props) {
                 <li>
                   Devices without a boot in the data: {view.unknownBoot === 'drop' ? 'dropped (as written)' : 'kept'}
                 </li>
+                {view.bootGraceSeconds !== null && (
+                  <li>
+                    Ignored after boot: <span className="mono">{view.bootGraceSeconds} s</span>
+                  </li>
+                )}
+                {view.window && (
+                  <li>
+                    RPC → DCOM window:{' '}
+                    <span className="mono">
+                      datetime_diff(&quot;{view.window.unit}&quot;, …) between ({view.window.lo} .. {view.window.hi})
+                    </span>
+                  </li>
+                )}
               </ul>
             </Meta>
           </dl>

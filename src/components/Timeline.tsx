@@ -49,6 +49,8 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
   const bottom = layout.height - MARGIN.bottom;
   const span = domain[1] - domain[0];
   const digits = span < 5_000 ? 3 : span < 60_000 ? 1 : 0;
+  const lo = detail.window?.lo ?? 0;
+  const hi = detail.window?.hi ?? 2;
   const suffix = zoneSuffix(domain[0], zone);
   const win = detail.window;
   // A suppressed candidate: the stage that stopped it; a missed window marks the RPC → DCOM gap.
@@ -153,7 +155,7 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
         </g>
         {win && (
           <text x={8} y={16} fill="#166534" fontSize={11} className="window-label">
-            {`window: datetime_diff 0..2 s ⇒ [${formatClock(win.fromMs, zone, 0)}, ${formatClock(win.toMs, zone, 0)}) ${suffix}${layout.window ? '' : ' (out of view)'}`}
+            {`window: datetime_diff ${lo}..${hi} s ⇒ [${formatClock(win.fromMs, zone, 0)}, ${formatClock(win.toMs, zone, 0)}) ${suffix}${layout.window ? '' : ' (out of view)'}`}
           </text>
         )}
         {failure && (
@@ -173,8 +175,12 @@ export function Timeline({ detail, around, domain, extent, onDomain }: Props) {
       <TimelineOverview detail={detail} around={around} extent={extent} domain={domain} onDomain={onDomain} />
       <figcaption className="timeline-caption">
         <span>
-          Drag on the overview to zoom; the green band is the accepted DCOM start interval [floor(net, 1 s), +3 s),
-          which is what <code>datetime_diff(&quot;second&quot;, …) between (0 .. 2)</code> admits.
+          Drag on the overview to zoom; the green band is the accepted DCOM start interval [floor(net, 1 s)
+          {lo < 0 ? ` − ${-lo}` : lo > 0 ? ` + ${lo}` : ''} s, floor + {hi + 1} s), which is what{' '}
+          <code>
+            datetime_diff(&quot;second&quot;, …) between ({lo} .. {hi})
+          </code>{' '}
+          admits.
         </span>
         <button
           type="button"

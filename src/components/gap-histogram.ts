@@ -20,14 +20,32 @@ export interface GapLayout {
   /** x of the window's edges (between the bins), or null without a window. */
   readonly edges: { readonly lo: number; readonly hi: number } | null;
   readonly total: number;
+  /** The gap range drawn (edge bins gather what lies beyond). */
+  readonly lo: number;
+  readonly hi: number;
 }
 
 export const GAP_MARGIN = { left: 36, right: 12, top: 16, bottom: 22 };
 
-export function layoutGaps(view: ExplainView, width: number, height: number, span = 8): GapLayout {
+export interface GapWindow {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/**
+ * `window` overrides the view's own (a draft being dragged); the x range covers both, so the
+ * bins stay put while an edge moves inside it.
+ */
+export function layoutGaps(
+  view: ExplainView,
+  width: number,
+  height: number,
+  span = 8,
+  window: GapWindow | null = view.window,
+): GapLayout {
   const gaps = view.candidates.filter((c) => c.spine === 'dcomProcEvents' && c.gap !== null);
-  const lo = Math.min(-1, (view.window?.lo ?? 0) - 3);
-  const hi = Math.max(span, (view.window?.hi ?? 2) + 4);
+  const lo = Math.min(-1, (view.window?.lo ?? 0) - 3, (window?.lo ?? 0) - 1);
+  const hi = Math.max(span, (view.window?.hi ?? 2) + 4, (window?.hi ?? 2) + 1);
   const clamp = (g: number): number => Math.max(lo, Math.min(hi, g));
   const binner = bin<(typeof gaps)[number], number>()
     .value((c) => clamp(c.gap!))
@@ -54,6 +72,27 @@ export function layoutGaps(view: ExplainView, width: number, height: number, spa
   const edgeX = (g: number, side: -1 | 1): number =>
     (x(clamp(g)) ?? GAP_MARGIN.left) +
     (side < 0 ? -(step * x.paddingInner()) / 2 : x.bandwidth() + (step * x.paddingInner()) / 2);
-  const edges = view.window ? { lo: edgeX(view.window.lo, -1), hi: edgeX(view.window.hi, 1) } : null;
-  return { bins, x, y, edges, total: gaps.length };
+  const edges = window ? { lo: edgeX(window.lo, -1), hi: edgeX(window.hi, 1) } : null;
+  return { bins, x, y, edges, total: gaps.length, lo, hi };
+}
+
+/**
+ * The window bound an edge dragged to `px` (SVG x) stands for: the low edge sits before a bin, the
+ * high edge after one; the nearest such boundary wins, and the edges never cross.
+ */
+export function edgeValueAt(l: GapLayout, which: 'lo' | 'hi', px: number, other: number): number {
+  let best = which === 'lo' ? l.lo : l.hi;
+  let dist = Number.POSITIVE_INFINITY;
+  const half = (l.x.step() * l.x.paddingInner()) / 2;
+  for (let g = l.lo; g <= l.hi; g++) {
+    const x0 = l.x(g);
+    if (x0 === undefined) continue;
+    const edge = which === 'lo' ? x0 - half : x0 + l.x.bandwidth() + half;
+    const d = Math.abs(edge - px);
+    if (d < dist) {
+      dist = d;
+      best = g;
+    }
+  }
+  return which === 'lo' ? Math.min(best, other) : Math.max(best, other);
 }

@@ -3,7 +3,8 @@
  * JSON file and mirrored in the URL hash. Both come back as untrusted data, so `parseTuningState`
  * validates every field, bounds every size, and drops what it does not understand.
  */
-import type { TuningInput, UnknownBoot, Verdict } from '../engine/worker/client';
+import { checkBootGrace, checkExclusions, checkWindow } from '../engine/worker/client';
+import type { RuleKnobs, TuningInput, UnknownBoot, Verdict } from '../engine/worker/client';
 import { isValidZone, type DisplayZone } from './zone';
 
 export interface TuningState {
@@ -16,6 +17,18 @@ export interface TuningState {
   readonly notes: Readonly<Record<string, string>>;
   /** Pinned cases (absent when there are none): alerts that must stay detected, candidates that must stay quiet. */
   readonly pins?: Pins;
+  /** The rule's other constants as tuned (absent when all are as written; states saved before knobs load as is). */
+  readonly knobs?: StateKnobs;
+}
+
+/** Knobs as saved: each field absent means "as written". */
+export interface StateKnobs {
+  /** `datetime_diff("second", …) between (lo .. hi)`. */
+  readonly window?: { readonly lo: number; readonly hi: number };
+  /** Seconds added to LastBootTime in the boot filter. */
+  readonly bootGraceSeconds?: number;
+  /** `FileName !in~ (...)`: every entry offered, in order, and which are on (like the allow-list). */
+  readonly childExclusions?: { readonly entries: readonly string[]; readonly active: readonly string[] };
 }
 
 export interface Pins {
@@ -86,6 +99,7 @@ export function parseTuningState(data: unknown): { state: TuningState; problems:
     } else problems.push('notes: skipped a note that is not short text');
   }
   const pins = parsePins(data.pins, problems);
+  const knobs = parseKnobs(data.knobs, problems);
   const state: TuningState = {
     version: 1,
     allowList,
@@ -94,7 +108,83 @@ export function parseTuningState(data: unknown): { state: TuningState; problems:
     verdicts: { ...verdicts },
     notes: { ...notes },
   };
-  return { state: pins ? { ...state, pins } : state, problems };
+  return { state: { ...state, ...(pins ? { pins } : {}), ...(knobs ? { knobs } : {}) }, problems };
+}
+
+/** Runs an engine check (RangeError on a bad value) as a validation: the message, or null. */
+function refused(check: () => void): string | null {
+  try {
+    check();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** `knobs` as saved: each field checked with the engine's own limits; null when absent or empty. */
+function parseKnobs(v: unknown, problems: string[]): StateKnobs | null {
+  if (v === undefined || v === null) return null;
+  if (!isRecord(v)) {
+    problems.push('knobs is not an object');
+    return null;
+  }
+  let window: StateKnobs['window'];
+  if (v.window !== undefined) {
+    const w = v.window;
+    const bad = isRecord(w)
+      ? refused(() => checkWindow(w.lo as number, w.hi as number))
+      : 'not an object with lo and hi';
+    if (bad === null && isRecord(w)) window = { lo: w.lo as number, hi: w.hi as number };
+    else problems.push(`knobs.window: ${bad}`);
+  }
+  let bootGraceSeconds: number | undefined;
+  if (v.bootGraceSeconds !== undefined) {
+    const g = v.bootGraceSeconds;
+    const bad = typeof g === 'number' ? refused(() => checkBootGrace(g)) : 'not a number of seconds';
+    if (bad === null) bootGraceSeconds = g as number;
+    else problems.push(`knobs.bootGraceSeconds: ${bad}`);
+  }
+  let childExclusions: StateKnobs['childExclusions'];
+  if (v.childExclusions !== undefined) {
+    const c = v.childExclusions;
+    if (isRecord(c)) {
+      const entries = stringList(c.entries, problems, 'knobs.childExclusions.entries').filter((e) => {
+        const bad = refused(() => checkExclusions([e]));
+        if (bad !== null) problems.push(`knobs.childExclusions.entries: ${bad}`);
+        return bad === null;
+      });
+      const active = stringList(c.active, problems, 'knobs.childExclusions.active').filter((a) => entries.includes(a));
+      childExclusions = { entries, active };
+    } else problems.push('knobs.childExclusions is not an object');
+  }
+  const out: StateKnobs = {
+    ...(window ? { window } : {}),
+    ...(bootGraceSeconds !== undefined ? { bootGraceSeconds } : {}),
+    ...(childExclusions ? { childExclusions } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** The knobs the engine runs for saved knobs (the active exclusions, in order). */
+export function ruleKnobs(knobs: StateKnobs | undefined): RuleKnobs {
+  if (!knobs) return {};
+  const c = knobs.childExclusions;
+  return {
+    ...(knobs.window ? { window: knobs.window } : {}),
+    ...(knobs.bootGraceSeconds !== undefined ? { bootGraceSeconds: knobs.bootGraceSeconds } : {}),
+    ...(c ? { childExclusions: c.entries.filter((e) => c.active.includes(e)) } : {}),
+  };
+}
+
+/** Drops empty knob fields; undefined when nothing is left (so the state and hash stay as before knobs). */
+export function cleanKnobs(knobs: StateKnobs | undefined): StateKnobs | undefined {
+  if (!knobs) return undefined;
+  const out: StateKnobs = {
+    ...(knobs.window ? { window: knobs.window } : {}),
+    ...(knobs.bootGraceSeconds !== undefined ? { bootGraceSeconds: knobs.bootGraceSeconds } : {}),
+    ...(knobs.childExclusions ? { childExclusions: knobs.childExclusions } : {}),
+  };
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function pinKeys(v: unknown, problems: string[], what: string): string[] {
@@ -157,11 +247,13 @@ export function readStateHash(hash: string): { state: TuningState; problems: str
   return parseTuningText(text);
 }
 
-/** What the engine runs for this state: the allow-list in force (null: the rule's own) and the knob. */
-export function tuningInput(state: Pick<TuningState, 'allowList' | 'unknownBoot'>): TuningInput {
+/** What the engine runs for this state: the allow-list in force (null: the rule's own) and the knobs. */
+export function tuningInput(state: Pick<TuningState, 'allowList' | 'unknownBoot' | 'knobs'>): TuningInput {
   const list = state.allowList;
+  const knobs = ruleKnobs(state.knobs);
   return {
     allowList: list ? list.entries.filter((e) => list.active.includes(e)) : null,
     unknownBoot: state.unknownBoot,
+    ...(Object.keys(knobs).length > 0 ? { knobs } : {}),
   };
 }

@@ -28,6 +28,8 @@ export function mmcDetail(): HitDetail {
     boot: null,
     diffSeconds: 1,
     window: {
+      lo: 0,
+      hi: 2,
       fromMs: Date.parse('2024-05-01T08:08:44Z'),
       toMs: Date.parse('2024-05-01T08:08:47Z'),
       fromIso: '2024-05-01T08:08:44.0000000Z',

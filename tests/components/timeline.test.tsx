@@ -13,8 +13,7 @@ afterEach(async () => {
   mounted = null;
 });
 
-function render(zone = 'UTC') {
-  const detail = mmcDetail();
+function render(zone = 'UTC', detail = mmcDetail()) {
   const extent = fullExtent(detail, null);
   return mount(
     createElement(
@@ -70,6 +69,27 @@ describe('<Timeline>', () => {
     );
     // Full precision, with zone, on hover.
     expect(svg.querySelector('[data-lane="child"] title')?.textContent).toContain('2024-05-01 08:08:47.4234567 UTC');
+  });
+
+  it('names the tuned window in the label and the caption', async () => {
+    const d = mmcDetail();
+    mounted = await render('UTC', {
+      ...d,
+      window: {
+        lo: -1,
+        hi: 4,
+        fromMs: Date.parse('2024-05-01T08:08:43Z'),
+        toMs: Date.parse('2024-05-01T08:08:49Z'),
+        fromIso: '2024-05-01T08:08:43.0000000Z',
+        toIso: '2024-05-01T08:08:49.0000000Z',
+      },
+    });
+    expect(mounted.container.querySelector('.window-label')?.textContent).toBe(
+      'window: datetime_diff -1..4 s ⇒ [08:08:43, 08:08:49) UTC',
+    );
+    expect(mounted.container.querySelector('.timeline-caption')?.textContent).toContain(
+      '[floor(net, 1 s) − 1 s, floor + 5 s), which is what datetime_diff("second", …) between (-1 .. 4) admits',
+    );
   });
 
   it('speaks the display zone on the axis and in the hover', async () => {

@@ -7,6 +7,7 @@ import {
   schemaOf,
   type DefenderTableName,
 } from './recognise-table';
+import { INFERRED_COLUMNS } from './windows/normalised-event';
 
 export interface ColumnSelection {
   /** Only these columns are decoded (in this order); default: every known column present. */
@@ -94,7 +95,8 @@ export function planColumns(
   for (const name of wanted) {
     const idx = find(name);
     if (idx === undefined || used.has(idx)) {
-      missing.push(name);
+      // InferredColumns exists only where dcomlens normalised Windows events: its absence is not news.
+      if (name !== INFERRED_COLUMNS) missing.push(name);
       continue;
     }
     used.add(idx);

@@ -21,7 +21,7 @@ import {
   type TableSummary,
   type WireError,
 } from './protocol';
-import type { ExplainView, TuningInput } from './explain-protocol';
+import type { ExplainView, RuleKnobs, TuningInput } from './explain-protocol';
 import { decodeResponse } from './wire';
 
 export type {
@@ -31,6 +31,7 @@ export type {
   ExplainView,
   FailureView,
   FunnelStageView,
+  RuleKnobs,
   Suspicion,
   TuningInput,
 } from './explain-protocol';
@@ -58,6 +59,16 @@ export type {
   TableSummary,
 } from './protocol';
 export { readinessAppliesTo } from './protocol';
+
+/** The knobs' limits and checks, so the UI validates a draft by the engine's own rules. */
+export {
+  checkBootGrace,
+  checkExclusions,
+  checkWindow,
+  formatTimespanLiteral,
+  KNOB_LIMITS,
+  parseTimespanSeconds,
+} from '../rule/knob-values';
 
 export type EngineMode = 'worker' | 'main-thread';
 
@@ -91,10 +102,10 @@ export interface EngineClient {
     name: string,
     opts?: { onProgress?: (p: IngestProgress) => void; signal?: AbortSignal },
   ): Promise<IngestOutcome>;
-  /** Runs the rule with this allow-list (null: as shipped) and unknown-boot knob (default `drop`). */
+  /** Runs the rule with this allow-list (null: as shipped), unknown-boot knob (default `drop`) and knobs (default: as written). */
   detect(
     allowList: readonly string[] | null,
-    opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot },
+    opts?: { signal?: AbortSignal; unknownBoot?: UnknownBoot; knobs?: RuleKnobs },
   ): Promise<DetectionView>;
   /** The last detection's alerts as CSV: UTF-8 `bytes` (no BOM), `text` decoded from them on first read. */
   exportCsv(options?: ExportOptions): Promise<ExportedText>;
@@ -419,10 +430,14 @@ class Client implements EngineClient {
 
   async detect(
     allowList: readonly string[] | null,
-    opts: { signal?: AbortSignal; unknownBoot?: UnknownBoot } = {},
+    opts: { signal?: AbortSignal; unknownBoot?: UnknownBoot; knobs?: RuleKnobs } = {},
   ): Promise<DetectionView> {
     const unknownBoot = opts.unknownBoot ?? 'drop';
-    const res = await this.request((id) => ({ kind: 'detect', id, allowList, unknownBoot }), opts);
+    const knobs = opts.knobs;
+    const res = await this.request(
+      (id) => ({ kind: 'detect', id, allowList, unknownBoot, ...(knobs ? { knobs } : {}) }),
+      opts,
+    );
     return narrow(res, 'detected').detection;
   }
 

@@ -3,12 +3,17 @@
  * or did not become an alert, the funnel, suppressed-but-suspicious chains and the allow-list's
  * impact. JSON-safe like the rest of the protocol: times are ISO text plus epoch ms for drawing.
  */
+import type { RuleKnobs } from '../rule/knobs';
 import type { UnknownBoot } from './protocol';
 
-/** The tuning an explanation was made for: the allow-list in force (null: the rule's own) and the knob. */
+export type { RuleKnobs } from '../rule/knobs';
+
+/** The tuning an explanation was made for: the allow-list in force (null: the rule's own) and the knobs. */
 export interface TuningInput {
   readonly allowList: readonly string[] | null;
   readonly unknownBoot: UnknownBoot;
+  /** Window, boot grace, child exclusions; absent or empty: as written. */
+  readonly knobs?: RuleKnobs;
 }
 
 /** Why a candidate did not get through a stage, as the engine measured it. */

@@ -4,7 +4,8 @@
  * loaded data (the tables map changes identity on every load), and opens its candidates.
  */
 import { explainQuery } from '../explain/explain';
-import { readLetList, replaceLetList, setUnknownBoot, type RuleDefinition } from '../rule/rule';
+import type { RuleDefinition } from '../rule/rule';
+import { tuneQuery } from '../rule/tune';
 import { compileQuery } from '../run';
 import type { Table } from '../table/table';
 import { candidateDetail } from './candidate-detail';
@@ -12,9 +13,8 @@ import type { CandidateView, ExplainView, TuningInput } from './explain-protocol
 import { explainView } from './explain-view';
 import type { HitContext } from './hit-detail';
 import type { HitDetail } from './protocol';
-import { childExclusions } from './rule-view';
+import { childExclusions, hitContext } from './rule-view';
 
-const ALLOW_LIST_LET = 'allowListedExecs';
 /** Tuning states kept per data set (what-if previews flip between a few). */
 const CACHE_SIZE = 12;
 
@@ -27,19 +27,7 @@ class ExplainError extends Error {
 
 /** The rule's query with the tuning spliced in, and the allow-list in force. */
 export function tunedQuery(rule: RuleDefinition, tuning: TuningInput): { query: string; allowList: readonly string[] } {
-  let query = rule.query;
-  if (tuning.unknownBoot !== 'drop') {
-    const edited = setUnknownBoot(query, tuning.unknownBoot);
-    if (edited === null) throw new ExplainError('RuleError', 'the rule has no filter on LastBootTime to tune');
-    query = edited;
-  }
-  if (tuning.allowList !== null) {
-    const edited = replaceLetList(query, ALLOW_LIST_LET, tuning.allowList);
-    if (edited === null)
-      throw new ExplainError('RuleError', `the rule has no \`let ${ALLOW_LIST_LET} = dynamic([...])\` to tune`);
-    query = edited;
-  }
-  return { query, allowList: tuning.allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [] };
+  return tuneQuery(rule.query, tuning);
 }
 
 interface Explained {
@@ -131,7 +119,11 @@ export class ExplainService {
     const result = await explainQuery(plan, tables);
     const exclusions = childExclusions(query);
     const view = explainView(result, tables, {
-      tuning: { allowList: tuning.allowList === null ? null : [...tuning.allowList], unknownBoot: tuning.unknownBoot },
+      tuning: {
+        allowList: tuning.allowList === null ? null : [...tuning.allowList],
+        unknownBoot: tuning.unknownBoot,
+        ...(tuning.knobs ? { knobs: tuning.knobs } : {}),
+      },
       query,
       allowList,
       childExclusions: exclusions,
@@ -140,7 +132,7 @@ export class ExplainService {
     return {
       view,
       byKey: new Map(view.candidates.map((c) => [c.key, c])),
-      ctx: { allowList, childExclusions: exclusions, unknownBoot: tuning.unknownBoot },
+      ctx: hitContext(query, allowList, tuning.unknownBoot),
     };
   }
 }

@@ -3,6 +3,7 @@
  * measured failure, chain facts (remote IP, server, gap), suspicion and pins' keys; the funnel in
  * total and per device, with the boot filter's silent drops called out; the allow-list's impact.
  */
+import { readWindow as readRuleWindow } from '../rule/knobs';
 import type { Candidate, ExplainResult } from '../explain/explain';
 import type { Failure } from '../explain/failures';
 import type { Table } from '../table/table';
@@ -60,10 +61,10 @@ function devicesWithBoot(p: Table | undefined): Set<string> {
   return out;
 }
 
-/** `datetime_diff(...) between (lo .. hi)`: the rule's window, read off the query text. */
+/** `datetime_diff(...) between (lo .. hi)`: the rule's window, read off the syntax tree. */
 export function readWindow(query: string): { lo: number; hi: number } | null {
-  const m = /datetime_diff\([^)]*\)\s*between\s*\(\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*\)/.exec(query);
-  return m ? { lo: Number(m[1]), hi: Number(m[2]) } : null;
+  const w = readRuleWindow(query);
+  return w ? { lo: w.lo, hi: w.hi } : null;
 }
 
 export function candidateKey(

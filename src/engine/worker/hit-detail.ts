@@ -15,6 +15,10 @@ export interface HitContext {
   readonly allowList: readonly string[];
   readonly childExclusions: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The rule's window in seconds (`between (lo .. hi)`) as tuned; absent: 0 .. 2 as shipped. */
+  readonly window?: { readonly lo: number; readonly hi: number } | null;
+  /** Seconds added to LastBootTime in the boot filter as tuned; absent: 300 as shipped. */
+  readonly bootGraceSeconds?: number | null;
 }
 
 function events(
@@ -69,9 +73,18 @@ export function detailFromRows(
   const procTicks = p && rows.dcom[0] !== undefined ? ticksAt(p, 'Timestamp', rows.dcom[0]) : null;
   let window: HitDetail['window'] = null;
   if (netTicks !== null) {
-    const from = floorTicks(netTicks, TICKS_PER_SECOND);
-    const to = from + 3n * TICKS_PER_SECOND;
-    window = { fromMs: ticksToMs(from), toMs: ticksToMs(to), fromIso: formatDateTime(from), toIso: formatDateTime(to) };
+    const w = ctx.window ?? { lo: 0, hi: 2 };
+    const floor = floorTicks(netTicks, TICKS_PER_SECOND);
+    const from = floor + BigInt(w.lo) * TICKS_PER_SECOND;
+    const to = floor + BigInt(w.hi + 1) * TICKS_PER_SECOND;
+    window = {
+      lo: w.lo,
+      hi: w.hi,
+      fromMs: ticksToMs(from),
+      toMs: ticksToMs(to),
+      fromIso: formatDateTime(from),
+      toIso: formatDateTime(to),
+    };
   }
   return {
     row,

@@ -11,6 +11,7 @@
  * (`wire.ts`: `transferList`, `decodeResponse`, which decodes lazily on first read).
  */
 
+import type { RuleKnobs } from '../rule/knobs';
 import type { ArrowPayload } from './arrow-wire';
 import type { CandidateView, DeviceFunnel, ExplainView, FailureView, TuningInput } from './explain-protocol';
 
@@ -42,6 +43,8 @@ export type EngineRequest =
       readonly id: number;
       readonly allowList: readonly string[] | null;
       readonly unknownBoot?: UnknownBoot;
+      /** Window, boot grace, child exclusions (absent: as written). */
+      readonly knobs?: RuleKnobs;
     }
   /** The last detection's alerts as CSV text (no BOM); see `ExportOptions`. */
   | { readonly kind: 'export-csv'; readonly id: number; readonly options?: ExportOptions }
@@ -83,6 +86,12 @@ export interface RuleSummary {
   readonly queryPeriod: string;
   /** `allowListedExecs` as shipped, in rule order. */
   readonly allowList: readonly string[];
+  /** The knobs as written (null: the rule lacks the construct, so the knob is unsupported). */
+  readonly knobs: {
+    readonly window: { readonly lo: number; readonly hi: number; readonly unit: string } | null;
+    readonly bootGraceSeconds: number | null;
+    readonly childExclusions: readonly string[] | null;
+  };
 }
 
 export interface RejectView {
@@ -176,6 +185,8 @@ export interface DetectionView {
   /** A stable key per row (device, both exact times, PID): verdicts and notes hang on it. */
   readonly keys: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The knobs this run used (absent: as written). */
+  readonly knobs: RuleKnobs;
   /** The KQL this run executed: the rule's text with the edits spliced in. */
   readonly query: string;
 }
@@ -255,8 +266,11 @@ export interface HitDetail {
   readonly boot: TimedEvent | null;
   /** `datetime_diff("second", proc, net)` as Kusto counts it (second boundaries crossed). */
   readonly diffSeconds: number | null;
-  /** The interval of DCOM start times the window accepts: [floor(net, 1 s), floor + 3 s). */
+  /** The interval of DCOM start times the window accepts: [floor(net, 1 s) + lo s, floor + (hi + 1) s). */
   readonly window: {
+    /** The window's bounds in seconds (`between (lo .. hi)`, as tuned). */
+    readonly lo: number;
+    readonly hi: number;
     readonly fromMs: number;
     readonly toMs: number;
     readonly fromIso: string;
@@ -297,6 +311,10 @@ export interface RuleView {
   readonly allowList: readonly string[];
   readonly childExclusions: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The tuned window (`datetime_diff(unit, …) between (lo .. hi)`), null when the rule has none. */
+  readonly window: { readonly lo: number; readonly hi: number; readonly unit: string } | null;
+  /** The tuned boot grace in seconds (`LastBootTime+5m` → 300), null when the rule has none. */
+  readonly bootGraceSeconds: number | null;
   /** The plan as written (no optimiser rewrites), with rows per stage from the last run. */
   readonly stages: readonly StageView[];
   /** Whether `stages` carry counts (false before data is loaded). */

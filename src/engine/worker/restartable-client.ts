@@ -8,6 +8,7 @@
  * hear `stopped` when it happens and `restarted` (with what came back and what did not) after.
  */
 import { createEngineClient, isEngineStopped, type EngineClient, type EngineLifecycleEvent } from './client';
+import type { RuleKnobs } from '../rule/knobs';
 import type { UnknownBoot } from './protocol';
 
 export interface RestartableEngineClient extends EngineClient {
@@ -34,7 +35,7 @@ export function createRestartableClient(
   let restarting: Promise<void> | null = null;
   let restarts = 0;
   const files: { file: Blob; name: string }[] = [];
-  let lastDetect: { allowList: readonly string[] | null; unknownBoot: UnknownBoot } | null = null;
+  let lastDetect: { allowList: readonly string[] | null; unknownBoot: UnknownBoot; knobs: RuleKnobs } | null = null;
   const listeners = new Set<(event: EngineLifecycleEvent) => void>();
   const emit = (event: EngineLifecycleEvent): void => {
     for (const l of [...listeners]) l(event);
@@ -87,7 +88,7 @@ export function createRestartableClient(
       if (failed.length > 0) lastDetect = null;
       if (lastDetect && !crashed) {
         try {
-          await current.detect(lastDetect.allowList, { unknownBoot: lastDetect.unknownBoot });
+          await current.detect(lastDetect.allowList, { unknownBoot: lastDetect.unknownBoot, knobs: lastDetect.knobs });
         } catch (err) {
           if (isEngineCrash(err)) crashed = true;
         }
@@ -127,7 +128,7 @@ export function createRestartableClient(
     },
     detect: async (...args: Parameters<EngineClient['detect']>) => {
       const out = await call((c) => c.detect(...args));
-      lastDetect = { allowList: args[0], unknownBoot: args[1]?.unknownBoot ?? 'drop' };
+      lastDetect = { allowList: args[0], unknownBoot: args[1]?.unknownBoot ?? 'drop', knobs: args[1]?.knobs ?? {} };
       return out;
     },
     clear: async () => {

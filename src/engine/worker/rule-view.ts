@@ -5,7 +5,9 @@
  */
 import type { Expr } from '../kql/ast';
 import { parseQuery } from '../kql/parser';
+import { readBootGrace, readWindow } from '../rule/knobs';
 import type { RuleDefinition } from '../rule/rule';
+import type { HitContext } from './hit-detail';
 import type { RuleView, StageView, UnknownBoot } from './protocol';
 
 /**
@@ -23,13 +25,29 @@ export function childExclusions(queryText: string): string[] {
       node.left.kind === 'Name' &&
       node.left.name === 'FileName'
     ) {
-      for (const item of node.items)
+      for (const item of node.items) {
         if (item.kind === 'Literal' && typeof item.value === 'string') out.push(item.value);
+        // An emptied list is written `dynamic([])` (see rule/knobs.ts).
+        if (item.kind === 'Dynamic' && Array.isArray(item.value))
+          for (const v of item.value) if (typeof v === 'string') out.push(v);
+      }
     }
     for (const v of Object.values(x)) if (typeof v === 'object') visit(v);
   };
   visit(parseQuery(queryText).query);
   return out;
+}
+
+/** What the hit and candidate views need to know of the tuned rule, read off its text. */
+export function hitContext(query: string, allowList: readonly string[], unknownBoot: UnknownBoot): HitContext {
+  const w = readWindow(query);
+  return {
+    allowList,
+    unknownBoot,
+    childExclusions: childExclusions(query),
+    window: w && w.unit === 'second' ? { lo: w.lo, hi: w.hi } : null,
+    bootGraceSeconds: readBootGrace(query),
+  };
 }
 
 export function ruleView(
@@ -56,6 +74,8 @@ export function ruleView(
     allowList: tuned.allowList,
     childExclusions: childExclusions(tuned.query),
     unknownBoot: tuned.unknownBoot,
+    window: readWindow(tuned.query),
+    bootGraceSeconds: readBootGrace(tuned.query),
     stages: stages.stages,
     counted: stages.counted,
     query: tuned.query,

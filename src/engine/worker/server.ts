@@ -10,7 +10,9 @@ import { blobSource, combineReports, concatTables, ingestAny, type IngestReport 
 import { decodeColumns } from './decode-columns';
 import { enrichTablesAcrossFiles } from '../ingest/windows';
 import { jsonCell } from '../output/format-results';
-import { loadRule, readLetList, replaceLetList, setUnknownBoot, type RuleDefinition } from '../rule/rule';
+import { readKnobs, type RuleKnobs } from '../rule/knobs';
+import { loadRule, readLetList, type RuleDefinition } from '../rule/rule';
+import { ALLOW_LIST_LET, tuneQuery } from '../rule/tune';
 import { PlanCache } from '../execute/plan-cache';
 import { compileQuery, runQuery, wallClockTicks, type QueryResult } from '../run';
 import { explainPlan } from '../plan/explain';
@@ -21,7 +23,7 @@ import { formatDateTime } from '../time/ticks';
 import { alertKey, exportAlerts } from './alert-export';
 import { ExplainService } from './explain-service';
 import { hitDetail } from './hit-detail';
-import { childExclusions, ruleView } from './rule-view';
+import { hitContext, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
 import { encodeDetection, encodeExplain, encodeHitDetail, encodeSurrounding, encodeText } from './wire';
@@ -53,7 +55,6 @@ import {
 
 export { ALERT_COLUMNS } from '../output/alert-columns';
 
-const ALLOW_LIST_LET = 'allowListedExecs';
 /** Progress messages per ingest are throttled to one per this many ms (plus the final one). */
 const PROGRESS_INTERVAL_MS = 50;
 const REJECTS_SHOWN = 20;
@@ -141,7 +142,7 @@ export class EngineServer {
         return {
           kind: 'detected',
           id: req.id,
-          detection: await this.detect(req.allowList, req.unknownBoot ?? 'drop', signal),
+          detection: await this.detect(req.allowList, req.unknownBoot ?? 'drop', req.knobs ?? {}, signal),
         };
       case 'export-csv':
       case 'export-json': {
@@ -153,7 +154,7 @@ export class EngineServer {
       case 'hit-detail': {
         const last = this.requireLast('opening an alert');
         const key = last.rowKeys[req.row] ?? '';
-        const ctx = { ...last.tuned, childExclusions: childExclusions(last.tuned.query) };
+        const ctx = hitContext(last.tuned.query, last.tuned.allowList, last.tuned.unknownBoot);
         const detail = hitDetail(last.result, this.tables(), req.row, key, ctx);
         return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
       }
@@ -234,6 +235,7 @@ export class EngineServer {
       techniques: rule.relevantTechniques,
       queryPeriod: rule.queryPeriod,
       allowList: readLetList(rule.query, ALLOW_LIST_LET) ?? [],
+      knobs: readKnobs(rule.query),
     };
   }
 
@@ -326,21 +328,12 @@ export class EngineServer {
   private async detect(
     allowList: readonly string[] | null,
     unknownBoot: UnknownBoot,
+    knobs: RuleKnobs,
     signal: AbortSignal,
   ): Promise<DetectionWire> {
     const rule = this.requireRule();
-    let query = rule.query;
-    if (unknownBoot !== 'drop') {
-      const edited = setUnknownBoot(query, unknownBoot);
-      if (edited === null) throw new EngineError('RuleError', 'the rule has no filter on LastBootTime to tune');
-      query = edited;
-    }
-    if (allowList !== null) {
-      const edited = replaceLetList(query, ALLOW_LIST_LET, allowList);
-      if (edited === null)
-        throw new EngineError('RuleError', `the rule has no \`let ${ALLOW_LIST_LET} = dynamic([...])\` to tune`);
-      query = edited;
-    }
+    // Allow-list, unknown boot and knobs spliced into the rule's text (KnobError / RangeError on a bad edit).
+    const { query, allowList: usedAllowList } = tuneQuery(rule.query, { allowList, unknownBoot, knobs });
     const tables = this.tables();
     const needed = rule.dataTypes.length > 0 ? rule.dataTypes : ['DeviceNetworkEvents', 'DeviceProcessEvents'];
     const missing = needed.filter((n) => !tables.has(n));
@@ -380,7 +373,6 @@ export class EngineServer {
       diff = { added, removed };
     }
     const rowKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
-    const usedAllowList = allowList ?? readLetList(rule.query, ALLOW_LIST_LET) ?? [];
     this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
     const view = {
       stages: parseExplain(result.explain),
@@ -390,6 +382,7 @@ export class EngineServer {
       elapsedMs,
       now: formatDateTime(result.now),
       unknownBoot,
+      knobs,
       query,
     };
     // The rows and their keys scale with the data: they cross as Arrow IPC (transferred).

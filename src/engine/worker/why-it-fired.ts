@@ -5,7 +5,8 @@
  * mode (src/engine/explain/) is meant to replace it behind the same `WhyStage[]` shape.
  */
 import type { Table } from '../table/table';
-import { floorTicks, formatDateTime, formatTimespan, TICKS_PER_MINUTE, TICKS_PER_SECOND } from '../time/ticks';
+import { formatTimespanLiteral } from '../rule/knobs';
+import { floorTicks, formatDateTime, formatTimespan, TICKS_PER_SECOND } from '../time/ticks';
 import type { AlertRows } from './alert-provenance';
 import type { UnknownBoot, WhyCheck, WhyStage } from './protocol';
 import { eqFold, hasTerm, numberAt, stringAt, ticksAt } from './row-record';
@@ -17,6 +18,10 @@ export interface WhyInput {
   readonly allowList: readonly string[];
   readonly childExclusions: readonly string[];
   readonly unknownBoot: UnknownBoot;
+  /** The window as tuned (seconds); absent: 0 .. 2. */
+  readonly window?: { readonly lo: number; readonly hi: number } | null;
+  /** The boot grace as tuned (seconds); absent: 300 (`5m`). */
+  readonly bootGraceSeconds?: number | null;
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -70,39 +75,48 @@ function dcomStage(p: Table, r: number): WhyStage {
   };
 }
 
-function windowChecks(net: bigint, proc: bigint): WhyCheck[] {
+function windowChecks(net: bigint, proc: bigint, w: { readonly lo: number; readonly hi: number }): WhyCheck[] {
   const d = diffSeconds(proc, net);
-  const from = floorTicks(net, TICKS_PER_SECOND);
+  const floor = floorTicks(net, TICKS_PER_SECOND);
+  const from = floor + BigInt(w.lo) * TICKS_PER_SECOND;
+  const to = floor + BigInt(w.hi + 1) * TICKS_PER_SECOND;
+  const within = d >= w.lo && d <= w.hi;
   return [
     {
-      predicate: 'datetime_diff("second", TimestampProcEventExact, TimestampNetwEventExact) between (0 .. 2)',
-      value: `datetime_diff = ${d} s ${d >= 0 && d <= 2 ? 'within' : 'outside'} 0..2 (exact gap ${gapText(proc - net)})`,
-      pass: d >= 0 && d <= 2,
+      predicate: `datetime_diff("second", TimestampProcEventExact, TimestampNetwEventExact) between (${w.lo} .. ${w.hi})`,
+      value: `datetime_diff = ${d} s ${within ? 'within' : 'outside'} ${w.lo}..${w.hi} (exact gap ${gapText(proc - net)})`,
+      pass: within,
     },
     {
-      predicate: 'accepted DCOM start times: [floor(net, 1 s), floor + 3 s)',
-      value: `${formatDateTime(from)} ≤ ${formatDateTime(proc)} < ${formatDateTime(from + 3n * TICKS_PER_SECOND)}`,
-      pass: proc >= from && proc < from + 3n * TICKS_PER_SECOND,
+      predicate: `accepted DCOM start times: [floor(net, 1 s) ${w.lo < 0 ? '-' : '+'} ${Math.abs(w.lo)} s, floor + ${w.hi + 1} s)`,
+      value: `${formatDateTime(from)} ≤ ${formatDateTime(proc)} < ${formatDateTime(to)}`,
+      pass: proc >= from && proc < to,
     },
   ];
 }
 
-function bootCheck(proc: bigint, lastBoot: bigint | null, mode: UnknownBoot): WhyCheck {
+/** `5 min`, `90 s`, `1 h`: a grace in words. */
+function graceText(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+function bootCheck(proc: bigint, lastBoot: bigint | null, mode: UnknownBoot, graceSeconds: number): WhyCheck {
   const bin = floorTicks(proc, 5n * TICKS_PER_SECOND);
+  const grace = Number.isInteger(graceSeconds) ? formatTimespanLiteral(graceSeconds) : `${graceSeconds}s`;
+  const filter = `TimestampProcEvent > LastBootTime+${grace}`;
   if (lastBoot === null) {
     return {
-      predicate:
-        mode === 'keep'
-          ? 'isnull(LastBootTime) or TimestampProcEvent > LastBootTime+5m'
-          : 'TimestampProcEvent > LastBootTime+5m',
+      predicate: mode === 'keep' ? `isnull(LastBootTime) or ${filter}` : filter,
       value: `no services.exe start on the device: LastBootTime is null (${mode === 'keep' ? 'kept by the knob' : 'dropped as written'})`,
       pass: mode === 'keep',
     };
   }
-  const edge = lastBoot + 5n * TICKS_PER_MINUTE;
+  const edge = lastBoot + BigInt(Math.round(graceSeconds * 1e7));
   return {
-    predicate: 'TimestampProcEvent > LastBootTime+5m   (TimestampProcEvent = bin(Timestamp, 5s))',
-    value: `boot ${formatDateTime(lastBoot)} + 5 min = ${formatDateTime(edge)} < bin(proc, 5s) ${formatDateTime(bin)} (margin ${formatTimespan(bin - edge)})`,
+    predicate: `${filter}   (TimestampProcEvent = bin(Timestamp, 5s))`,
+    value: `boot ${formatDateTime(lastBoot)} + ${graceText(graceSeconds)} = ${formatDateTime(edge)} < bin(proc, 5s) ${formatDateTime(bin)} (margin ${formatTimespan(bin - edge)})`,
     pass: bin > edge,
   };
 }
@@ -130,11 +144,11 @@ export function whyItFired(input: WhyInput): WhyStage[] {
   if (net !== null && proc !== null) {
     stages.push({
       stage: 'Same device, within the window (RemoteDcomProcs)',
-      checks: [join, ...windowChecks(net, proc)],
+      checks: [join, ...windowChecks(net, proc, input.window ?? { lo: 0, hi: 2 })],
     });
     stages.push({
-      stage: 'Not in the first 5 minutes after boot',
-      checks: [bootCheck(proc, input.lastBoot, input.unknownBoot)],
+      stage: `Not in the first ${graceText(input.bootGraceSeconds ?? 300)} after boot`,
+      checks: [bootCheck(proc, input.lastBoot, input.unknownBoot, input.bootGraceSeconds ?? 300)],
     });
   }
   const server = stringAt(p, 'FileName', dcomRow);

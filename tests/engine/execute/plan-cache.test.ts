@@ -10,6 +10,7 @@ import { PlanCache } from '../../../src/engine/execute/plan-cache';
 import { ingestPath } from '../../../src/engine/ingest/node-source';
 import { formatJson } from '../../../src/engine/output/format-results';
 import { loadRule, readLetList, replaceLetList, setUnknownBoot } from '../../../src/engine/rule/rule';
+import { applyKnobs, type RuleKnobs } from '../../../src/engine/rule/knobs';
 import { runQuery } from '../../../src/engine/run';
 
 const root = join(import.meta.dirname, '../../..');
@@ -73,5 +74,30 @@ describe('plan cache', async () => {
     ]);
     await runQuery(keep, reloaded, { now: 0n, cache });
     expect(cache.misses).toBeGreaterThan(0);
+  });
+
+  it.each<[string, RuleKnobs]>([
+    ['a wider window', { window: { lo: 0, hi: 6 } }],
+    ['a negative window', { window: { lo: -2, hi: 1 } }],
+    ['a longer boot grace', { bootGraceSeconds: 3600 }],
+    ['no child exclusions', { childExclusions: [] }],
+  ])('after %s, reuses every scan and the materialised inputs, and matches a fresh run', async (_what, knobs) => {
+    const cache = new PlanCache();
+    await runQuery(rule.query, tables, { now: 0n, cache });
+    const edited = applyKnobs(rule.query, knobs);
+    expect(edited).not.toBe(rule.query);
+    const again = await runQuery(edited, tables, { now: 0n, cache });
+    const fresh = await runQuery(edited, tables, { now: 0n });
+    expect(formatJson(again.table)).toBe(formatJson(fresh.table));
+    const kinds = new Map<number, string>();
+    const walk = (n: BoundTabular): void => {
+      kinds.set(n.id, n.kind);
+      inputsOf(n).forEach(walk);
+    };
+    again.plan.lets.forEach((l) => walk(l.plan));
+    walk(again.plan.result);
+    const recomputed = [...again.stats.values()].filter((st) => !st.cached);
+    expect(cache.hits).toBeGreaterThan(0);
+    expect(recomputed.some((st) => kinds.get(st.id) === 'Scan')).toBe(false);
   });
 });

@@ -373,6 +373,7 @@ describe('the transfer list', () => {
         elapsedMs: 1,
         now: '2024-05-01T00:00:00.0000000Z',
         unknownBoot: 'drop',
+        knobs: {},
         query: '',
       },
     };

@@ -224,4 +224,44 @@ describe('explain request', () => {
     })();
     expect(missing?.message).toMatch(/no candidate nope/);
   });
+
+  it('a wider window turns the 3 s near miss into an alert, in explain, detail and detect alike', async () => {
+    const wide: TuningInput = { allowList: null, unknownBoot: 'drop', knobs: { window: { lo: 0, hi: 3 } } };
+    const v = await explain(wide);
+    expect(v.window).toEqual({ lo: 0, hi: 3 });
+    expect(v.query).toContain('between (0 .. 3)');
+    const gap3 = dcomOf(
+      v,
+      cases.find((c) => c.kind === 'gap-3s')!,
+    )!;
+    expect(gap3.gap).toBe(3);
+    expect(gap3.failure?.predicate ?? '').not.toMatch(/datetime_diff/);
+    const d = (await h.ask('hit', (id) => ({ kind: 'candidate-detail', id, tuning: wide, key: gap3.key }))).detail;
+    expect(d.window).toMatchObject({ lo: 0, hi: 3 });
+    expect(d.window!.toMs - d.window!.fromMs).toBe(4000);
+    expect(d.why.some((s) => s.checks.some((c) => /datetime_diff = 3 s within 0\.\.3/.test(c.value) && c.pass))).toBe(
+      true,
+    );
+    const run = (
+      await h.ask('detected', (id) => ({ kind: 'detect', id, allowList: null, knobs: { window: { lo: 0, hi: 3 } } }))
+    ).detection;
+    expect(run.query).toContain('between (0 .. 3)');
+    expect(run.knobs).toEqual({ window: { lo: 0, hi: 3 } });
+    expect(run.keys.length).toBe(v.alertKeys.length);
+    expect(v.alertKeys.length).toBeGreaterThanOrEqual(view.alertKeys.length);
+    const rv = (await h.ask('rule-view', (id) => ({ kind: 'rule-view', id }))).view;
+    expect(rv.window).toEqual({ lo: 0, hi: 3, unit: 'second' });
+    expect(rv.bootGraceSeconds).toBe(300);
+    // Back to the rule as written for the other tests.
+    await h.ask('detected', (id) => ({ kind: 'detect', id, allowList: null }));
+  });
+
+  it('a bad knob is refused with a message, not run', async () => {
+    const bad = h.ask('explained', (id) => ({
+      kind: 'explain',
+      id,
+      tuning: { allowList: null, unknownBoot: 'drop', knobs: { window: { lo: 3, hi: 1 } } },
+    }));
+    await expect(bad).rejects.toThrow(/above its high bound/);
+  });
 });
