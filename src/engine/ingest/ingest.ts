@@ -1,6 +1,7 @@
 import { throwIfAborted } from './csv-reader';
 import { detectDelimiter, parseCsvText } from './csv-reader';
 import { readArrowTable } from './arrow-reader';
+import { randomAccessOf, withRandomAccess } from './chunk-sources';
 import {
   DEFAULT_MAX_RATIO,
   DEFAULT_MAX_UNCOMPRESSED,
@@ -165,8 +166,11 @@ async function ingestNested(
       await p.close();
       return [fatalResult(name, 'unsupported', p.head.length, fmt.why, opts)];
     }
-    case 'arrow':
-      return [await readArrowTable(name, p.replay, opts)];
+    case 'arrow': {
+      // The Arrow file format is read by byte ranges when the source offers them.
+      const access = randomAccessOf(chunks);
+      return [await readArrowTable(name, access ? withRandomAccess(p.replay, access) : p.replay, opts)];
+    }
     case 'parquet':
       return [await readParquetTable(name, p.replay, opts)];
     case 'zip':
