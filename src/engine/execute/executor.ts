@@ -154,8 +154,8 @@ export class Executor {
         const input = await this.exec(node.input);
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
-        if (!this.options.hooks?.filter && input.rowCount > 2 * FILTER_BATCH_ROWS) {
-          return this.record(node, input.select(await this.filterInBatches(node.predicate, input, sets)), t0);
+        if (!this.options.hooks?.filter) {
+          return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
         const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
@@ -260,15 +260,34 @@ export class Executor {
    * A large filter runs over row ranges, with a cancellation point between them, so a worker stays
    * cancellable on big tables. Each range gathers only the columns the predicate reads.
    */
-  private async filterInBatches(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+  /**
+   * Rows where the predicate is true. A conjunction is applied one conjunct at a time, each on the
+   * rows the previous ones kept: a row passes `where a and b` exactly when a and b are both true
+   * (Kleene: false or null in either drops it), so the result is the same while the later
+   * conjuncts read only the surviving rows. The first conjunct over a large input runs in
+   * batches of zero-copy slices, with a checkpoint between batches.
+   */
+  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    const parts = conjunctsOf(predicate);
+    let rows = await this.firstConjunct(parts[0]!, input, sets);
+    for (let k = 1; k < parts.length && rows.length > 0; k++) {
+      await this.checkpoint();
+      const hits = selectTrue(evalExpr(parts[k]!, input.select(rows), sets));
+      const next = new Int32Array(hits.length);
+      for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
+      rows = next;
+    }
+    return rows;
+  }
+
+  private async firstConjunct(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    if (input.rowCount <= 2 * FILTER_BATCH_ROWS) return selectTrue(evalExpr(predicate, input, sets));
     const kept: Int32Array[] = [];
     let total = 0;
     for (let start = 0; start < input.rowCount; start += FILTER_BATCH_ROWS) {
       if (start > 0) await this.checkpoint();
       const end = Math.min(input.rowCount, start + FILTER_BATCH_ROWS);
-      const range = new Int32Array(end - start);
-      for (let i = 0; i < range.length; i++) range[i] = start + i;
-      const hits = selectTrue(evalExpr(predicate, input.select(range), sets));
+      const hits = selectTrue(evalExpr(predicate, input.slice(start, end), sets));
       for (let i = 0; i < hits.length; i++) hits[i]! += start;
       kept.push(hits);
       total += hits.length;
@@ -383,4 +402,11 @@ function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): 
   const members = new Int32Array(groups.length);
   for (let i = 0; i < groups.length; i++) members[fill[groups[i]!]!++] = i;
   return { kind: 'groups', offsets, members, input };
+}
+
+/** The top-level `and` conjuncts of a predicate, in order. */
+function conjunctsOf(e: BoundExpr): BoundExpr[] {
+  if (e.kind === 'Call' && e.fn.name === 'and' && e.args.length === 2)
+    return [...conjunctsOf(e.args[0]!), ...conjunctsOf(e.args[1]!)];
+  return [e];
 }
