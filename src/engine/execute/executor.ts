@@ -16,7 +16,7 @@ import type {
   UnionNode,
 } from '../bind/bound';
 import { assertNever } from '../kql/ast';
-import type { Column, Scalar } from '../table/column';
+import type { Column, Scalar, StringColumn } from '../table/column';
 import { columnFromValues, getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
@@ -272,7 +272,8 @@ export class Executor {
     let rows = await this.firstConjunct(parts[0]!, input, sets);
     for (let k = 1; k < parts.length && rows.length > 0; k++) {
       await this.checkpoint();
-      const hits = selectTrue(evalExpr(parts[k]!, input.select(rows), sets));
+      const sub = input.select(rows);
+      const hits = selectByDistinct(parts[k]!, sub, sets) ?? selectTrue(evalExpr(parts[k]!, sub, sets));
       const next = new Int32Array(hits.length);
       for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
       rows = next;
@@ -281,6 +282,8 @@ export class Executor {
   }
 
   private async firstConjunct(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    const byDistinct = selectByDistinct(predicate, input, sets);
+    if (byDistinct !== null) return byDistinct;
     if (input.rowCount <= 2 * FILTER_BATCH_ROWS) return selectTrue(evalExpr(predicate, input, sets));
     const kept: Int32Array[] = [];
     let total = 0;
@@ -409,4 +412,71 @@ function conjunctsOf(e: BoundExpr): BoundExpr[] {
   if (e.kind === 'Call' && e.fn.name === 'and' && e.args.length === 2)
     return [...conjunctsOf(e.args[0]!), ...conjunctsOf(e.args[1]!)];
   return [e];
+}
+
+/** The one column an expression reads when all its other leaves are constants, else -1. */
+function soleColumn(e: BoundExpr): number {
+  let col = -1;
+  let ok = true;
+  const visit = (x: BoundExpr): void => {
+    switch (x.kind) {
+      case 'ColumnRef':
+        if (col >= 0 && col !== x.index) ok = false;
+        col = x.index;
+        return;
+      case 'Constant':
+        return;
+      case 'Call':
+        x.args.forEach(visit);
+        return;
+      case 'InList':
+      case 'InTable':
+        visit(x.left);
+        return;
+    }
+  };
+  visit(e);
+  return ok ? col : -1;
+}
+
+/**
+ * Rows where a predicate over one string column (and constants) is true, evaluated once per
+ * dictionary entry: the predicate's own kernels run on the distinct values, then one pass over
+ * the rows' codes picks the rows. Same result as row by row (every scalar function is a
+ * function of its row's values; strings are never null). null when the shape does not apply.
+ */
+function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+  const j = soleColumn(e);
+  if (j < 0) return null;
+  const lc = rel.cols[j]!;
+  const base = typeof lc.base === 'function' ? lc.base() : lc.base;
+  if (base.type !== 'string' || base.dict.length > rel.rowCount) return null;
+  const sel = lc.sel;
+  if (sel !== null) for (let i = 0; i < sel.length; i++) if (sel[i]! < 0) return null;
+  const d = base.dict.length;
+  const entries: StringColumn = {
+    type: 'string',
+    length: d,
+    codes: Int32Array.from({ length: d }, (_, i) => i),
+    dict: base.dict,
+  };
+  const unused = (): Column => {
+    throw new Error('internal: per-distinct evaluation read a second column');
+  };
+  const cols: LazyColumn[] = rel.cols.map((_, i) => ({ base: i === j ? entries : unused, sel: null }));
+  const lut = evalExpr(e, new Relation(rel.schema, cols, d, { kind: 'none' }), sets);
+  if (lut.type !== 'bool') return null;
+  const hit = new Uint8Array(d);
+  for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
+  const codes = base.codes;
+  const n = rel.rowCount;
+  let count = 0;
+  if (sel === null) for (let i = 0; i < n; i++) count += hit[codes[i]!]!;
+  else for (let i = 0; i < n; i++) count += hit[codes[sel[i]!]!]!;
+  const out = new Int32Array(count);
+  let k = 0;
+  if (sel === null) {
+    for (let i = 0; i < n; i++) if (hit[codes[i]!] === 1) out[k++] = i;
+  } else for (let i = 0; i < n; i++) if (hit[codes[sel[i]!]!] === 1) out[k++] = i;
+  return out;
 }
