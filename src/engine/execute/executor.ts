@@ -470,13 +470,18 @@ function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32
   for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
   const codes = base.codes;
   const n = rel.rowCount;
-  let count = 0;
-  if (sel === null) for (let i = 0; i < n; i++) count += hit[codes[i]!]!;
-  else for (let i = 0; i < n; i++) count += hit[codes[sel[i]!]!]!;
-  const out = new Int32Array(count);
+  // Branch-free: write every row index, advance past it only on a hit.
+  const out = new Int32Array(n);
   let k = 0;
-  if (sel === null) {
-    for (let i = 0; i < n; i++) if (hit[codes[i]!] === 1) out[k++] = i;
-  } else for (let i = 0; i < n; i++) if (hit[codes[sel[i]!]!] === 1) out[k++] = i;
-  return out;
+  if (sel === null)
+    for (let i = 0; i < n; i++) {
+      out[k] = i;
+      k += hit[codes[i]!]!;
+    }
+  else
+    for (let i = 0; i < n; i++) {
+      out[k] = i;
+      k += hit[codes[sel[i]!]!]!;
+    }
+  return k === n ? out : out.slice(0, k);
 }
