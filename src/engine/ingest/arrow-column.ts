@@ -150,7 +150,8 @@ function validBytes(d: Data, n: number): Uint8Array | null {
 
 function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
-  let c = Math.max(a.length, 1024);
+  // The first allocation is exact (a file's row count, or the first batch); then doubling.
+  let c = a.length === 0 ? need : Math.max(a.length, 1024);
   while (c < need) c *= 2;
   const b = make(c);
   b.set(a);
@@ -214,7 +215,7 @@ class TickSink {
   ensure(n: number): void {
     const have = this.i32.length / 2;
     if (n <= have) return;
-    let c = Math.max(have, 1024);
+    let c = have === 0 ? n : Math.max(have, 1024);
     while (c < n) c *= 2;
     const buffer = new ArrayBuffer(c * 8);
     const i32 = new Int32Array(buffer);
@@ -320,9 +321,13 @@ class DictStringSink {
     return codes;
   }
 
+  ensure(rows: number): void {
+    this.codes = grow(this.codes, rows, (c) => new Int32Array(c));
+  }
+
   write(d: Data, slot0: number): void {
     const n = d.length;
-    this.codes = grow(this.codes, slot0 + n, (c) => new Int32Array(c));
+    this.ensure(slot0 + n);
     const lut = this.lut(d.dictionary!);
     const idx = d.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
     const out = this.codes;
@@ -344,7 +349,12 @@ class DictStringSink {
   }
 
   finish(n: number): StringColumn {
-    return { type: 'string', length: n, codes: this.codes.slice(0, n), dict: this.dict };
+    return {
+      type: 'string',
+      length: n,
+      codes: this.codes.length === n ? this.codes : this.codes.slice(0, n),
+      dict: this.dict,
+    };
   }
 }
 
@@ -405,6 +415,14 @@ export class ArrowColumnWriter {
     else if (this.mode === 'ticks') this.ticks = new TickSink(target as 'datetime' | 'timespan');
     else if (this.mode === 'dict') this.dict = new DictStringSink();
     else this.builder = makeColumnBuilder(target);
+  }
+
+  /** Sizes the column for `rows` rows up front (the file format knows its row count). */
+  reserve(rows: number): void {
+    if (this.nums) this.nums.ensure(rows);
+    else if (this.ticks) this.ticks.ensure(rows);
+    else if (this.dict) this.dict.ensure(rows);
+    else this.builder!.ensure(rows);
   }
 
   /** Copies row `from` to row `to` (compaction after rejects). */

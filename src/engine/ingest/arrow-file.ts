@@ -202,6 +202,7 @@ export async function* readFileBatches(
   r: RangeReader,
   file: ArrowFile,
   keep: readonly number[],
+  onRowCount?: (rows: number) => void,
 ): AsyncGenerator<FileBatch> {
   for (const i of keep) {
     const t = file.fields[i]!.type as DataType;
@@ -216,9 +217,18 @@ export async function* readFileBatches(
   }
   const dictionaries = new Map<number, Vector>();
 
+  // Every block's metadata first (small reads): the row count lets the columns be sized once.
+  const messages: Message[] = [];
+  let rows = 0;
   for (const block of file.blocks) {
-    const meta = await r.read(block.offset, block.metaLength);
-    const msg = decodeMessage(meta);
+    const msg = decodeMessage(await r.read(block.offset, block.metaLength));
+    if (msg.isRecordBatch()) rows += msg.header().length;
+    messages.push(msg);
+  }
+  onRowCount?.(rows);
+  for (const [b, block] of file.blocks.entries()) {
+    const msg = messages[b]!;
+    messages[b] = undefined as never;
     const bodyAt = block.offset + block.metaLength;
     if ((msg.compression ?? null) !== null) throw new ArrowLayoutUnsupported('compressed Arrow body');
     if (msg.isDictionaryBatch()) {

@@ -28,7 +28,8 @@ interface Batch {
 /** An opened Arrow input: its schema fields and its batches (only kept columns need be present). */
 interface Opened {
   readonly fields: readonly Field[];
-  batches(keep: readonly number[]): AsyncIterable<Batch>;
+  /** `onRowCount`: called with the total row count before the first batch when it is known. */
+  batches(keep: readonly number[], onRowCount?: (rows: number) => void): AsyncIterable<Batch>;
   /** Fallback for what the range reader does not lay out: the whole file through apache-arrow. */
   whole?: () => Promise<Opened>;
   close(): Promise<void>;
@@ -55,8 +56,8 @@ async function openFileFormat(rr: RangeReader, size: number): Promise<Opened> {
   const file = await openArrowFile(rr, size);
   return {
     fields: file.fields,
-    async *batches(keep) {
-      for await (const b of readFileBatches(rr, file, keep))
+    async *batches(keep, onRowCount) {
+      for await (const b of readFileBatches(rr, file, keep, onRowCount))
         yield { numRows: b.numRows, column: (i: number) => b.columns.get(i), bytes: b.end };
     },
     whole: async () => {
@@ -210,7 +211,7 @@ export async function readArrowTable(
   let read = 0;
   const keep = kept.map((c) => c.sourceIndex);
   const consume = async (from: Opened): Promise<void> => {
-    for await (const batch of from.batches(keep)) {
+    for await (const batch of from.batches(keep, (rows) => writers.forEach((w) => w.reserve(rows)))) {
       throwIfAborted(signal);
       const n = batch.numRows;
       const failures: { k: number; f: CellFailure }[] = [];
