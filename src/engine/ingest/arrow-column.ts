@@ -15,10 +15,15 @@ import type { RejectCode } from './ingest-report';
 import { CAN_CONVERT_TICKS, convertTicks } from './arrow-ticks';
 
 /**
- * One Arrow column chunk (`Data`) into a column builder, converting to the Kusto type the plan
- * chose. Fixed-width sources are read from their typed arrays directly; strings are decoded once
- * per distinct dictionary entry, or, for plain Utf8 whose bytes are all ASCII, with one
- * `TextDecoder` call per chunk and a slice per value.
+ * One Arrow column chunk (`Data`) into an engine column, converting to the Kusto type the plan
+ * chose. The path is chosen once per column from (Arrow type, target):
+ * - Dictionary<Utf8> -> string: the dictionary is decoded and interned once per dictionary chunk,
+ *   rows map through a lookup table (no string per row);
+ * - Utf8 / LargeUtf8 -> string: byte-level interning (only new distinct values are decoded);
+ * - 8-32-bit ints and floats -> int/long/real: one typed-array `set`, checks only where the
+ *   target can refuse a value; Int64 read as two 32-bit halves;
+ * - Timestamp / Duration of any unit -> exact ticks in one pass (arrow-ticks.ts);
+ * - anything else value by value through a column builder (text parsed like CSV cells).
  */
 
 /** The Kusto type an Arrow type maps to when no schema says otherwise. */

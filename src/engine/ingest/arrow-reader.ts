@@ -123,8 +123,10 @@ function message(e: unknown): string {
 }
 
 /**
- * Reads Arrow IPC (file or stream format, detected by apache-arrow from the magic) batch by
- * batch into the engine's columns, with the same column selection and report as CSV. A row whose
+ * Reads Arrow IPC into the engine's columns, with the same column selection and report as CSV.
+ * The file format is read by byte ranges when the source offers random access (a file on disk,
+ * a browser File): footer, then only the kept columns' buffers; otherwise its bytes are gathered
+ * once. The stream format is read batch by batch as it arrives. A row whose
  * cell cannot be converted (Int64 beyond 2^53, a string that is no datetime, ...) is rejected
  * whole; `line` in its reject is the 1-based record number in the file.
  */
