@@ -237,7 +237,11 @@ describe('Arrow strings: dictionaries kept, plain text interned', () => {
     const ipc = (format: 'file' | 'stream'): Uint8Array =>
       (format === 'file' ? RecordBatchFileWriter : RecordBatchStreamWriter).writeAll(batches).toUint8Array(true);
     const want = ['a', 'b', 'a', 'a', 'c', '', 'a'];
-    for (const { table } of await everyReader(ipc)) expect(values(table, 's')).toEqual(want);
+    for (const { table } of await everyReader(ipc)) {
+      expect(values(table, 's')).toEqual(want);
+      // The delta's repeated 'a' and the null's "" are interned once each.
+      expect(table.columns[0]).toMatchObject({ dict: ['a', 'b', 'c', ''] });
+    }
     // The writer did emit a delta (not a replacement) for the second batch.
     const deltas: boolean[] = [];
     const reader = new MessageReader(ipc('stream'));
@@ -250,6 +254,43 @@ describe('Arrow strings: dictionaries kept, plain text interned', () => {
     const replaced = new ArrowTable([batch(d0, [1, 0]), batch(d2, [0, 1, 0]), batch(d0, [0])] as RecordBatch[]);
     const r = await ingestFile('r.arrows', chunksOf(tableToIPC(replaced, 'stream'), 7));
     expect(values(r.table, 's')).toEqual(['b', 'a', 'x', 'b', 'x', 'a']);
+  });
+});
+
+describe('Arrow dictionary interning', () => {
+  it('an ASCII dictionary then a non-ASCII delta: every value once, rows unchanged', async () => {
+    const type = new Dictionary(new Utf8(), new Int32(), 4);
+    const long = 'C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p';
+    const d0 = vectorFromArray(['a', long, 'b'], new Utf8());
+    const d1 = vectorFromArray(['é', long, 'a', 'b'], new Utf8());
+    const grown = new Vector([...(d0.data as never[]), ...(d1.data as never[])]);
+    const mk = (dict: Vector, idx: number[]) =>
+      new ArrowTable({
+        s: makeVector(
+          makeData({ type, length: idx.length, nullCount: 0, data: Int32Array.from(idx), dictionary: dict } as never),
+        ),
+      }).batches[0]!;
+    const batches = [mk(d0, [1, 0, 2]), mk(grown, [4, 3, 5, 6, 1])];
+    const ipc = (format: 'file' | 'stream'): Uint8Array =>
+      (format === 'file' ? RecordBatchFileWriter : RecordBatchStreamWriter).writeAll(batches).toUint8Array(true);
+    for (const { table } of await everyReader(ipc)) {
+      expect(values(table, 's')).toEqual([long, 'a', 'b', long, 'é', 'a', 'b', long]);
+      const col = table.columns[0]!;
+      expect(col.type === 'string' && [...col.dict].sort()).toEqual(['a', 'b', long, 'é'].sort());
+    }
+  });
+
+  it('many long ASCII values with shared prefixes: equal rows get equal codes', async () => {
+    const prefix = 'x'.repeat(300);
+    const texts = Array.from({ length: 3000 }, (_, i) => `${prefix}${i % 1000}`);
+    const at = new ArrowTable({ s: vectorFromArray(texts, new Dictionary(new Utf8(), new Int32())) });
+    for (const { table } of await everyReader(at)) {
+      const col = table.columns[0]!;
+      expect(col.type).toBe('string');
+      if (col.type !== 'string') continue;
+      expect(col.dict.length).toBe(1000);
+      for (let i = 0; i < texts.length; i++) expect(col.dict[col.codes[i]!]).toBe(texts[i]);
+    }
   });
 });
 
