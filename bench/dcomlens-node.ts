@@ -11,8 +11,7 @@ import { loadRule, readLetList, replaceLetList } from '../src/engine/rule/rule';
 import type { PlanCache } from '../src/engine/execute/plan-cache';
 import { compileQuery, executePlan } from '../src/engine/run';
 import { DEFENDER_TABLES } from '../src/engine/table/defender-schema';
-import type { Column } from '../src/engine/table/column';
-import { makeTable, type ColumnSchema, type Table } from '../src/engine/table/table';
+import type { Table } from '../src/engine/table/table';
 import { canonicalRows, OUTPUT_COLUMNS, type JsonCell } from './dcom-sql';
 
 const RULE_PATH = join(import.meta.dirname, '../src/rules/dcom-lateral-movement.yaml');
@@ -67,50 +66,10 @@ export async function loadFiles(
     const ms = performance.now() - t0;
     if (report.fatal) throw new Error(`${path}: ${report.fatal}`);
     if (report.rowsRejected > 0) throw new Error(`${path}: ${report.rowsRejected} rows rejected`);
-    tables.set(name, padPruned(table, DEFENDER_TABLES[name]!));
+    tables.set(name, table);
     files.push({ path, bytes: report.bytes, ms, rows: report.rowsLoaded });
   }
   return { tables, files };
-}
-
-/**
- * Adds the pruned columns back as shared all-null (strings: all-'') columns, built once per load.
- * Why: the plan is bound against the full schema and its Scan lists every column; the executor
- * fills a column the loaded table lacks with `columnFromValues(type, n × null)` on EVERY run, which
- * measured ~2/3 of the query time at 100k rows (see bench/README.md, bottleneck 1). Padding here
- * keeps the query figure about the query; one typed array per kind is shared, so it costs O(rows).
- */
-function padPruned(table: Table, full: readonly ColumnSchema[]): Table {
-  const n = table.rowCount;
-  const have = new Set(table.schema.map((c) => c.name));
-  if (full.every((c) => have.has(c.name))) return table;
-  const invalid = new Uint8Array(n);
-  const codes = new Int32Array(n);
-  const nums = new Float64Array(n);
-  const times = new BigInt64Array(n);
-  const filler = (type: ColumnSchema['type']): Column => {
-    switch (type) {
-      case 'string':
-        return { type, length: n, codes, dict: [''] };
-      case 'bool':
-        return { type, length: n, values: invalid, valid: invalid };
-      case 'int':
-      case 'long':
-      case 'real':
-        return { type, length: n, values: nums, valid: invalid };
-      case 'datetime':
-      case 'timespan':
-        return { type, length: n, values: times, valid: invalid };
-      case 'dynamic':
-        return { type, length: n, values: new Array<null>(n).fill(null) };
-    }
-  };
-  const missing = full.filter((c) => !have.has(c.name));
-  return makeTable(
-    table.name,
-    [...table.schema, ...missing],
-    [...table.columns, ...missing.map((c) => filler(c.type))],
-  );
 }
 
 /** Compile + execute over loaded tables; `now` is fixed (the rule does not read it). */

@@ -163,7 +163,8 @@ async function main(): Promise<void> {
     const dir = dataset({ label, ...SIZES[label]! });
     const big = SIZES[label]!.devices * SIZES[label]!.hours >= 1000;
     const reps = values.reps ?? (quick || big ? '1' : '3');
-    const qreps = quick ? '2' : big ? '3' : '5';
+    // Query reps are cheap next to the loads: 5 for every size, so the JIT is warm in both engines' best.
+    const qreps = quick ? '2' : '5';
     log(`${label}: dcomlens (Node)`);
     const dl = child('measure-dcomlens.ts', [dir, '--reps', reps, '--query-reps', qreps], true) as DcomlensMeasure;
     log(`${label}: DuckDB (native)`);

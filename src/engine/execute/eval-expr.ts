@@ -112,10 +112,17 @@ function evalIn(e: InListExpr | InTableExpr, left: Column, set: InSet, n: number
 export function selectTrue(c: Column): Int32Array {
   if (c.type !== 'bool') throw new Error(`internal: predicate is ${c.type}`);
   const n = c.length;
+  const v = c.values;
+  const valid = c.valid;
   let count = 0;
-  for (let i = 0; i < n; i++) if (c.values[i] === 1 && (c.valid === null || c.valid[i] === 1)) count++;
+  if (valid === null) for (let i = 0; i < n; i++) count += v[i] === 1 ? 1 : 0;
+  else for (let i = 0; i < n; i++) count += v[i] === 1 && valid[i] === 1 ? 1 : 0;
   const out = new Int32Array(count);
+  if (count === 0) return out;
   let k = 0;
-  for (let i = 0; i < n; i++) if (c.values[i] === 1 && (c.valid === null || c.valid[i] === 1)) out[k++] = i;
+  if (count === n) for (let i = 0; i < n; i++) out[i] = i;
+  else if (valid === null) {
+    for (let i = 0; i < n; i++) if (v[i] === 1) out[k++] = i;
+  } else for (let i = 0; i < n; i++) if (v[i] === 1 && valid[i] === 1) out[k++] = i;
   return out;
 }

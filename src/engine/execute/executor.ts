@@ -16,7 +16,7 @@ import type {
   UnionNode,
 } from '../bind/bound';
 import { assertNever } from '../kql/ast';
-import type { Column, Scalar } from '../table/column';
+import type { Column, Scalar, StringColumn } from '../table/column';
 import { columnFromValues, getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
@@ -154,8 +154,8 @@ export class Executor {
         const input = await this.exec(node.input);
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
-        if (!this.options.hooks?.filter && input.rowCount > 2 * FILTER_BATCH_ROWS) {
-          return this.record(node, input.select(await this.filterInBatches(node.predicate, input, sets)), t0);
+        if (!this.options.hooks?.filter) {
+          return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
         const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
@@ -260,15 +260,37 @@ export class Executor {
    * A large filter runs over row ranges, with a cancellation point between them, so a worker stays
    * cancellable on big tables. Each range gathers only the columns the predicate reads.
    */
-  private async filterInBatches(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+  /**
+   * Rows where the predicate is true. A conjunction is applied one conjunct at a time, each on the
+   * rows the previous ones kept: a row passes `where a and b` exactly when a and b are both true
+   * (Kleene: false or null in either drops it), so the result is the same while the later
+   * conjuncts read only the surviving rows. The first conjunct over a large input runs in
+   * batches of zero-copy slices, with a checkpoint between batches.
+   */
+  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    const parts = conjunctsOf(predicate);
+    let rows = await this.firstConjunct(parts[0]!, input, sets);
+    for (let k = 1; k < parts.length && rows.length > 0; k++) {
+      await this.checkpoint();
+      const sub = input.select(rows);
+      const hits = selectByDistinct(parts[k]!, sub, sets) ?? selectTrue(evalExpr(parts[k]!, sub, sets));
+      const next = new Int32Array(hits.length);
+      for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
+      rows = next;
+    }
+    return rows;
+  }
+
+  private async firstConjunct(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+    const byDistinct = selectByDistinct(predicate, input, sets);
+    if (byDistinct !== null) return byDistinct;
+    if (input.rowCount <= 2 * FILTER_BATCH_ROWS) return selectTrue(evalExpr(predicate, input, sets));
     const kept: Int32Array[] = [];
     let total = 0;
     for (let start = 0; start < input.rowCount; start += FILTER_BATCH_ROWS) {
       if (start > 0) await this.checkpoint();
       const end = Math.min(input.rowCount, start + FILTER_BATCH_ROWS);
-      const range = new Int32Array(end - start);
-      for (let i = 0; i < range.length; i++) range[i] = start + i;
-      const hits = selectTrue(evalExpr(predicate, input.select(range), sets));
+      const hits = selectTrue(evalExpr(predicate, input.slice(start, end), sets));
       for (let i = 0; i < hits.length; i++) hits[i]! += start;
       kept.push(hits);
       total += hits.length;
@@ -383,4 +405,83 @@ function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): 
   const members = new Int32Array(groups.length);
   for (let i = 0; i < groups.length; i++) members[fill[groups[i]!]!++] = i;
   return { kind: 'groups', offsets, members, input };
+}
+
+/** The top-level `and` conjuncts of a predicate, in order. */
+function conjunctsOf(e: BoundExpr): BoundExpr[] {
+  if (e.kind === 'Call' && e.fn.name === 'and' && e.args.length === 2)
+    return [...conjunctsOf(e.args[0]!), ...conjunctsOf(e.args[1]!)];
+  return [e];
+}
+
+/** The one column an expression reads when all its other leaves are constants, else -1. */
+function soleColumn(e: BoundExpr): number {
+  let col = -1;
+  let ok = true;
+  const visit = (x: BoundExpr): void => {
+    switch (x.kind) {
+      case 'ColumnRef':
+        if (col >= 0 && col !== x.index) ok = false;
+        col = x.index;
+        return;
+      case 'Constant':
+        return;
+      case 'Call':
+        x.args.forEach(visit);
+        return;
+      case 'InList':
+      case 'InTable':
+        visit(x.left);
+        return;
+    }
+  };
+  visit(e);
+  return ok ? col : -1;
+}
+
+/**
+ * Rows where a predicate over one string column (and constants) is true, evaluated once per
+ * dictionary entry: the predicate's own kernels run on the distinct values, then one pass over
+ * the rows' codes picks the rows. Same result as row by row (every scalar function is a
+ * function of its row's values; strings are never null). null when the shape does not apply.
+ */
+function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+  const j = soleColumn(e);
+  if (j < 0) return null;
+  const lc = rel.cols[j]!;
+  const base = typeof lc.base === 'function' ? lc.base() : lc.base;
+  if (base.type !== 'string' || base.dict.length > rel.rowCount) return null;
+  const sel = lc.sel;
+  if (sel !== null) for (let i = 0; i < sel.length; i++) if (sel[i]! < 0) return null;
+  const d = base.dict.length;
+  const entries: StringColumn = {
+    type: 'string',
+    length: d,
+    codes: Int32Array.from({ length: d }, (_, i) => i),
+    dict: base.dict,
+  };
+  const unused = (): Column => {
+    throw new Error('internal: per-distinct evaluation read a second column');
+  };
+  const cols: LazyColumn[] = rel.cols.map((_, i) => ({ base: i === j ? entries : unused, sel: null }));
+  const lut = evalExpr(e, new Relation(rel.schema, cols, d, { kind: 'none' }), sets);
+  if (lut.type !== 'bool') return null;
+  const hit = new Uint8Array(d);
+  for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
+  const codes = base.codes;
+  const n = rel.rowCount;
+  // Branch-free: write every row index, advance past it only on a hit.
+  const out = new Int32Array(n);
+  let k = 0;
+  if (sel === null)
+    for (let i = 0; i < n; i++) {
+      out[k] = i;
+      k += hit[codes[i]!]!;
+    }
+  else
+    for (let i = 0; i < n; i++) {
+      out[k] = i;
+      k += hit[codes[sel[i]!]!]!;
+    }
+  return k === n ? out : out.slice(0, k);
 }

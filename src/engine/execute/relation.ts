@@ -4,7 +4,7 @@
  * first time an expression or the final result needs it.
  */
 import type { Column } from '../table/column';
-import { takeRows } from '../table/column';
+import { sliceColumn, takeRows } from '../table/column';
 import type { ColumnSchema } from '../table/table';
 import type { Lineage } from './lineage';
 import { selectLineage } from './lineage';
@@ -56,6 +56,25 @@ export class Relation {
     const base = typeof c.base === 'function' ? c.base() : c.base;
     if (c.sel === null) return base;
     return (c.memo ??= takeRows(base, c.sel));
+  }
+
+  /**
+   * Rows start..end-1 for evaluating an expression batch by batch: base columns become views (no
+   * copy), selected ones a sub-range of their index vector. No lineage (nothing traces a batch).
+   */
+  slice(start: number, end: number): Relation {
+    const cols = this.cols.map((c): LazyColumn => {
+      if (c.sel !== null) return { base: c.base, sel: c.sel.subarray(start, end) };
+      const base = c.base;
+      let memo: Column | undefined;
+      // Sliced on first read: a batch reads only the predicate's columns.
+      return {
+        base: () => (memo ??= sliceColumn(typeof base === 'function' ? base() : base, start, end)),
+        sel: null,
+      };
+    });
+    const notes = this.notes === null ? null : this.notes.slice(start, end);
+    return new Relation(this.schema, cols, end - start, { kind: 'none' }, notes);
   }
 
   /** Rows `rows` of this relation (composes index vectors; gathers nothing). */

@@ -5,10 +5,10 @@
  * `!=` is true, two nulls give null; ordering comparisons with any null give null. Strings are never
  * null. `=~`/`!~` fold case with the 1:1 code-unit mapping.
  */
-import type { Column, ScalarType, StringColumn } from '../table/column';
+import type { ScalarType, StringColumn } from '../table/column';
 import { foldCase } from './fold';
 import { registerScalar, type Kernel } from './registry';
-import { boolColumn, isNumeric, lazyDictMap, perDistinctBool, validAt } from './vec';
+import { boolColumn, isNumeric, lazyDictMap, perDistinctBool } from './vec';
 
 type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -57,21 +57,49 @@ function stringKernel(op: CmpOp, fold: boolean): Kernel {
   };
 }
 
-/** Typed loop over two nullable columns; `cmp` compares valid cells. */
-function nullableKernel(op: CmpOp, cmp: (a: Column, b: Column, i: number) => number): Kernel {
+/**
+ * Typed loop for two fixed-width columns (numbers, ticks, bools). Same truth table as
+ * `decide(op, x < y ? -1 : x > y ? 1 : 0)`: a NaN compares "equal" there, so == is
+ * !(x < y || x > y) here, not x === y. Nulls per the header: == / != with one null operand are false / true, else null.
+ */
+function fixedKernel(op: CmpOp): Kernel {
   return (args, n) => {
-    const a = args[0]!;
-    const b = args[1]!;
+    const a = args[0] as { values: ArrayLike<number | bigint>; valid: Uint8Array | null };
+    const b = args[1] as { values: ArrayLike<number | bigint>; valid: Uint8Array | null };
+    const x = a.values;
+    const y = b.values;
     const values = new Uint8Array(n);
+    switch (op) {
+      case '==':
+        for (let i = 0; i < n; i++) values[i] = x[i]! < y[i]! || x[i]! > y[i]! ? 0 : 1;
+        break;
+      case '!=':
+        for (let i = 0; i < n; i++) values[i] = x[i]! < y[i]! || x[i]! > y[i]! ? 1 : 0;
+        break;
+      case '<':
+        for (let i = 0; i < n; i++) values[i] = x[i]! < y[i]! ? 1 : 0;
+        break;
+      case '<=':
+        for (let i = 0; i < n; i++) values[i] = x[i]! > y[i]! ? 0 : 1;
+        break;
+      case '>':
+        for (let i = 0; i < n; i++) values[i] = x[i]! > y[i]! ? 1 : 0;
+        break;
+      case '>=':
+        for (let i = 0; i < n; i++) values[i] = x[i]! < y[i]! ? 0 : 1;
+        break;
+    }
+    const va = a.valid;
+    const vb = b.valid;
+    if (va === null && vb === null) return boolColumn(values, null);
     let valid: Uint8Array | null = null;
     for (let i = 0; i < n; i++) {
-      const va = validAt(a, i);
-      const vb = validAt(b, i);
-      if (va && vb) {
-        values[i] = decide(op, cmp(a, b, i)) ? 1 : 0;
-      } else if (va !== vb && (op === '==' || op === '!=')) {
-        values[i] = op === '!=' ? 1 : 0;
-      } else {
+      const pa = va === null || va[i] === 1;
+      const pb = vb === null || vb[i] === 1;
+      if (pa && pb) continue;
+      if (pa !== pb && (op === '==' || op === '!=')) values[i] = op === '!=' ? 1 : 0;
+      else {
+        values[i] = 0;
         (valid ??= new Uint8Array(n).fill(1))[i] = 0;
       }
     }
@@ -79,31 +107,15 @@ function nullableKernel(op: CmpOp, cmp: (a: Column, b: Column, i: number) => num
   };
 }
 
-function numericCmp(a: Column, b: Column, i: number): number {
-  const x = (a as { values: Float64Array }).values[i]!;
-  const y = (b as { values: Float64Array }).values[i]!;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function timeCmp(a: Column, b: Column, i: number): number {
-  const x = (a as { values: BigInt64Array }).values[i]!;
-  const y = (b as { values: BigInt64Array }).values[i]!;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function boolCmp(a: Column, b: Column, i: number): number {
-  return (a as { values: Uint8Array }).values[i]! - (b as { values: Uint8Array }).values[i]!;
-}
-
 /** Which comparison kernel applies to the operand types, or null when they don't compare. */
 function comparisonKernel(op: CmpOp, ta: ScalarType, tb: ScalarType, fold: boolean): Kernel | null {
   if (ta === 'string' && tb === 'string') return stringKernel(op, fold);
   if (fold) return null;
-  if (isNumeric(ta) && isNumeric(tb)) return nullableKernel(op, numericCmp);
+  if (isNumeric(ta) && isNumeric(tb)) return fixedKernel(op);
   if ((ta === 'datetime' && tb === 'datetime') || (ta === 'timespan' && tb === 'timespan')) {
-    return nullableKernel(op, timeCmp);
+    return fixedKernel(op);
   }
-  if (ta === 'bool' && tb === 'bool') return nullableKernel(op, boolCmp);
+  if (ta === 'bool' && tb === 'bool') return fixedKernel(op);
   return null;
 }
 

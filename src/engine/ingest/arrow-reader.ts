@@ -1,9 +1,10 @@
-import { RecordBatchReader, type Data, type DataType, type RecordBatch } from 'apache-arrow';
+import { RecordBatchReader, type Data, type DataType, type Field, type RecordBatch } from 'apache-arrow';
+import { ArrowLayoutUnsupported, openArrowFile, readFileBatches } from './arrow-file';
+import { bytesRandomAccess, randomAccessOf, type RandomAccess, type RangeReader } from './chunk-sources';
 import type { Column } from '../table/column';
 import { makeTable, type ColumnSchema } from '../table/table';
 import { ArrowColumnWriter, canConvert, naturalKustoType, type CellFailure } from './arrow-column';
 import { CellParser } from './cell-parser';
-import { makeColumnBuilder, type ColumnBuilder } from './column-builder';
 import { throwIfAborted } from './csv-reader';
 import { isAllocationFailure } from './abort-error';
 import { distinctNonEmpty, RejectLog, showValue, timeRangeOf, type IngestReport } from './ingest-report';
@@ -17,46 +18,116 @@ function isAbort(e: unknown): boolean {
 
 const ARROW_FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 
+/** One record batch as the column writers see it, from either reader. */
+interface Batch {
+  readonly numRows: number;
+  column(sourceIndex: number): Data | undefined;
+  /** Bytes of the file consumed up to the end of this batch (progress). */
+  readonly bytes: number;
+}
+
+/** An opened Arrow input: its schema fields and its batches (only kept columns need be present). */
+interface Opened {
+  readonly fields: readonly Field[];
+  /** `onRowCount`: called with the total row count before the first batch when it is known. */
+  batches(keep: readonly number[], onRowCount?: (rows: number) => void): AsyncIterable<Batch>;
+  /** Fallback for what the range reader does not lay out: the whole file through apache-arrow. */
+  whole?: () => Promise<Opened>;
+  close(): Promise<void>;
+}
+
+function fromRecordBatchReader(reader: RecordBatchReader, bytes: () => number): Opened {
+  return {
+    fields: reader.schema.fields,
+    async *batches() {
+      for await (const batch of reader as AsyncIterable<RecordBatch>) {
+        const children = batch.data.children as Data[];
+        yield { numRows: batch.numRows, column: (i: number) => children[i], bytes: bytes() };
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
 /**
- * Reads the first chunk; for the Arrow file format, gathers every chunk into one buffer. Otherwise
- * returns a stream that replays the first chunk and continues with the rest.
+ * The Arrow file format by byte ranges (footer, schema, then per batch only the kept columns'
+ * buffers: see arrow-file.ts), from the source's random access, else from the buffered bytes.
  */
-async function bufferIfFileFormat(
+async function openFileFormat(rr: RangeReader, size: number): Promise<Opened> {
+  const file = await openArrowFile(rr, size);
+  return {
+    fields: file.fields,
+    async *batches(keep, onRowCount) {
+      for await (const b of readFileBatches(rr, file, keep, onRowCount))
+        yield { numRows: b.numRows, column: (i: number) => b.columns.get(i), bytes: b.end };
+    },
+    whole: async () => {
+      const all = await rr.read(0, size);
+      const reader = RecordBatchReader.from(all);
+      reader.open();
+      return fromRecordBatchReader(reader, () => size);
+    },
+    close: () => rr.close(),
+  };
+}
+
+/**
+ * Opens the input: the file format ("ARROW1" magic) by byte ranges, the stream format batch by
+ * batch as its chunks arrive (apache-arrow, which applies dictionary deltas and replacements).
+ */
+async function openArrow(
   chunks: AsyncIterable<Uint8Array>,
-): Promise<{ whole: Uint8Array | null; rest: AsyncIterable<Uint8Array> }> {
+  access: RandomAccess | undefined,
+  counted: (c: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>,
+  setBytes: (n: number) => void,
+  getBytes: () => number,
+): Promise<Opened> {
   const it = chunks[Symbol.asyncIterator]();
   const first = await it.next();
   const head = first.done ? new Uint8Array(0) : first.value;
   const isFile = head.length >= 6 && ARROW_FILE_MAGIC.every((b, i) => head[i] === b);
-  if (!isFile) {
-    async function* replay(): AsyncGenerator<Uint8Array> {
-      if (!first.done) yield head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  if (isFile && access) {
+    await it.return?.();
+    setBytes(access.size);
+    return openFileFormat(await access.open(), access.size);
+  }
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    if (!first.done) yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  if (isFile) {
+    // No random access (an archive entry, a test stream): gather the bytes once.
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const c of counted(replay())) {
+      parts.push(c);
+      total += c.length;
     }
-    return { whole: null, rest: replay() };
+    const whole = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    return openFileFormat(await bytesRandomAccess(whole).open(), total);
   }
-  const parts: Uint8Array[] = [head];
-  let total = head.length;
-  for (let r = await it.next(); !r.done; r = await it.next()) {
-    parts.push(r.value);
-    total += r.value.length;
-  }
-  const whole = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    whole.set(p, at);
-    at += p.length;
-  }
-  return { whole, rest: (async function* () {})() };
+  const reader = await RecordBatchReader.from(counted(replay()));
+  await reader.open();
+  if (reader.schema === undefined) throw new EmptyStream();
+  return fromRecordBatchReader(reader, getBytes);
 }
+
+class EmptyStream extends Error {}
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
 /**
- * Reads Arrow IPC (file or stream format, detected by apache-arrow from the magic) batch by
- * batch into the engine's columns, with the same column selection and report as CSV. A row whose
+ * Reads Arrow IPC into the engine's columns, with the same column selection and report as CSV.
+ * The file format is read by byte ranges when the source offers random access (a file on disk,
+ * a browser File): footer, then only the kept columns' buffers; otherwise its bytes are gathered
+ * once. The stream format is read batch by batch as it arrives. A row whose
  * cell cannot be converted (Int64 beyond 2^53, a string that is no datetime, ...) is rejected
  * whole; `line` in its reject is the 1-based record number in the file.
  */
@@ -67,7 +138,7 @@ export async function readArrowTable(
 ): Promise<IngestResult> {
   let bytes = 0;
   const signal = opts.signal;
-  async function* counted(): AsyncGenerator<Uint8Array> {
+  async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const c of chunks) {
       throwIfAborted(signal);
       bytes += c.byteLength;
@@ -76,7 +147,7 @@ export async function readArrowTable(
   }
   const name0 = opts.tableName ?? tableNameFromFile(file);
   const warnings: string[] = [];
-  const log = new RejectLog(opts.maxRejects ?? 100);
+  let log = new RejectLog(opts.maxRejects ?? 100);
   const fatal = (why: string): IngestResult => ({
     table: makeTable(name0, [], []),
     report: {
@@ -101,22 +172,21 @@ export async function readArrowTable(
   });
 
   throwIfAborted(signal);
-  let reader: RecordBatchReader;
+  let input: Opened;
   try {
-    // The file format keeps its footer at the end, so nothing can be decoded before the last
-    // chunk anyway: gather the bytes once and read them synchronously. apache-arrow's async
-    // reader re-joins the chunk list per message (measured: most of the time went to memcpy).
-    // The stream format (.arrows) is read batch by batch as it arrives.
-    const buffered = await bufferIfFileFormat(counted());
-    reader = buffered.whole ? RecordBatchReader.from(buffered.whole) : await RecordBatchReader.from(buffered.rest);
-    if (!buffered.whole) await reader.open();
-    else reader.open();
+    input = await openArrow(
+      chunks,
+      randomAccessOf(chunks),
+      counted,
+      (n) => (bytes = n),
+      () => bytes,
+    );
   } catch (e) {
     if (isAbort(e) || isAllocationFailure(e)) throw e;
+    if (e instanceof EmptyStream) return fatal('the Arrow stream is empty (no schema message)');
     return fatal(`not a readable Arrow IPC file or stream: ${message(e)}`);
   }
-  const fields = reader.schema?.fields;
-  if (fields === undefined) return fatal('the Arrow stream is empty (no schema message)');
+  const fields = input.fields;
 
   const plan = planColumns(
     fields.map((f) => f.name),
@@ -137,20 +207,23 @@ export async function readArrowTable(
     }
   }
   const cells = new CellParser();
-  const builders: ColumnBuilder[] = kept.map((c) => makeColumnBuilder(c.type));
-  const writers = kept.map((c, k) => new ArrowColumnWriter(c.type, builders[k]!, cells));
+  const newWriters = (): ArrowColumnWriter[] =>
+    kept.map((c) => new ArrowColumnWriter(c.type, fields[c.sourceIndex]!.type as DataType, cells));
+  let writers = newWriters();
   let loaded = 0;
   let read = 0;
-  try {
-    for await (const batch of reader as AsyncIterable<RecordBatch>) {
+  const keep = kept.map((c) => c.sourceIndex);
+  const consume = async (from: Opened): Promise<void> => {
+    for await (const batch of from.batches(keep, (rows) => writers.forEach((w) => w.reserve(rows)))) {
       throwIfAborted(signal);
       const n = batch.numRows;
-      const children = batch.data.children as Data[];
       const failures: { k: number; f: CellFailure }[] = [];
       const fail: CellFailure[] = [];
       for (let k = 0; k < kept.length; k++) {
         fail.length = 0;
-        writers[k]!.write(children[kept[k]!.sourceIndex]!, loaded, fail);
+        const d = batch.column(kept[k]!.sourceIndex);
+        if (d === undefined || d.length !== n) throw new Error(`column ${kept[k]!.source} has no data for ${n} rows`);
+        writers[k]!.write(d, loaded, fail);
         for (const f of fail) failures.push({ k, f });
       }
       let good = n;
@@ -173,24 +246,39 @@ export async function readArrowTable(
         let to = loaded;
         for (let i = 0; i < n; i++) {
           if (bad[i] === 1) continue;
-          if (to !== loaded + i) for (const b of builders) b.moveRow(loaded + i, to);
+          if (to !== loaded + i) for (const w of writers) w.moveRow(loaded + i, to);
           to++;
         }
         good = to - loaded;
       }
       loaded += good;
       read += n;
-      opts.onProgress?.(bytes, read);
+      opts.onProgress?.(batch.bytes, read);
+    }
+  };
+  try {
+    try {
+      await consume(input);
+    } catch (e) {
+      if (!(e instanceof ArrowLayoutUnsupported) || !input.whole) throw e;
+      // A layout the range reader does not handle: start over on the whole file with apache-arrow.
+      writers = newWriters();
+      loaded = 0;
+      read = 0;
+      log = new RejectLog(opts.maxRejects ?? 100);
+      await consume(await input.whole());
     }
   } catch (e) {
     if (isAbort(e) || isAllocationFailure(e)) throw e;
     warnings.push(`Arrow data unreadable after record ${read}: ${message(e)}; the records before it were loaded`);
+  } finally {
+    await input.close().catch(() => undefined);
   }
   if (writers.some((w) => w.usedSlowPath))
     warnings.push('some columns had Arrow types read value by value (slower path)');
 
   const schema: ColumnSchema[] = kept.map((c) => ({ name: c.name, type: c.type }));
-  const columns: Column[] = builders.map((b) => b.finish(loaded));
+  const columns: Column[] = writers.map((w) => w.finish(loaded));
   const name = plan.recognised ?? name0;
   const col = (nm: string): Column | undefined => {
     const i = schema.findIndex((c) => c.name === nm);

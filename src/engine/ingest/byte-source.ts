@@ -5,6 +5,7 @@
  * Node's is a file handle (`nodeFileSource` in node-source.ts); tests use a buffer.
  */
 import { abortError, throwIfAborted } from './abort-error';
+import type { RandomAccess } from './chunk-sources';
 
 export interface FileSource {
   readonly size: number;
@@ -60,5 +61,17 @@ export function bytesSource(bytes: Uint8Array, chunkSize = 1 << 20): FileSource 
       const step = Math.max(1, Math.floor(chunkSize));
       for (let i = 0; i < bytes.length; i += step) yield bytes.subarray(i, Math.min(bytes.length, i + step));
     },
+  };
+}
+
+/** The source's ranges as the Arrow file reader takes them (`RandomAccess`, chunk-sources.ts). */
+export function sourceRandomAccess(source: FileSource): RandomAccess {
+  return {
+    size: source.size,
+    open: () =>
+      Promise.resolve({
+        read: (offset: number, length: number) => source.read(offset, offset + length),
+        close: () => Promise.resolve(),
+      }),
   };
 }

@@ -23,9 +23,65 @@ export async function* readableStreamChunks(stream: ReadableStream<Uint8Array>):
   }
 }
 
-/** Chunks of a `File` / `Blob` (the drop-a-file path in the browser). */
+/** Chunks of a `File` / `Blob` (the drop-a-file path in the browser), with byte-range access. */
 export function blobChunks(blob: Blob): AsyncGenerator<Uint8Array> {
-  return readableStreamChunks(blob.stream() as ReadableStream<Uint8Array>);
+  return withRandomAccess(readableStreamChunks(blob.stream() as ReadableStream<Uint8Array>), blobRandomAccess(blob));
+}
+
+/**
+ * Byte-range access to the same bytes a chunk stream delivers, for formats that are read from the
+ * end or in parts (the Arrow IPC file format: footer, then only the kept columns' buffers). A
+ * source offers it by carrying a `RandomAccess` (see `withRandomAccess`); readers that find none
+ * stream the chunks as before.
+ */
+export interface RandomAccess {
+  readonly size: number;
+  open(): Promise<RangeReader>;
+}
+
+export interface RangeReader {
+  /** Exactly `length` bytes from `offset` (fewer only at the end of the file), in a fresh, 8-aligned buffer or a view. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+const RANDOM_ACCESS = Symbol.for('dcomlens.randomAccess');
+
+/** Attaches byte-range access to a chunk stream (returns the same object). */
+export function withRandomAccess<T extends AsyncIterable<Uint8Array>>(chunks: T, access: RandomAccess): T {
+  Object.defineProperty(chunks, RANDOM_ACCESS, { value: access, enumerable: false });
+  return chunks;
+}
+
+/** The byte-range access a chunk stream carries, if any. */
+export function randomAccessOf(chunks: AsyncIterable<Uint8Array>): RandomAccess | undefined {
+  return (chunks as { [RANDOM_ACCESS]?: RandomAccess })[RANDOM_ACCESS];
+}
+
+/** `Blob.slice` ranges (the browser's File: nothing but the requested bytes is read). */
+export function blobRandomAccess(blob: Blob): RandomAccess {
+  return {
+    size: blob.size,
+    open: () =>
+      Promise.resolve({
+        read: async (offset: number, length: number) =>
+          new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
+        close: () => Promise.resolve(),
+      }),
+  };
+}
+
+/** Ranges of an in-memory buffer, as views (no copy). */
+export function bytesRandomAccess(bytes: Uint8Array): RandomAccess {
+  return {
+    size: bytes.length,
+    open: () =>
+      Promise.resolve({
+        read: (offset: number, length: number) =>
+          Promise.resolve(bytes.subarray(Math.min(offset, bytes.length), Math.min(bytes.length, offset + length))),
+        close: () => Promise.resolve(),
+      }),
+  };
 }
 
 /** Fixed-size chunks of an in-memory buffer (tests, generated data). */

@@ -1,6 +1,7 @@
 import { throwIfAborted } from './csv-reader';
 import { detectDelimiter, parseCsvText } from './csv-reader';
 import { readArrowTable } from './arrow-reader';
+import { randomAccessOf, withRandomAccess } from './chunk-sources';
 import {
   DEFAULT_MAX_RATIO,
   DEFAULT_MAX_UNCOMPRESSED,
@@ -13,7 +14,7 @@ import { readCsvTable, type IngestOptions, type IngestResult } from './read-csv-
 import { readEvtxECmdCsv } from './read-evtxecmd-csv';
 import { readJsonTables } from './read-json-tables';
 import { readParquetStream, readParquetTable } from './read-parquet-table';
-import { isFileSource, type FileSource } from './byte-source';
+import { isFileSource, sourceRandomAccess, type FileSource } from './byte-source';
 import { isEvtxECmdHeader } from './windows-bridge';
 import { normaliseHeaderName, schemaOf } from './recognise-table';
 import type { ColumnSchema } from '../table/table';
@@ -167,8 +168,11 @@ async function ingestNested(
       await p.close();
       return [fatalResult(name, 'unsupported', p.head.length, fmt.why, opts)];
     }
-    case 'arrow':
-      return [await readArrowTable(name, p.replay, opts)];
+    case 'arrow': {
+      // The Arrow file format is read by byte ranges when the source offers them.
+      const access = randomAccessOf(chunks);
+      return [await readArrowTable(name, access ? withRandomAccess(p.replay, access) : p.replay, opts)];
+    }
     case 'parquet':
       // Inside an archive there is no reading by range: the entry is gathered in memory.
       return [await readParquetStream(name, p.replay, opts)];
@@ -206,16 +210,23 @@ export async function ingestAny(
   if (!isFileSource(input)) return (await ingestNested(name, input, opts, budgetOf(opts))).map(withOmittedColumns);
   try {
     throwIfAborted(opts.signal);
-    // A file that can be read by range: Parquet is (footer, then the kept column chunks only).
+    // A file that can be read by range: Parquet is (footer, then the kept column chunks only), and
+    // so is the Arrow file format (footer, then the kept columns' buffers), through the chunks' access.
     const head = await input.read(0, Math.min(SNIFF_BYTES, input.size));
     const results =
       sniffFormat(head).kind === 'parquet'
         ? [await readParquetTable(name, input, opts)]
-        : await ingestNested(name, input.chunks(), opts, budgetOf(opts));
+        : await ingestNested(name, rangedChunks(input), opts, budgetOf(opts));
     return results.map(withOmittedColumns);
   } finally {
     await input.close?.();
   }
+}
+
+/** The source's chunks, carrying its byte ranges (unless they already carry some). */
+function rangedChunks(source: FileSource): AsyncIterable<Uint8Array> {
+  const chunks = source.chunks();
+  return randomAccessOf(chunks) ? chunks : withRandomAccess(chunks, sourceRandomAccess(source));
 }
 
 /** Records the file's undecoded columns on the table, typed as the Defender schema says (else string). */

@@ -95,6 +95,41 @@ export function getValue(col: Column, row: number): Scalar {
   }
 }
 
+/** Rows start..end-1 as a view of the same arrays (no copy; dynamic values are copied). */
+export function sliceColumn(col: Column, start: number, end: number): Column {
+  const n = end - start;
+  switch (col.type) {
+    case 'string':
+      return { type: 'string', length: n, codes: col.codes.subarray(start, end), dict: col.dict };
+    case 'bool':
+      return {
+        type: 'bool',
+        length: n,
+        values: col.values.subarray(start, end),
+        valid: col.valid?.subarray(start, end) ?? null,
+      };
+    case 'int':
+    case 'long':
+    case 'real':
+      return {
+        type: col.type,
+        length: n,
+        values: col.values.subarray(start, end),
+        valid: col.valid?.subarray(start, end) ?? null,
+      };
+    case 'datetime':
+    case 'timespan':
+      return {
+        type: col.type,
+        length: n,
+        values: col.values.subarray(start, end),
+        valid: col.valid?.subarray(start, end) ?? null,
+      };
+    case 'dynamic':
+      return { type: 'dynamic', length: n, values: col.values.slice(start, end) };
+  }
+}
+
 /** Gathers rows by index; index -1 produces the type's empty value (null, or `""` for strings). */
 export function takeRows(col: Column, rows: Int32Array): Column {
   const n = rows.length;

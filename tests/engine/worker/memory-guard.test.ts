@@ -40,6 +40,12 @@ function failingFile(base: Uint8Array<ArrayBuffer>, okChunks: number, err: Error
     override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
       return stream as ReadableStream<Uint8Array<ArrayBuffer>>;
     }
+    // Range reads (the Parquet and Arrow file readers) fail the same way past the good bytes.
+    override slice(start = 0, end = base.length): Blob {
+      const part = super.slice(start, end);
+      if (end <= okChunks * chunk) return part;
+      return Object.assign(part, { arrayBuffer: () => Promise.reject(err) });
+    }
   }
   return new FailingBlob([base]);
 }

@@ -1,0 +1,117 @@
+import { MAX_DATETIME_TICKS, UNIX_EPOCH_TICKS } from '../time/ticks';
+
+/**
+ * Arrow 64-bit time values (seconds, ms, µs or ns since the Unix epoch, or a duration) into exact
+ * 100 ns ticks, one typed-array pass and no BigInt per cell: each value is read as two 32-bit
+ * halves (hi signed, lo unsigned) and scaled with partial products that stay below 2^53.
+ * Nanoseconds floor toward -infinity (Kusto's tick clock), the other units multiply exactly.
+ */
+
+const TWO_16 = 65536;
+const TWO_32 = 4294967296;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function halves(v: bigint): [number, number] {
+  const u = BigInt.asUintN(64, v);
+  return [Number(BigInt.asIntN(32, u >> 32n)), Number(u & 0xffffffffn)];
+}
+const [EPOCH_HI, EPOCH_LO] = halves(UNIX_EPOCH_TICKS);
+const [MAX_HI, MAX_LO] = halves(MAX_DATETIME_TICKS);
+
+/** Ticks per unit (0 = nanoseconds: divide by 100). Index: Arrow TimeUnit (SECOND=0 .. NANOSECOND=3). */
+const PER_UNIT = [10_000_000, 10_000, 10, 0] as const;
+
+/** Result of a conversion: ok, or the value is outside the datetime range / int64 overflow. */
+export const TICKS_OK = 0;
+export const TICKS_RANGE = 1;
+
+/**
+ * Converts `n` values of `src` (int64 as [lo, hi] int32 pairs, little-endian) of Arrow time
+ * unit `unit` to ticks written to `dst` (same layout) at pair index `at`. `epoch`: add the Unix
+ * epoch and require the result within years 1-9999 (datetimes); else a duration (only int64
+ * overflow fails). `isNull(i)` (or null) skips a slot, writing 0. Calls `onRange(i)` for each
+ * value out of range (its slot is written 0); returns their count.
+ */
+export function convertTicks(
+  src: Int32Array,
+  n: number,
+  unit: number,
+  epoch: boolean,
+  dst: Int32Array,
+  at: number,
+  isNull: ((i: number) => boolean) | null,
+  onRange: (i: number) => void,
+): number {
+  const m = PER_UNIT[unit] ?? 0;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const o = 2 * (at + i);
+    if (isNull !== null && isNull(i)) {
+      dst[o] = 0;
+      dst[o + 1] = 0;
+      continue;
+    }
+    const lo = src[2 * i]! >>> 0;
+    const hi = src[2 * i + 1]!;
+    let tHi: number;
+    let tLo: number;
+    if (m === 0) {
+      // floor(v / 100): hi = qh*100 + rh (floor division), then (rh*2^32 + lo) / 100 < 2^32.
+      const qh = Math.floor(hi / 100);
+      const rest = (hi - qh * 100) * TWO_32 + lo;
+      tHi = qh;
+      tLo = Math.floor(rest / 100);
+    } else {
+      // v * m with lo split into 16-bit halves so each product is exact.
+      const a = lo >>> 16;
+      const b = lo & 0xffff;
+      const am = a * m;
+      const amHi = Math.floor(am / TWO_16);
+      const low = b * m + (am - amHi * TWO_16) * TWO_16;
+      const carry = Math.floor(low / TWO_32);
+      tLo = low - carry * TWO_32;
+      tHi = hi * m + amHi + carry;
+    }
+    if (epoch) {
+      tLo += EPOCH_LO;
+      if (tLo >= TWO_32) {
+        tLo -= TWO_32;
+        tHi += EPOCH_HI + 1;
+      } else tHi += EPOCH_HI;
+      if (tHi < 0 || tHi > MAX_HI || (tHi === MAX_HI && tLo > MAX_LO)) {
+        dst[o] = 0;
+        dst[o + 1] = 0;
+        bad++;
+        onRange(i);
+        continue;
+      }
+    } else if (tHi < -2147483648 || tHi > 2147483647) {
+      dst[o] = 0;
+      dst[o + 1] = 0;
+      bad++;
+      onRange(i);
+      continue;
+    }
+    dst[o] = tLo | 0;
+    dst[o + 1] = tHi;
+  }
+  return bad;
+}
+
+/** Whether `convertTicks` may be used (it writes the little-endian word order). */
+export const CAN_CONVERT_TICKS = LITTLE_ENDIAN;
+
+/** Reference conversion with BigInt (big-endian platforms, tests). */
+export function ticksOfUnits(v: bigint, unit: number, epoch: boolean): bigint | null {
+  const m = BigInt(PER_UNIT[unit] ?? 0);
+  let t: bigint;
+  if (m === 0n) {
+    const q = v / 100n;
+    t = v % 100n < 0n ? q - 1n : q;
+  } else t = v * m;
+  if (epoch) {
+    t += UNIX_EPOCH_TICKS;
+    return t < 0n || t > MAX_DATETIME_TICKS ? null : t;
+  }
+  return t < -(1n << 63n) || t >= 1n << 63n ? null : t;
+}
