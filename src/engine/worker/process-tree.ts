@@ -7,12 +7,12 @@
  * than once on the device) is reported on the node. Rows are flattened; the view builds the
  * hierarchy with d3-hierarchy.
  */
-import type { Scalar } from '../table/column';
+import { getValue as valueAtColumn, type Scalar } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import type { AlertRows } from './alert-provenance';
 import type { TreeLinkKind, TreeNode } from './protocol';
-import { colIndex, numberAt, recordOf, stringAt, ticksAt, ticksToMs, valueAt } from './row-record';
+import { colIndex, numberAt, recordOf, rowsOfDevice, stringAt, ticksAt, ticksToMs, valueAt } from './row-record';
 
 const MAX_NODES = 300;
 const MAX_DEPTH = 8;
@@ -32,14 +32,15 @@ function deviceIndex(p: Table, device: string): DeviceIndex {
   if (!perTable) deviceCache.set(p, (perTable = new Map()));
   const hit = perTable.get(device);
   if (hit) return hit;
-  const dev = p.columns[colIndex(p, 'DeviceId')];
-  const rows: number[] = [];
-  if (dev?.type === 'string') {
-    const code = dev.dict.indexOf(device);
-    for (let r = 0; r < p.rowCount; r++) if (dev.codes[r] === code) rows.push(r);
-  }
-  const time = (r: number): bigint => ticksAt(p, 'Timestamp', r) ?? 0n;
-  rows.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : a - b));
+  const rows = Array.from(rowsOfDevice(p, device));
+  const ts = p.columns[colIndex(p, 'Timestamp')];
+  const time = (r: number): bigint => (ts ? ((valueAtColumn(ts, r) as bigint | null) ?? 0n) : 0n);
+  const at = new Map(rows.map((r) => [r, time(r)]));
+  rows.sort((a, b) => {
+    const x = at.get(a)!;
+    const y = at.get(b)!;
+    return x < y ? -1 : x > y ? 1 : a - b;
+  });
   const byPid = new Map<number, number[]>();
   const byParentPid = new Map<number, number[]>();
   const push = (m: Map<number, number[]>, k: number | null, r: number): void => {

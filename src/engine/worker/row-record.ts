@@ -80,3 +80,47 @@ export function hasTerm(text: string, term: string): boolean {
     .split(/[^\p{L}\p{N}]+/u)
     .some((t) => t === want);
 }
+
+/** Rows of a table grouped by device: one counting-sort pass over the DeviceId codes, cached per table. */
+interface DeviceRows {
+  readonly code: ReadonlyMap<string, number>;
+  /** Row numbers grouped by code, in row order; group k is rows[start[k] .. start[k+1]). */
+  readonly rows: Int32Array;
+  readonly start: Int32Array;
+}
+
+const deviceRowsCache = new WeakMap<Table, DeviceRows | null>();
+
+function deviceRowsOf(table: Table): DeviceRows | null {
+  const hit = deviceRowsCache.get(table);
+  if (hit !== undefined) return hit;
+  const col = table.columns[colIndex(table, 'DeviceId')];
+  let out: DeviceRows | null = null;
+  if (col?.type === 'string') {
+    const n = col.dict.length;
+    const start = new Int32Array(n + 1);
+    for (let r = 0; r < table.rowCount; r++) start[col.codes[r]! + 1]!++;
+    for (let k = 0; k < n; k++) start[k + 1]! += start[k]!;
+    const fill = start.slice(0, n);
+    const rows = new Int32Array(table.rowCount);
+    for (let r = 0; r < table.rowCount; r++) rows[fill[col.codes[r]!]!++] = r;
+    out = { code: new Map(col.dict.map((s, k) => [s, k])), rows, start };
+  }
+  deviceRowsCache.set(table, out);
+  return out;
+}
+
+/**
+ * The rows of `device` (a DeviceId) in row order. Views ask per alert or per candidate, so the
+ * table is grouped once (a scan per device made explain quadratic in the number of devices).
+ */
+export function rowsOfDevice(table: Table, device: string): Int32Array {
+  const ix = deviceRowsOf(table);
+  if (ix) {
+    const k = ix.code.get(device);
+    return k === undefined ? new Int32Array(0) : ix.rows.subarray(ix.start[k]!, ix.start[k + 1]!);
+  }
+  const rows: number[] = [];
+  for (let r = 0; r < table.rowCount; r++) if (stringAt(table, 'DeviceId', r) === device) rows.push(r);
+  return Int32Array.from(rows);
+}

@@ -5,7 +5,7 @@
 import type { Table } from '../table/table';
 import { TICKS_PER_SECOND } from '../time/ticks';
 import type { SurroundingEvents, TimedEvent } from './protocol';
-import { colIndex, numberAt, stringAt, ticksAt, timedEvent } from './row-record';
+import { numberAt, rowsOfDevice, stringAt, ticksAt, timedEvent } from './row-record';
 
 const MAX_EVENTS = 400;
 
@@ -32,12 +32,8 @@ export function surroundingEvents(
   const hits: { t: Table; r: number; d: bigint }[] = [];
   for (const name of ['DeviceNetworkEvents', 'DeviceProcessEvents']) {
     const t = tables.get(name);
-    const dev = t?.columns[colIndex(t, 'DeviceId')];
-    if (!t || dev?.type !== 'string') continue;
-    const code = dev.dict.indexOf(device);
-    if (code < 0) continue;
-    for (let r = 0; r < t.rowCount; r++) {
-      if (dev.codes[r] !== code) continue;
+    if (!t) continue;
+    for (const r of rowsOfDevice(t, device)) {
       const ts = ticksAt(t, 'Timestamp', r);
       if (ts === null) continue;
       const d = ts - center;
