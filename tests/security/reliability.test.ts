@@ -163,7 +163,8 @@ function crashableEngine() {
       const v = (target as unknown as Record<PropertyKey, unknown>)[prop];
       if (typeof v !== 'function') return v;
       const f = (v as (...a: unknown[]) => unknown).bind(target);
-      if (prop === 'dispose') return f;
+      // Not requests: disposal and the lifecycle subscription pass through.
+      if (prop === 'dispose' || prop === 'onLifecycle') return f;
       return (...args: unknown[]) => {
         if (dead) return Promise.reject(crashError());
         return new Promise((resolve, reject) => {
