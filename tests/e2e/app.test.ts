@@ -243,7 +243,7 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
     await page.getByLabel('Group alerts by').selectOption('device');
     const groups = alerts().locator('tbody tr.group-row');
     await groups.first().waitFor();
-    await page.screenshot({ path: join(SHOTS, '15-grouped-by-device.png') });
+    await page.screenshot({ path: join(SHOTS, '25-grouped-by-device.png') });
     expect(await groupHeadings()).toEqual(
       [...perDevice].map(([d, n]) => `${d} ${n} alert${n === 1 ? '' : 's'}`).sort(),
     );
