@@ -26,6 +26,8 @@ import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
 import { Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
+import { Cooperator } from './cooperate';
+export { AbortError } from './cooperate';
 
 export interface NodeStats {
   readonly id: number;
@@ -53,48 +55,36 @@ export interface ExecutionHooks {
 
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
+  /** Shares yielding and cancellation with a caller's own loops (default: one on `signal`). */
+  readonly cooperator?: Cooperator;
   readonly hooks?: ExecutionHooks;
   /** Results of a previous run to reuse where the plan is unchanged (not used with hooks). */
   readonly cache?: PlanCache;
 }
 
-export class AbortError extends Error {
-  constructor() {
-    super('the run was cancelled');
-    this.name = 'AbortError';
-  }
-}
-
-const yieldNow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
 /** Rows per filter batch: large enough to amortise per-batch work, small enough to cancel quickly. */
 const FILTER_BATCH_ROWS = 1 << 18;
-
-/** Yield at most this often (ms): browsers clamp nested setTimeout(0) to 4 ms, which would dominate small runs. */
-const YIELD_INTERVAL_MS = 8;
 
 export class Executor {
   readonly stats = new Map<number, NodeStats>();
   readonly sources: LineageSource[] = [];
   private readonly letResults = new Map<number, Promise<Relation>>();
-  private lastYield = performance.now();
+  private readonly cooperator: Cooperator;
 
   constructor(
     private readonly query: BoundQuery,
     private readonly tables: ReadonlyMap<string, Table>,
     private readonly options: ExecuteOptions = {},
-  ) {}
+  ) {
+    this.cooperator = options.cooperator ?? new Cooperator(options.signal);
+  }
 
   async run(): Promise<Relation> {
     return this.exec(this.query.result);
   }
 
-  private async checkpoint(): Promise<void> {
-    if (this.options.signal?.aborted) throw new AbortError();
-    if (performance.now() - this.lastYield < YIELD_INTERVAL_MS) return;
-    await yieldNow();
-    this.lastYield = performance.now();
-    if (this.options.signal?.aborted) throw new AbortError();
+  private checkpoint(): Promise<void> {
+    return this.cooperator.checkpoint();
   }
 
   private record(node: BoundTabular, rel: Relation, started: number): Relation {

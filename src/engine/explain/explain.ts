@@ -11,6 +11,7 @@
  */
 import type { BandSpec, BoundQuery, BoundTabular, FilterNode, JoinNode } from '../bind/bound';
 import { inputsOf } from '../bind/bound';
+import { Cooperator } from '../execute/cooperate';
 import { Executor, type ExecutionHooks } from '../execute/executor';
 import { traceRow, type Lineage } from '../execute/lineage';
 import { selectLineage } from '../execute/lineage';
@@ -29,6 +30,8 @@ export interface ExplainOptions {
   /** A column of the spine tables to break the funnel down by (default DeviceName). */
   readonly groupColumn?: string;
   readonly signal?: AbortSignal;
+  /** Yields and cancellation shared with the caller (default: one on `signal`). */
+  readonly cooperator?: Cooperator;
 }
 
 /** One candidate: a base row of a spine table, and what became of it. */
@@ -69,6 +72,9 @@ export interface ExplainResult {
   readonly alerts: number;
   readonly spines: readonly string[];
 }
+
+/** Loop iterations between cooperative checkpoints (each reads the clock). */
+const CHECK_EVERY = 512;
 
 interface Terminal {
   readonly lineage: Lineage;
@@ -129,6 +135,7 @@ export async function explainQuery(
   options: ExplainOptions = {},
 ): Promise<ExplainResult> {
   const horizon = options.horizonTicks ?? 60n * TICKS_PER_SECOND;
+  const coop = options.cooperator ?? new Cooperator(options.signal);
   const spines = options.spine ?? defaultSpines(plan);
   const spineLets = plan.lets.filter((l) => spines.includes(l.name));
   const entryIds = new Set(spineLets.map((l) => entryFilter(l.plan)?.id).filter((x): x is number => x !== undefined));
@@ -218,7 +225,7 @@ export async function explainQuery(
     },
   };
 
-  const exec = new Executor(plan, tables, { hooks, ...(options.signal ? { signal: options.signal } : {}) });
+  const exec = new Executor(plan, tables, { hooks, cooperator: coop });
   let rel = await exec.run();
   rel = consumed({ id: plan.result.id }, rel);
   const table = makeTable(
@@ -240,8 +247,9 @@ export async function explainQuery(
     if (!f) continue;
     const tableName = findScanTable(l.plan);
     if (!tableName) continue;
-    const r = await new Executor(plan, tables, {}).exec(f);
+    const r = await new Executor(plan, tables, { cooperator: coop }).exec(f);
     for (let i = 0; i < r.rowCount; i++) {
+      if (i % CHECK_EVERY === 0) await coop.checkpoint();
       for (const [, baseRows] of traceRow(r.lineage, i)) {
         for (const row of baseRows)
           candidates.set(keyOf(tableName, row), { spine: l.name, table: tableName, row, alertRows: [], paths: [] });
@@ -263,13 +271,16 @@ export async function explainQuery(
 
   const alertPaths = new Map<string, Map<string, number[]>>();
   for (let i = 0; i < table.rowCount; i++) {
+    if (i % CHECK_EVERY === 0) await coop.checkpoint();
     for (const c of candidatesOf(rel.lineage, i)) {
       candidates.get(c.key)?.alertRows.push(i);
       if (!alertPaths.has(c.key)) alertPaths.set(c.key, c.trace);
     }
   }
   const pathTraces = new Map<Terminal, Map<string, number[]>>();
+  let k = 0;
   for (const t of terminals) {
+    if (k++ % CHECK_EVERY === 0) await coop.checkpoint();
     const firstOrder = Math.min(...t.notes.map((f) => order.get(f.nodeId) ?? 0));
     const term: Terminal = { ...t, order: firstOrder };
     for (const c of candidatesOf(t.lineage, 0)) {
@@ -291,7 +302,9 @@ export async function explainQuery(
       byPredicate: Map<string, number>;
     }
   >();
+  k = 0;
   for (const cand of candidates.values()) {
+    if (k++ % CHECK_EVERY === 0) await coop.checkpoint();
     const base = tables.get(cand.table);
     const gi = base ? base.schema.findIndex((c) => c.name === groupColumn) : -1;
     const group = base && gi >= 0 ? String(getValue(base.columns[gi]!, cand.row) ?? '') : '';

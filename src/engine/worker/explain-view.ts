@@ -3,6 +3,7 @@
  * measured failure, chain facts (remote IP, server, gap), suspicion and pins' keys; the funnel in
  * total and per device, with the boot filter's silent drops called out; the allow-list's impact.
  */
+import { Cooperator } from '../execute/cooperate';
 import { readWindow as readRuleWindow } from '../rule/knobs';
 import type { Candidate, ExplainResult } from '../explain/explain';
 import type { Failure } from '../explain/failures';
@@ -79,11 +80,19 @@ export function candidateKey(
   return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${ticks === null ? '' : formatDateTime(ticks)}|${id}`;
 }
 
-export function explainView(
+/** Candidates between cooperative checkpoints. */
+const CHECK_EVERY = 256;
+
+/**
+ * The view of `result`. Yields to the event loop as it goes and stops with an `AbortError` when
+ * the cooperator's signal aborts (default: a cooperator without a signal).
+ */
+export async function explainView(
   result: ExplainResult,
   tables: ReadonlyMap<string, Table>,
   ctx: ExplainContext,
-): ExplainView {
+  coop: Cooperator = new Cooperator(),
+): Promise<ExplainView> {
   const n = tables.get(NET);
   const p = tables.get(PROC);
   const stageIndex = new Map(result.funnel.map((f, i) => [f.nodeId, i]));
@@ -102,7 +111,10 @@ export function explainView(
     }
   }
 
-  const candidates: CandidateView[] = result.candidates.map((c) => {
+  const candidates: CandidateView[] = [];
+  for (let i = 0; i < result.candidates.length; i++) {
+    if (i % CHECK_EVERY === 0) await coop.checkpoint();
+    const c = result.candidates[i]!;
     const t = tables.get(c.table);
     const ticks = t ? ticksAt(t, 'Timestamp', c.row) : null;
     const netRow = c.table === NET ? c.row : c.pathRows.get(NET)?.[0];
@@ -136,7 +148,7 @@ export function explainView(
         onlyFailure: c.alsoFailed.length === 0,
       });
     }
-    return {
+    candidates.push({
       key: candidateKey(tables, c),
       spine: c.spine,
       table: c.table,
@@ -155,8 +167,9 @@ export function explainView(
       pathRows: [...c.pathRows].map(([table, rows]) => ({ table, rows: [...rows] })),
       alertKeys: [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
       suspicion,
-    };
-  });
+    });
+  }
+  await coop.checkpoint();
 
   const funnel: FunnelStageView[] = result.funnel.map((f) => ({
     nodeId: f.nodeId,
@@ -181,6 +194,11 @@ export function explainView(
     .map(([device, d]) => ({ device, ...d, suppressed: d.candidates - d.alerts, noBoot: !booted.has(device) }))
     .sort((a, b) => b.candidates - a.candidates || a.device.localeCompare(b.device));
 
+  await coop.checkpoint();
+  const impact = allowImpact(candidates, ctx.allowList, p);
+  await coop.checkpoint();
+  const near = nearMisses(candidates);
+  await coop.checkpoint();
   return {
     tuning: ctx.tuning,
     query: ctx.query,
@@ -188,9 +206,9 @@ export function explainView(
     candidates,
     funnel,
     devices,
-    allowImpact: allowImpact(candidates, ctx.allowList, p),
+    allowImpact: impact,
     alertKeys,
-    nearMisses: nearMisses(candidates),
+    nearMisses: near,
     window: readWindow(ctx.query),
     elapsedMs: ctx.elapsedMs,
   };
