@@ -111,6 +111,13 @@ export async function explainView(
     }
   }
 
+  // Candidates share failures (one per distinct stage, conjunct and values): one view of each.
+  const failureViews = new Map<Failure, FailureView>();
+  const viewOf = (f: Failure): FailureView => {
+    let v = failureViews.get(f);
+    if (!v) failureViews.set(f, (v = failureView(f)));
+    return v;
+  };
   const candidates: CandidateView[] = [];
   for (let i = 0; i < result.candidates.length; i++) {
     if (i % CHECK_EVERY === 0) await coop.checkpoint();
@@ -131,7 +138,7 @@ export async function explainView(
         : p
           ? `${stringAt(p, 'FileName', c.row)} (PID ${numberAt(p, 'ProcessId', c.row) ?? '?'})`
           : c.table;
-    const failure = c.failure ? failureView(c.failure) : null;
+    const failure = c.failure ? viewOf(c.failure) : null;
     let suspicion: CandidateView['suspicion'] = null;
     if (failure?.listEntry && p) {
       const hiddenBy = /allowListedExecs/.test(failure.predicate) ? 'allow-list' : 'child-exclusion';
@@ -162,7 +169,7 @@ export async function explainView(
       gap,
       state: c.state,
       failure,
-      alsoFailed: c.alsoFailed.map(failureView),
+      alsoFailed: c.alsoFailed.map(viewOf),
       stageIndex: c.failure ? (stageIndex.get(c.failure.nodeId) ?? 0) : -1,
       pathRows: [...c.pathRows].map(([table, rows]) => ({ table, rows: [...rows] })),
       alertKeys: [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
