@@ -14,13 +14,14 @@ const PROC = 'DeviceProcessEvents';
  * path. Candidates whose path holds rows of one table only (no partner found) stay apart.
  */
 function chainOf(c: CandidateView): string {
-  const parts = c.pathRows.filter((p) => p.rows.length > 0);
+  const parts: string[] = [];
+  for (const p of c.pathRows) {
+    if (p.rows.length === 0) continue;
+    const rows = p.rows.length === 1 ? String(p.rows[0]) : [...p.rows].sort((a, b) => a - b).join(',');
+    parts.push(`${p.table}:${rows}`);
+  }
   if (parts.length < 2) return `own/${c.key}`;
-  const rows = parts
-    .map((p) => `${p.table}:${[...p.rows].sort((a, b) => a - b).join(',')}`)
-    .sort()
-    .join('|');
-  return `${c.failure?.nodeId ?? ''}/${rows}`;
+  return `${c.failure?.nodeId ?? ''}/${parts.sort().join('|')}`;
 }
 
 const violation = (c: CandidateView): number => c.failure?.violation ?? Number.POSITIVE_INFINITY;
