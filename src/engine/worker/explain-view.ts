@@ -75,9 +75,14 @@ export function candidateKey(
   const t = tables.get(c.table);
   if (!t) return `${c.spine}|${c.table}#${c.row}`;
   const ticks = ticksAt(t, 'Timestamp', c.row);
+  return keyOf(t, c, ticks === null ? null : formatDateTime(ticks));
+}
+
+/** `candidateKey` with the row's time text already made. */
+function keyOf(t: Table, c: Pick<Candidate, 'spine' | 'row'>, iso: string | null): string {
   const report = valueAt(t, 'ReportId', c.row);
   const id = report === null || report === '' ? `#${c.row}` : String(report);
-  return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${ticks === null ? '' : formatDateTime(ticks)}|${id}`;
+  return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${iso ?? ''}|${id}`;
 }
 
 /** Candidates between cooperative checkpoints. */
@@ -124,6 +129,7 @@ export async function explainView(
     const c = result.candidates[i]!;
     const t = tables.get(c.table);
     const ticks = t ? ticksAt(t, 'Timestamp', c.row) : null;
+    const iso = ticks === null ? null : formatDateTime(ticks);
     const netRow = c.table === NET ? c.row : c.pathRows.get(NET)?.[0];
     const procRows = c.pathRows.get(PROC) ?? [];
     const dcomRow = p ? (c.table === PROC ? c.row : dcomRowOf(p, procRows)) : null;
@@ -156,12 +162,12 @@ export async function explainView(
       });
     }
     candidates.push({
-      key: candidateKey(tables, c),
+      key: t ? keyOf(t, c, iso) : `${c.spine}|${c.table}#${c.row}`,
       spine: c.spine,
       table: c.table,
       row: c.row,
       device: c.group,
-      iso: ticks === null ? null : formatDateTime(ticks),
+      iso,
       ms: ticks === null ? null : ticksToMs(ticks),
       label,
       remoteIp,
@@ -172,7 +178,7 @@ export async function explainView(
       alsoFailed: c.alsoFailed.map(viewOf),
       stageIndex: c.failure ? (stageIndex.get(c.failure.nodeId) ?? 0) : -1,
       pathRows: [...c.pathRows].map(([table, rows]) => ({ table, rows: [...rows] })),
-      alertKeys: [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
+      alertKeys: c.alertRows.length === 0 ? [] : [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
       suspicion,
     });
   }

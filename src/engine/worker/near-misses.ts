@@ -36,25 +36,47 @@ export function nearMisses(candidates: readonly CandidateView[]): NearMissView[]
     if (list) list.push(c);
     else chains.set(k, [c]);
   }
-  const rows = [...chains.values()].map((list) =>
-    [...list].sort((a, b) => Number(b.table === PROC) - Number(a.table === PROC)),
-  );
-  return rows
-    .sort(
-      ([a], [b]) =>
-        violation(a!) - violation(b!) ||
-        b!.stageIndex - a!.stageIndex ||
-        (a!.ms ?? 0) - (b!.ms ?? 0) ||
-        (a!.key < b!.key ? -1 : a!.key > b!.key ? 1 : 0),
-    )
-    .map((list) => ({ keys: list.map((c) => c.key), spines: list.map((c) => c.spine), offBy: closeness(list[0]!) }));
+  const rows = [...chains.values()];
+  const procFirst = (a: CandidateView, b: CandidateView): number => Number(b.table === PROC) - Number(a.table === PROC);
+  for (const list of rows) if (list.length > 1) list.sort(procFirst);
+  // Sort keys read once per chain (its first candidate), then a stable sort of chain indices.
+  const n = rows.length;
+  const vio = new Float64Array(n);
+  const stage = new Float64Array(n);
+  const ms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = rows[i]![0]!;
+    vio[i] = violation(c);
+    stage[i] = c.stageIndex;
+    ms[i] = c.ms ?? 0;
+  }
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((i, j) => {
+    const a = rows[i]![0]!.key;
+    const b = rows[j]![0]!.key;
+    return vio[i]! - vio[j]! || stage[j]! - stage[i]! || ms[i]! - ms[j]! || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  const offBy = new Map<string, boolean>();
+  return idx.map((i) => {
+    const list = rows[i]!;
+    const keys = new Array<string>(list.length);
+    const spines = new Array<string>(list.length);
+    for (let k = 0; k < list.length; k++) {
+      keys[k] = list[k]!.key;
+      spines[k] = list[k]!.spine;
+    }
+    return { keys, spines, offBy: closeness(list[0]!, offBy) };
+  });
 }
 
 /** How far the candidate was from passing, as the table writes it (`1 s off`), or '' when not measurable. */
-function closeness(c: CandidateView): string {
+function closeness(c: CandidateView, isDiff: Map<string, boolean>): string {
   const v = c.failure?.violation;
   if (v === null || v === undefined) return '';
-  return /datetime_diff/.test(c.failure?.predicate ?? '') ? `${v} s off` : `${Number(v.toFixed(1))} s off`;
+  const predicate = c.failure?.predicate ?? '';
+  let diff = isDiff.get(predicate);
+  if (diff === undefined) isDiff.set(predicate, (diff = /datetime_diff/.test(predicate)));
+  return diff ? `${v} s off` : `${Number(v.toFixed(1))} s off`;
 }
 
 export const NEAR_MISS_COLUMNS = [
