@@ -44,7 +44,17 @@ export interface NodeStats {
  */
 export interface ExecutionHooks {
   /** Replaces a filter's selection; undefined keeps the normal one. */
-  filter?(node: FilterNode, input: Relation, mask: Column, inSets: InTableSets): Relation | undefined;
+  filter?(
+    node: FilterNode,
+    input: Relation,
+    mask: Column,
+    inSets: InTableSets,
+  ): Relation | undefined | Promise<Relation | undefined>;
+  /**
+   * Whether `filter` wants this node at all (default: yes). A filter it does not want runs as in a
+   * normal run: conjunct by conjunct, in batches with checkpoints, without a whole-input mask.
+   */
+  filters?(node: FilterNode): boolean;
   /** The rows an aggregating operator or an `in` subquery consumes (default: all). */
   consume?(node: BoundTabular | InTableExpr, input: Relation): Relation;
   /** For an inner join: a note to keep each unmatched row of `side` with (undefined: drop them). */
@@ -142,17 +152,21 @@ export class Executor {
       }
       case 'Filter': {
         const input = await this.exec(node.input);
+        // The input's own work ran since this node's first checkpoint.
+        await this.checkpoint();
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
-        if (!this.options.hooks?.filter) {
+        const hooks = this.options.hooks;
+        if (!hooks?.filter || hooks.filters?.(node) === false) {
           return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
-        const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
+        const hooked = await hooks.filter(node, input, mask, sets);
         return this.record(node, hooked ?? input.select(selectTrue(mask)), t0);
       }
       case 'Project': {
         const input = await this.exec(node.input);
+        await this.checkpoint();
         const t0 = performance.now();
         const cols: LazyColumn[] = [];
         for (const c of node.columns) {
@@ -299,7 +313,9 @@ export class Executor {
   }
 
   private async summarize(node: SummarizeNode): Promise<Relation> {
-    const input = this.consume(node, await this.exec(node.input));
+    const raw = await this.exec(node.input);
+    await this.checkpoint();
+    const input = this.consume(node, raw);
     const t0 = performance.now();
     const n = input.rowCount;
     const keyCols: Column[] = [];

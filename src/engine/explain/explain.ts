@@ -181,12 +181,15 @@ export async function explainQuery(
     return rel.select(Int32Array.from(live)).withNotes(null);
   };
 
+  const annotated = (node: FilterNode): boolean => !entryIds.has(node.id) && (dependent.get(node.id) ?? false);
   const hooks: ExecutionHooks = {
-    filter(node, input, mask, inSets) {
-      if (entryIds.has(node.id) || !dependent.get(node.id)) return undefined;
-      const failures = describeFailures(node, input, mask, inSets);
+    filters: annotated,
+    async filter(node, input, mask, inSets) {
+      if (!annotated(node)) return undefined;
+      const failures = await describeFailures(node, input, mask, inSets, coop);
       const notes = new Array<readonly unknown[] | null>(input.rowCount);
       for (let i = 0; i < input.rowCount; i++) {
+        if (i % (CHECK_EVERY * 16) === 0) await coop.checkpoint();
         const prev = input.notes?.[i] ?? null;
         const f = failures.get(i);
         notes[i] = f ? [...(prev ?? []), ...f] : prev;

@@ -7,6 +7,7 @@ import { scalarToString } from '../functions/conversions';
 import { foldCase } from '../functions/fold';
 import type { Column } from '../table/column';
 import { getValue } from '../table/column';
+import { Cooperator } from '../execute/cooperate';
 import { evalExpr, type InTableSets } from '../execute/eval-expr';
 import type { Relation } from '../execute/relation';
 
@@ -93,12 +94,13 @@ function cellReader(c: Column): (row: number) => string {
  * map row → failures (rows that pass are absent). Rows that fail a conjunct with the same values
  * share one (immutable) `Failure`: a join's output repeats the same few values many times.
  */
-export function describeFailures(
+export async function describeFailures(
   node: FilterNode,
   input: Relation,
   mask: Column,
   inSets: InTableSets,
-): Map<number, Failure[]> {
+  coop: Cooperator = new Cooperator(),
+): Promise<Map<number, Failure[]>> {
   const out = new Map<number, Failure[]>();
   if (mask.type !== 'bool') return out;
   const failing: number[] = [];
@@ -116,7 +118,9 @@ export function describeFailures(
     const opCols = ops.map((o) => evalExpr(o, input, inSets));
     const readers = opCols.map(cellReader);
     const shared = new Map<string, Failure>();
-    for (const row of failing) {
+    for (let i = 0; i < failing.length; i++) {
+      if (i % 1024 === 0) await coop.checkpoint();
+      const row = failing[i]!;
       const passed = value.values[row] === 1 && (value.valid === null || value.valid[row] === 1);
       if (passed) continue;
       const isNull = value.valid !== null && value.valid[row] === 0;

@@ -11,7 +11,7 @@ import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import { alertKey } from './alert-export';
 import { allowImpact } from './allow-impact';
-import { nearMisses } from './near-misses';
+import { nearMissesCooperative } from './near-misses';
 import type {
   CandidateView,
   DeviceFunnel,
@@ -20,7 +20,7 @@ import type {
   FunnelStageView,
   TuningInput,
 } from './explain-protocol';
-import { numberAt, stringAt, ticksAt, ticksToMs, valueAt, eqFold } from './row-record';
+import { colIndex, numberAt, stringAt, ticksAt, ticksToMs, valueAt, eqFold } from './row-record';
 import { dcomRowOf, offspringOf, suspicionOf } from './suspicion';
 import { diffSeconds } from './why-it-fired';
 
@@ -56,8 +56,14 @@ function devicesWithBoot(p: Table | undefined): Set<string> {
   const hit = bootCache.get(p);
   if (hit) return hit;
   const out = new Set<string>();
-  for (let r = 0; r < p.rowCount; r++)
-    if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
+  const file = p.columns[colIndex(p, 'FileName')];
+  if (file?.type === 'string') {
+    // Per distinct file name, then over the codes (a 10 M-row table has a few thousand names).
+    const isBoot = file.dict.map((f) => eqFold(f, 'services.exe'));
+    for (let r = 0; r < p.rowCount; r++) if (isBoot[file.codes[r]!]) out.add(stringAt(p, 'DeviceName', r));
+  } else
+    for (let r = 0; r < p.rowCount; r++)
+      if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
   bootCache.set(p, out);
   return out;
 }
@@ -194,9 +200,12 @@ export async function explainView(
     boot: f === bootStage,
   }));
 
+  await coop.checkpoint();
   const booted = devicesWithBoot(p);
   const perDevice = new Map<string, { candidates: number; alerts: number; bootDropped: number }>();
-  for (const c of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    if (i % (CHECK_EVERY * 16) === 0) await coop.checkpoint();
+    const c = candidates[i]!;
     const d = perDevice.get(c.device) ?? { candidates: 0, alerts: 0, bootDropped: 0 };
     d.candidates++;
     if (c.state === 'alert') d.alerts++;
@@ -210,7 +219,7 @@ export async function explainView(
   await coop.checkpoint();
   const impact = allowImpact(candidates, ctx.allowList, p);
   await coop.checkpoint();
-  const near = nearMisses(candidates);
+  const near = await nearMissesCooperative(candidates, coop);
   await coop.checkpoint();
   return {
     tuning: ctx.tuning,

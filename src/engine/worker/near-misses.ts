@@ -4,6 +4,7 @@
  * miss, opened through the DCOM start. The dashboard's table and the CLI's `--near-misses` CSV
  * both come from here.
  */
+import { sortCooperative, type Cooperator } from '../execute/cooperate';
 import { formatCsvRows } from '../output/format-results';
 import type { CandidateView, ExplainView, NearMissView } from './explain-protocol';
 
@@ -29,13 +30,58 @@ const violation = (c: CandidateView): number => c.failure?.violation ?? Number.P
 /** Suppressed chains, closest first: smallest measured violation, then the later stage, then time. */
 export function nearMisses(candidates: readonly CandidateView[]): NearMissView[] {
   const chains = new Map<string, CandidateView[]>();
-  for (const c of candidates) {
+  groupChains(candidates, 0, candidates.length, chains);
+  const { rows, order, cmp } = rankChains(chains);
+  order.sort(cmp);
+  const offBy = new Map<string, boolean>();
+  return order.map((i) => nearMissOf(rows[i]!, offBy));
+}
+
+/** `nearMisses`, yielding to the event loop (and stopping when aborted) through `coop`. */
+export async function nearMissesCooperative(
+  candidates: readonly CandidateView[],
+  coop: Cooperator,
+): Promise<NearMissView[]> {
+  const chains = new Map<string, CandidateView[]>();
+  const step = 2048;
+  for (let start = 0; start < candidates.length; start += step) {
+    await coop.checkpoint();
+    groupChains(candidates, start, Math.min(candidates.length, start + step), chains);
+  }
+  await coop.checkpoint();
+  const { rows, order: unsorted, cmp } = rankChains(chains);
+  const order = await sortCooperative(unsorted, cmp, coop);
+  const offBy = new Map<string, boolean>();
+  const out: NearMissView[] = [];
+  for (let i = 0; i < order.length; i++) {
+    if (i % step === 0) await coop.checkpoint();
+    out.push(nearMissOf(rows[order[i]!]!, offBy));
+  }
+  return out;
+}
+
+function groupChains(
+  candidates: readonly CandidateView[],
+  start: number,
+  end: number,
+  chains: Map<string, CandidateView[]>,
+): void {
+  for (let i = start; i < end; i++) {
+    const c = candidates[i]!;
     if (c.state !== 'suppressed') continue;
     const k = chainOf(c);
     const list = chains.get(k);
     if (list) list.push(c);
     else chains.set(k, [c]);
   }
+}
+
+/** The chains (each its DCOM start first), their indices, and the order to sort those by (closest first). */
+function rankChains(chains: ReadonlyMap<string, CandidateView[]>): {
+  rows: CandidateView[][];
+  order: number[];
+  cmp: (i: number, j: number) => number;
+} {
   const rows = [...chains.values()];
   const procFirst = (a: CandidateView, b: CandidateView): number => Number(b.table === PROC) - Number(a.table === PROC);
   for (const list of rows) if (list.length > 1) list.sort(procFirst);
@@ -51,22 +97,24 @@ export function nearMisses(candidates: readonly CandidateView[]): NearMissView[]
     ms[i] = c.ms ?? 0;
   }
   const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((i, j) => {
+  const byKey = (i: number, j: number): number => {
     const a = rows[i]![0]!.key;
     const b = rows[j]![0]!.key;
-    return vio[i]! - vio[j]! || stage[j]! - stage[i]! || ms[i]! - ms[j]! || (a < b ? -1 : a > b ? 1 : 0);
-  });
-  const offBy = new Map<string, boolean>();
-  return idx.map((i) => {
-    const list = rows[i]!;
-    const keys = new Array<string>(list.length);
-    const spines = new Array<string>(list.length);
-    for (let k = 0; k < list.length; k++) {
-      keys[k] = list[k]!.key;
-      spines[k] = list[k]!.spine;
-    }
-    return { keys, spines, offBy: closeness(list[0]!, offBy) };
-  });
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  const cmp = (i: number, j: number): number =>
+    vio[i]! - vio[j]! || stage[j]! - stage[i]! || ms[i]! - ms[j]! || byKey(i, j);
+  return { rows, order: idx, cmp };
+}
+
+function nearMissOf(list: readonly CandidateView[], offBy: Map<string, boolean>): NearMissView {
+  const keys = new Array<string>(list.length);
+  const spines = new Array<string>(list.length);
+  for (let k = 0; k < list.length; k++) {
+    keys[k] = list[k]!.key;
+    spines[k] = list[k]!.spine;
+  }
+  return { keys, spines, offBy: closeness(list[0]!, offBy) };
 }
 
 /** How far the candidate was from passing, as the table writes it (`1 s off`), or '' when not measurable. */
