@@ -81,25 +81,28 @@ function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCou
 }
 
 function utf8Data(type: Utf8, values: readonly unknown[]): Data {
+  // One growing buffer filled by encodeInto: no per-string byte arrays.
   const encoder = new TextEncoder();
   const valueOffsets = new Int32Array(values.length + 1);
-  const parts: Uint8Array[] = [];
+  let chars = 0;
+  for (const v of values) if (typeof v === 'string') chars += v.length;
+  let buf = new Uint8Array(Math.ceil(chars * 1.125) + 64);
   let total = 0;
-  values.forEach((v, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (typeof v === 'string') {
-      const bytes = encoder.encode(v);
-      parts.push(bytes);
-      total += bytes.length;
+      // At most 3 bytes per UTF-16 unit.
+      if (buf.length - total < v.length * 3) {
+        const next = new Uint8Array(Math.max(buf.length * 2, total + v.length * 3));
+        next.set(buf.subarray(0, total));
+        buf = next;
+      }
+      total += encoder.encodeInto(v, buf.subarray(total)).written;
       if (total > 0x7fffffff) throw new RangeError('arrow-wire: a text column exceeds 2 GiB');
     }
     valueOffsets[i + 1] = total;
-  });
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
   }
+  const data = buf.subarray(0, total);
   return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
 }
 
