@@ -111,8 +111,8 @@ export class ExplainService {
 
   private job(rule: RuleDefinition, tables: ReadonlyMap<string, Table>, tuning: TuningInput): Job {
     if (this.data !== tables) {
+      // Runs on the old data finish for whoever still waits on them (or stop when they cancel).
       this.data = tables;
-      for (const j of this.cache.values()) if (!j.settled) j.controller.abort();
       this.cache.clear();
     }
     const { query, allowList } = tunedQuery(rule, tuning);
