@@ -323,7 +323,7 @@ async function explainForCli(
       s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
   }
   const allowList = readLetList(queryText, 'allowListedExecs') ?? [];
-  const view = explainView(r, tables, {
+  const view = await explainView(r, tables, {
     tuning: tuning ?? { allowList: null, unknownBoot: 'drop' },
     query: queryText,
     allowList,

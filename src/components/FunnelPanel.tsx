@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { ExplainView } from '../engine/worker/client';
+import { alertCandidates } from './explain-index';
 import { stageText } from './explain-items';
 import { formatCount, plural } from './format';
 
@@ -12,7 +13,7 @@ export function FunnelPanel({ view }: Props) {
   const [device, setDevice] = useState<string>('');
   const dev = device === '' ? null : view.devices.find((d) => d.device === device);
   const candidates = dev ? dev.candidates : view.candidates.length;
-  const alerts = dev ? dev.alerts : view.candidates.filter((c) => c.state === 'alert').length;
+  const alerts = dev ? dev.alerts : alertCandidates(view);
   return (
     <div className="funnel" aria-label="Funnel">
       <div className="funnel-head">

@@ -3,6 +3,7 @@
  * suppressed-but-suspicious chains (one per DCOM server start), and a what-if diff of two runs.
  */
 import type { CandidateView, ExplainView } from '../engine/worker/client';
+import { candidateOfAlert, candidatesByKey, perView } from './explain-index';
 import { candidateText } from './pins';
 
 /** A near-miss row: the candidate it opens, and every spine candidate of the same chain. */
@@ -14,18 +15,18 @@ export interface NearMiss {
 }
 
 /** The worker's near-miss list (closest first, one row per chain) with its candidates resolved. */
-export function nearMisses(view: ExplainView): NearMiss[] {
-  const byKey = new Map(view.candidates.map((c) => [c.key, c]));
+export const nearMisses: (view: ExplainView) => readonly NearMiss[] = perView((view) => {
+  const byKey = candidatesByKey(view);
   return view.nearMisses.flatMap(({ keys, spines, offBy }) => {
     const candidate = byKey.get(keys[0] ?? '');
     return candidate ? [{ candidate, spines, keys, offBy }] : [];
   });
-}
+});
 
 const PROC = 'DeviceProcessEvents';
 
 /** Suspicious suppressed chains, one per DCOM server start (its own candidate preferred). */
-export function suspiciousChains(view: ExplainView): CandidateView[] {
+export const suspiciousChains: (view: ExplainView) => readonly CandidateView[] = perView((view) => {
   const all = view.candidates.filter((c) => c.suspicion !== null);
   const servers = new Set(all.filter((c) => c.table === PROC).map((c) => c.row));
   return all
@@ -35,7 +36,7 @@ export function suspiciousChains(view: ExplainView): CandidateView[] {
     .sort(
       (a, b) => (b.suspicion?.lolbins.length ?? 0) - (a.suspicion?.lolbins.length ?? 0) || (a.ms ?? 0) - (b.ms ?? 0),
     );
-}
+});
 
 export interface DiffItem {
   readonly key: string;
@@ -51,9 +52,7 @@ export interface WhatIfDiff {
 
 function alertLabel(views: readonly ExplainView[], key: string): string {
   for (const v of views) {
-    const c =
-      v.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ??
-      v.candidates.find((x) => x.alertKeys.includes(key));
+    const c = candidateOfAlert(v).get(key);
     if (c) return candidateText(c);
   }
   return key;

@@ -4,6 +4,7 @@
  */
 import { bin, max, scaleBand, scaleLinear, type ScaleBand, type ScaleLinear } from 'd3';
 import type { ExplainView } from '../engine/worker/client';
+import { perView } from './explain-index';
 
 export interface GapBin {
   readonly gap: number;
@@ -25,6 +26,27 @@ export interface GapLayout {
   readonly hi: number;
 }
 
+/** The DCOM starts with a measured gap, counted per distinct gap (once per view: a drag re-bins only these). */
+interface GapPoint {
+  readonly gap: number;
+  readonly alerts: number;
+  readonly suppressed: number;
+}
+
+const gapCounts = perView((view) => {
+  const by = new Map<number, { gap: number; alerts: number; suppressed: number }>();
+  let total = 0;
+  for (const c of view.candidates) {
+    if (c.spine !== 'dcomProcEvents' || c.gap === null) continue;
+    let p = by.get(c.gap);
+    if (!p) by.set(c.gap, (p = { gap: c.gap, alerts: 0, suppressed: 0 }));
+    if (c.state === 'alert') p.alerts++;
+    else p.suppressed++;
+    total++;
+  }
+  return { points: [...by.values()] as readonly GapPoint[], total };
+});
+
 export const GAP_MARGIN = { left: 36, right: 12, top: 16, bottom: 22 };
 
 export interface GapWindow {
@@ -43,12 +65,12 @@ export function layoutGaps(
   span = 8,
   window: GapWindow | null = view.window,
 ): GapLayout {
-  const gaps = view.candidates.filter((c) => c.spine === 'dcomProcEvents' && c.gap !== null);
+  const { points: gaps, total } = gapCounts(view);
   const lo = Math.min(-1, (view.window?.lo ?? 0) - 3, (window?.lo ?? 0) - 1);
   const hi = Math.max(span, (view.window?.hi ?? 2) + 4, (window?.hi ?? 2) + 1);
   const clamp = (g: number): number => Math.max(lo, Math.min(hi, g));
-  const binner = bin<(typeof gaps)[number], number>()
-    .value((c) => clamp(c.gap!))
+  const binner = bin<GapPoint, number>()
+    .value((p) => clamp(p.gap))
     .domain([lo, hi + 1])
     .thresholds(Array.from({ length: hi - lo }, (_, i) => lo + i + 1));
   const bins: GapBin[] = binner(gaps).map((b) => {
@@ -56,8 +78,8 @@ export function layoutGaps(
     return {
       gap,
       label: gap === lo ? `≤${gap}` : gap === hi ? `≥${gap}` : String(gap),
-      alerts: b.filter((c) => c.state === 'alert').length,
-      suppressed: b.filter((c) => c.state !== 'alert').length,
+      alerts: b.reduce((n, p) => n + p.alerts, 0),
+      suppressed: b.reduce((n, p) => n + p.suppressed, 0),
     };
   });
   const x = scaleBand<number>()
@@ -73,7 +95,7 @@ export function layoutGaps(
     (x(clamp(g)) ?? GAP_MARGIN.left) +
     (side < 0 ? -(step * x.paddingInner()) / 2 : x.bandwidth() + (step * x.paddingInner()) / 2);
   const edges = window ? { lo: edgeX(window.lo, -1), hi: edgeX(window.hi, 1) } : null;
-  return { bins, x, y, edges, total: gaps.length, lo, hi };
+  return { bins, x, y, edges, total, lo, hi };
 }
 
 /**

@@ -3,6 +3,7 @@
  * pins against an explanation (the current one, or a what-if's), with labels for the views.
  */
 import type { CandidateView, ExplainView } from '../engine/worker/client';
+import { candidateOfAlert, candidatesByKey } from './explain-index';
 import type { Pins, TuningState } from './tuning-state';
 
 export type PinKind = 'detected' | 'quiet';
@@ -40,9 +41,7 @@ export function candidateText(c: CandidateView): string {
 
 function alertCandidate(views: readonly (ExplainView | null)[], key: string): CandidateView | undefined {
   for (const v of views) {
-    const c =
-      v?.candidates.find((x) => x.spine === 'dcomProcEvents' && x.alertKeys.includes(key)) ??
-      v?.candidates.find((x) => x.alertKeys.includes(key));
+    const c = v ? candidateOfAlert(v).get(key) : undefined;
     if (c) return c;
   }
   return undefined;
@@ -55,7 +54,7 @@ export function checkPins(p: Pins, view: ExplainView, labels: readonly (ExplainV
   for (const key of p.detected) {
     const c = alertCandidate([view, ...labels], key);
     const ok = alerts.has(key);
-    const mine = view.candidates.find((x) => c && x.key === c.key);
+    const mine = c ? candidatesByKey(view).get(c.key) : undefined;
     out.push({
       kind: 'detected',
       key,
@@ -65,8 +64,8 @@ export function checkPins(p: Pins, view: ExplainView, labels: readonly (ExplainV
     });
   }
   for (const key of p.quiet) {
-    const c = [view, ...labels].map((v) => v?.candidates.find((x) => x.key === key)).find((x) => x !== undefined);
-    const mine = view.candidates.find((x) => x.key === key);
+    const c = [view, ...labels].map((v) => (v ? candidatesByKey(v).get(key) : undefined)).find((x) => x !== undefined);
+    const mine = candidatesByKey(view).get(key);
     const ok = mine?.state !== 'alert';
     out.push({
       kind: 'quiet',

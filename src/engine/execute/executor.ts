@@ -26,6 +26,8 @@ import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
 import { Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
+import { Cooperator } from './cooperate';
+export { AbortError } from './cooperate';
 
 export interface NodeStats {
   readonly id: number;
@@ -42,7 +44,17 @@ export interface NodeStats {
  */
 export interface ExecutionHooks {
   /** Replaces a filter's selection; undefined keeps the normal one. */
-  filter?(node: FilterNode, input: Relation, mask: Column, inSets: InTableSets): Relation | undefined;
+  filter?(
+    node: FilterNode,
+    input: Relation,
+    mask: Column,
+    inSets: InTableSets,
+  ): Relation | undefined | Promise<Relation | undefined>;
+  /**
+   * Whether `filter` wants this node at all (default: yes). A filter it does not want runs as in a
+   * normal run: conjunct by conjunct, in batches with checkpoints, without a whole-input mask.
+   */
+  filters?(node: FilterNode): boolean;
   /** The rows an aggregating operator or an `in` subquery consumes (default: all). */
   consume?(node: BoundTabular | InTableExpr, input: Relation): Relation;
   /** For an inner join: a note to keep each unmatched row of `side` with (undefined: drop them). */
@@ -53,48 +65,36 @@ export interface ExecutionHooks {
 
 export interface ExecuteOptions {
   readonly signal?: AbortSignal;
+  /** Shares yielding and cancellation with a caller's own loops (default: one on `signal`). */
+  readonly cooperator?: Cooperator;
   readonly hooks?: ExecutionHooks;
   /** Results of a previous run to reuse where the plan is unchanged (not used with hooks). */
   readonly cache?: PlanCache;
 }
 
-export class AbortError extends Error {
-  constructor() {
-    super('the run was cancelled');
-    this.name = 'AbortError';
-  }
-}
-
-const yieldNow = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-
 /** Rows per filter batch: large enough to amortise per-batch work, small enough to cancel quickly. */
 const FILTER_BATCH_ROWS = 1 << 18;
-
-/** Yield at most this often (ms): browsers clamp nested setTimeout(0) to 4 ms, which would dominate small runs. */
-const YIELD_INTERVAL_MS = 8;
 
 export class Executor {
   readonly stats = new Map<number, NodeStats>();
   readonly sources: LineageSource[] = [];
   private readonly letResults = new Map<number, Promise<Relation>>();
-  private lastYield = performance.now();
+  private readonly cooperator: Cooperator;
 
   constructor(
     private readonly query: BoundQuery,
     private readonly tables: ReadonlyMap<string, Table>,
     private readonly options: ExecuteOptions = {},
-  ) {}
+  ) {
+    this.cooperator = options.cooperator ?? new Cooperator(options.signal);
+  }
 
   async run(): Promise<Relation> {
     return this.exec(this.query.result);
   }
 
-  private async checkpoint(): Promise<void> {
-    if (this.options.signal?.aborted) throw new AbortError();
-    if (performance.now() - this.lastYield < YIELD_INTERVAL_MS) return;
-    await yieldNow();
-    this.lastYield = performance.now();
-    if (this.options.signal?.aborted) throw new AbortError();
+  private checkpoint(): Promise<void> {
+    return this.cooperator.checkpoint();
   }
 
   private record(node: BoundTabular, rel: Relation, started: number): Relation {
@@ -152,17 +152,21 @@ export class Executor {
       }
       case 'Filter': {
         const input = await this.exec(node.input);
+        // The input's own work ran since this node's first checkpoint.
+        await this.checkpoint();
         const t0 = performance.now();
         const sets = await this.inSets(node.predicate);
-        if (!this.options.hooks?.filter) {
+        const hooks = this.options.hooks;
+        if (!hooks?.filter || hooks.filters?.(node) === false) {
           return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
-        const hooked = this.options.hooks?.filter?.(node, input, mask, sets);
+        const hooked = await hooks.filter(node, input, mask, sets);
         return this.record(node, hooked ?? input.select(selectTrue(mask)), t0);
       }
       case 'Project': {
         const input = await this.exec(node.input);
+        await this.checkpoint();
         const t0 = performance.now();
         const cols: LazyColumn[] = [];
         for (const c of node.columns) {
@@ -309,7 +313,9 @@ export class Executor {
   }
 
   private async summarize(node: SummarizeNode): Promise<Relation> {
-    const input = this.consume(node, await this.exec(node.input));
+    const raw = await this.exec(node.input);
+    await this.checkpoint();
+    const input = this.consume(node, raw);
     const t0 = performance.now();
     const n = input.rowCount;
     const keyCols: Column[] = [];

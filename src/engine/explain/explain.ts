@@ -11,6 +11,7 @@
  */
 import type { BandSpec, BoundQuery, BoundTabular, FilterNode, JoinNode } from '../bind/bound';
 import { inputsOf } from '../bind/bound';
+import { Cooperator } from '../execute/cooperate';
 import { Executor, type ExecutionHooks } from '../execute/executor';
 import { traceRow, type Lineage } from '../execute/lineage';
 import { selectLineage } from '../execute/lineage';
@@ -29,6 +30,8 @@ export interface ExplainOptions {
   /** A column of the spine tables to break the funnel down by (default DeviceName). */
   readonly groupColumn?: string;
   readonly signal?: AbortSignal;
+  /** Yields and cancellation shared with the caller (default: one on `signal`). */
+  readonly cooperator?: Cooperator;
 }
 
 /** One candidate: a base row of a spine table, and what became of it. */
@@ -69,6 +72,9 @@ export interface ExplainResult {
   readonly alerts: number;
   readonly spines: readonly string[];
 }
+
+/** Loop iterations between cooperative checkpoints (each reads the clock). */
+const CHECK_EVERY = 512;
 
 interface Terminal {
   readonly lineage: Lineage;
@@ -129,6 +135,7 @@ export async function explainQuery(
   options: ExplainOptions = {},
 ): Promise<ExplainResult> {
   const horizon = options.horizonTicks ?? 60n * TICKS_PER_SECOND;
+  const coop = options.cooperator ?? new Cooperator(options.signal);
   const spines = options.spine ?? defaultSpines(plan);
   const spineLets = plan.lets.filter((l) => spines.includes(l.name));
   const entryIds = new Set(spineLets.map((l) => entryFilter(l.plan)?.id).filter((x): x is number => x !== undefined));
@@ -174,12 +181,15 @@ export async function explainQuery(
     return rel.select(Int32Array.from(live)).withNotes(null);
   };
 
+  const annotated = (node: FilterNode): boolean => !entryIds.has(node.id) && (dependent.get(node.id) ?? false);
   const hooks: ExecutionHooks = {
-    filter(node, input, mask, inSets) {
-      if (entryIds.has(node.id) || !dependent.get(node.id)) return undefined;
-      const failures = describeFailures(node, input, mask, inSets);
+    filters: annotated,
+    async filter(node, input, mask, inSets) {
+      if (!annotated(node)) return undefined;
+      const failures = await describeFailures(node, input, mask, inSets, coop);
       const notes = new Array<readonly unknown[] | null>(input.rowCount);
       for (let i = 0; i < input.rowCount; i++) {
+        if (i % (CHECK_EVERY * 16) === 0) await coop.checkpoint();
         const prev = input.notes?.[i] ?? null;
         const f = failures.get(i);
         notes[i] = f ? [...(prev ?? []), ...f] : prev;
@@ -218,7 +228,7 @@ export async function explainQuery(
     },
   };
 
-  const exec = new Executor(plan, tables, { hooks, ...(options.signal ? { signal: options.signal } : {}) });
+  const exec = new Executor(plan, tables, { hooks, cooperator: coop });
   let rel = await exec.run();
   rel = consumed({ id: plan.result.id }, rel);
   const table = makeTable(
@@ -227,59 +237,101 @@ export async function explainQuery(
     rel.schema.map((_, i) => rel.column(i)),
   );
 
-  // Candidates: every spine base row that passed its entry filter.
+  // Candidates: every spine base row that passed its entry filter, by table and row, in order.
   const groupColumn = options.groupColumn ?? 'DeviceName';
-  const candidates = new Map<
-    string,
-    { spine: string; table: string; row: number; alertRows: number[]; paths: Terminal[] }
-  >();
-  const keyOf = (table: string, row: number) => `${table}#${row}`;
+  interface Cand {
+    spine: string;
+    readonly table: string;
+    readonly row: number;
+    readonly alertRows: number[];
+    alertPath: Map<string, number[]> | null;
+    readonly paths: Terminal[];
+  }
+  const registry = new Map<string, Map<number, Cand>>();
+  const ordered: Cand[] = [];
+  const candOf = (table: string, row: number): Cand | undefined => registry.get(table)?.get(row);
+  const addCandidate = (spine: string, table: string, row: number): void => {
+    let byRow = registry.get(table);
+    if (!byRow) registry.set(table, (byRow = new Map()));
+    const known = byRow.get(row);
+    if (known) {
+      known.spine = spine;
+      return;
+    }
+    const c: Cand = { spine, table, row, alertRows: [], alertPath: null, paths: [] };
+    byRow.set(row, c);
+    ordered.push(c);
+  };
   // Rows past each entry filter (its plan slice is a scan and a filter: cheap to run again).
   for (const l of spineLets) {
     const f = entryFilter(l.plan);
     if (!f) continue;
     const tableName = findScanTable(l.plan);
     if (!tableName) continue;
-    const r = await new Executor(plan, tables, {}).exec(f);
+    const r = await new Executor(plan, tables, { cooperator: coop }).exec(f);
+    const lin = r.lineage;
+    const direct = lin.kind === 'select' && lin.input.kind === 'base' ? lin.rows : null;
     for (let i = 0; i < r.rowCount; i++) {
-      for (const [, baseRows] of traceRow(r.lineage, i)) {
-        for (const row of baseRows)
-          candidates.set(keyOf(tableName, row), { spine: l.name, table: tableName, row, alertRows: [], paths: [] });
+      if (i % CHECK_EVERY === 0) await coop.checkpoint();
+      if (direct) {
+        if (direct[i]! >= 0) addCandidate(l.name, tableName, direct[i]!);
+        continue;
       }
+      for (const [, baseRows] of traceRow(lin, i)) for (const row of baseRows) addCandidate(l.name, tableName, row);
     }
   }
 
-  const candidatesOf = (lineage: Lineage, row: number) => {
-    const out: { key: string; trace: Map<string, number[]> }[] = [];
+  /** The candidates behind a row, and the base rows of its path by table. */
+  const candidatesOf = (lineage: Lineage, row: number): { cands: Cand[]; trace: Map<string, number[]> } => {
+    const cands: Cand[] = [];
     const trace = traceRow(lineage, row);
     const byTable = new Map<string, number[]>();
-    for (const [src, rows] of trace) byTable.set(src.table, [...(byTable.get(src.table) ?? []), ...rows]);
+    for (const [src, rows] of trace) {
+      const known = byTable.get(src.table);
+      byTable.set(src.table, known ? [...known, ...rows] : rows.slice());
+    }
     for (const [src, rows] of trace) {
       if (!spineScans.has(src.scanId)) continue;
-      for (const r of rows) out.push({ key: keyOf(src.table, r), trace: byTable });
+      for (const r of rows) {
+        const c = candOf(src.table, r);
+        if (c) cands.push(c);
+      }
     }
-    return out;
+    return { cands, trace: byTable };
   };
 
-  const alertPaths = new Map<string, Map<string, number[]>>();
   for (let i = 0; i < table.rowCount; i++) {
-    for (const c of candidatesOf(rel.lineage, i)) {
-      candidates.get(c.key)?.alertRows.push(i);
-      if (!alertPaths.has(c.key)) alertPaths.set(c.key, c.trace);
+    if (i % CHECK_EVERY === 0) await coop.checkpoint();
+    const { cands, trace } = candidatesOf(rel.lineage, i);
+    for (const c of cands) {
+      c.alertRows.push(i);
+      c.alertPath ??= trace;
     }
   }
   const pathTraces = new Map<Terminal, Map<string, number[]>>();
+  let k = 0;
   for (const t of terminals) {
-    const firstOrder = Math.min(...t.notes.map((f) => order.get(f.nodeId) ?? 0));
+    if (k++ % CHECK_EVERY === 0) await coop.checkpoint();
+    let firstOrder = Infinity;
+    for (const f of t.notes) firstOrder = Math.min(firstOrder, order.get(f.nodeId) ?? 0);
     const term: Terminal = { ...t, order: firstOrder };
-    for (const c of candidatesOf(t.lineage, 0)) {
-      const cand = candidates.get(c.key);
-      if (!cand) continue;
-      cand.paths.push(term);
-      pathTraces.set(term, c.trace);
-    }
+    const { cands, trace } = candidatesOf(t.lineage, 0);
+    for (const cand of cands) cand.paths.push(term);
+    if (cands.length > 0) pathTraces.set(term, trace);
   }
 
+  // The group column's values per table (read once per table, not per candidate).
+  const groupOf = new Map<string, (row: number) => string>();
+  const groupReader = (name: string): ((row: number) => string) => {
+    let read = groupOf.get(name);
+    if (read) return read;
+    const base = tables.get(name);
+    const gi = base ? base.schema.findIndex((c) => c.name === groupColumn) : -1;
+    const col = base && gi >= 0 ? base.columns[gi]! : null;
+    read = col ? (row: number) => String(getValue(col, row) ?? '') : () => '';
+    groupOf.set(name, read);
+    return read;
+  };
   const out: Candidate[] = [];
   const funnel = new Map<
     number,
@@ -291,10 +343,10 @@ export async function explainQuery(
       byPredicate: Map<string, number>;
     }
   >();
-  for (const cand of candidates.values()) {
-    const base = tables.get(cand.table);
-    const gi = base ? base.schema.findIndex((c) => c.name === groupColumn) : -1;
-    const group = base && gi >= 0 ? String(getValue(base.columns[gi]!, cand.row) ?? '') : '';
+  k = 0;
+  for (const cand of ordered) {
+    if (k++ % CHECK_EVERY === 0) await coop.checkpoint();
+    const group = groupReader(cand.table)(cand.row);
     if (cand.alertRows.length > 0) {
       out.push({
         spine: cand.spine,
@@ -305,7 +357,7 @@ export async function explainQuery(
         failure: null,
         alsoFailed: [],
         alertRows: cand.alertRows,
-        pathRows: alertPaths.get(keyOf(cand.table, cand.row)) ?? new Map(),
+        pathRows: cand.alertPath ?? new Map(),
       });
       continue;
     }

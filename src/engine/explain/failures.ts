@@ -7,6 +7,7 @@ import { scalarToString } from '../functions/conversions';
 import { foldCase } from '../functions/fold';
 import type { Column } from '../table/column';
 import { getValue } from '../table/column';
+import { Cooperator } from '../execute/cooperate';
 import { evalExpr, type InTableSets } from '../execute/eval-expr';
 import type { Relation } from '../execute/relation';
 
@@ -78,16 +79,28 @@ function operands(e: BoundExpr): BoundExpr[] {
   }
 }
 
+/** Kusto text of a cell, per dictionary code for strings (a column holds few distinct strings). */
+function cellReader(c: Column): (row: number) => string {
+  if (c.type !== 'string') return (row) => cell(c, row);
+  const byCode = new Array<string | undefined>(c.dict.length);
+  return (row) => {
+    const code = c.codes[row]!;
+    return (byCode[code] ??= JSON.stringify(c.dict[code]));
+  };
+}
+
 /**
  * For every row of `input` the predicate does not keep, the failures of its conjuncts. Returns a
- * map row → failures (rows that pass are absent).
+ * map row → failures (rows that pass are absent). Rows that fail a conjunct with the same values
+ * share one (immutable) `Failure`: a join's output repeats the same few values many times.
  */
-export function describeFailures(
+export async function describeFailures(
   node: FilterNode,
   input: Relation,
   mask: Column,
   inSets: InTableSets,
-): Map<number, Failure[]> {
+  coop: Cooperator = new Cooperator(),
+): Promise<Map<number, Failure[]>> {
   const out = new Map<number, Failure[]>();
   if (mask.type !== 'bool') return out;
   const failing: number[] = [];
@@ -101,13 +114,26 @@ export function describeFailures(
     const value = parts.length === 1 ? mask : evalExpr(part, input, inSets);
     if (value.type !== 'bool') continue;
     const ops = operands(part);
+    const exprs = ops.map(exprText);
     const opCols = ops.map((o) => evalExpr(o, input, inSets));
-    for (const row of failing) {
+    const readers = opCols.map(cellReader);
+    const shared = new Map<string, Failure>();
+    for (let i = 0; i < failing.length; i++) {
+      if (i % 1024 === 0) await coop.checkpoint();
+      const row = failing[i]!;
       const passed = value.values[row] === 1 && (value.valid === null || value.valid[row] === 1);
       if (passed) continue;
       const isNull = value.valid !== null && value.valid[row] === 0;
-      const values = ops.map((o, k) => ({ expr: exprText(o), value: cell(opCols[k]!, row) }));
-      const f = describe(node, part, values, opCols, row, isNull);
+      const texts = readers.map((r) => r(row));
+      const violation = violationOf(part, opCols, row);
+      // Everything a failure says is a function of these (the list entry of the value's text).
+      const key = `${isNull ? 1 : 0}\u0001${violation}\u0001${texts.join('\u0001')}`;
+      let f = shared.get(key);
+      if (!f) {
+        const values = texts.map((t, k) => ({ expr: exprs[k]!, value: t }));
+        f = describe(node, part, values, opCols, row, isNull, violation);
+        shared.set(key, f);
+      }
       const list = out.get(row);
       if (list) list.push(f);
       else out.set(row, [f]);
@@ -116,6 +142,28 @@ export function describeFailures(
   return out;
 }
 
+/** How far the row was from passing (see `Failure.violation`). */
+function violationOf(part: BoundExpr, opCols: readonly Column[], row: number): number | null {
+  if (part.kind !== 'Call') return null;
+  if (part.fn.name === 'between') {
+    const x = asNumber(opCols[0]!, row);
+    const lo = part.args[1]!;
+    const hi = part.args[2]!;
+    const loV = lo.kind === 'Constant' && typeof lo.value === 'number' ? lo.value : null;
+    const hiV = hi.kind === 'Constant' && typeof hi.value === 'number' ? hi.value : null;
+    if (x !== null && loV !== null && hiV !== null) return x < loV ? loV - x : x > hiV ? x - hiV : 0;
+    return null;
+  }
+  if (COMPARISONS.has(part.fn.name) && opCols.length === 2) {
+    const a = asNumber(opCols[0]!, row);
+    const b = asNumber(opCols[1]!, row);
+    return a !== null && b !== null ? Math.abs(a - b) : null;
+  }
+  return null;
+}
+
+const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=']);
+
 function describe(
   node: FilterNode,
   part: BoundExpr,
@@ -123,6 +171,7 @@ function describe(
   opCols: Column[],
   row: number,
   isNull: boolean,
+  violation: number | null,
 ): Failure {
   const predicate = exprText(part);
   const base = { nodeId: node.id, stage: node.text, kind: 'predicate' as const, predicate, values };
@@ -141,24 +190,13 @@ function describe(
     return { ...base, detail, violation: null, ...(entry !== undefined ? { listEntry: entry } : {}) };
   }
   if (part.kind === 'Call' && (part.fn.name === 'between' || part.fn.name === '!between')) {
-    const x = asNumber(opCols[0]!, row);
-    const lo = part.args[1]!;
-    const hi = part.args[2]!;
-    const loV = lo.kind === 'Constant' && typeof lo.value === 'number' ? lo.value : null;
-    const hiV = hi.kind === 'Constant' && typeof hi.value === 'number' ? hi.value : null;
-    let violation: number | null = null;
-    if (x !== null && loV !== null && hiV !== null && part.fn.name === 'between')
-      violation = x < loV ? loV - x : x > hiV ? x - hiV : 0;
-    const range = `${exprText(lo)} .. ${exprText(hi)}`;
+    const range = `${exprText(part.args[1]!)} .. ${exprText(part.args[2]!)}`;
     const detail = isNull
       ? `${saw}: null is never ${part.fn.name === 'between' ? 'within' : 'outside'} ${range}`
       : `${values[0]?.expr ?? predicate} = ${values[0]?.value ?? '?'}, ${part.fn.name === 'between' ? 'outside' : 'within'} ${range}`;
     return { ...base, detail, violation };
   }
-  if (part.kind === 'Call' && ['<', '<=', '>', '>='].includes(part.fn.name) && opCols.length === 2) {
-    const a = asNumber(opCols[0]!, row);
-    const b = asNumber(opCols[1]!, row);
-    const violation = a !== null && b !== null ? Math.abs(a - b) : null;
+  if (part.kind === 'Call' && COMPARISONS.has(part.fn.name) && opCols.length === 2) {
     const nullOperand = values.find((v) => v.value === 'null');
     const detail = nullOperand
       ? `${nullOperand.expr} is null, so ${predicate} is null (where drops it)`

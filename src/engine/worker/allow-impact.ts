@@ -5,7 +5,6 @@
  */
 import type { Table } from '../table/table';
 import type { AllowImpact, CandidateView } from './explain-protocol';
-import { eqFold } from './row-record';
 import { dcomRowOf, offspringOf } from './suspicion';
 
 const PROC = 'DeviceProcessEvents';
@@ -15,17 +14,27 @@ export function allowImpact(
   allowList: readonly string[],
   p: Table | undefined,
 ): AllowImpact[] {
-  const allowStage =
-    candidates.find((c) => c.failure && /allowListedExecs/.test(c.failure.predicate))?.stageIndex ?? null;
-  const reached =
-    allowStage === null ? 0 : candidates.filter((c) => c.state === 'alert' || c.stageIndex >= allowStage).length;
+  // One pass over the candidates: those the allow-list stopped, by entry (case-folded as eqFold).
+  let allowStage: number | null = null;
+  const byEntry = new Map<string, CandidateView[]>();
+  const isAllowFailure = new Map<string, boolean>();
+  for (const c of candidates) {
+    const f = c.failure;
+    if (!f) continue;
+    let allow = isAllowFailure.get(f.predicate);
+    if (allow === undefined) isAllowFailure.set(f.predicate, (allow = /allowListedExecs/.test(f.predicate)));
+    if (!allow) continue;
+    allowStage ??= c.stageIndex;
+    if (f.listEntry == null) continue;
+    const k = f.listEntry.toLowerCase();
+    const list = byEntry.get(k);
+    if (list) list.push(c);
+    else byEntry.set(k, [c]);
+  }
+  let reached = 0;
+  if (allowStage !== null) for (const c of candidates) if (c.state === 'alert' || c.stageIndex >= allowStage) reached++;
   return allowList.map((entry) => {
-    const hit = candidates.filter(
-      (c) =>
-        c.failure?.listEntry != null &&
-        /allowListedExecs/.test(c.failure.predicate) &&
-        eqFold(c.failure.listEntry, entry),
-    );
+    const hit = byEntry.get(entry.toLowerCase()) ?? [];
     const chains = new Map<number, readonly string[]>();
     for (const c of hit) {
       if (!p) continue;

@@ -20,6 +20,7 @@ import {
   Float64,
   Int64,
   makeData,
+  makeVector,
   RecordBatch,
   Schema,
   Struct,
@@ -81,25 +82,28 @@ function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCou
 }
 
 function utf8Data(type: Utf8, values: readonly unknown[]): Data {
+  // One growing buffer filled by encodeInto: no per-string byte arrays.
   const encoder = new TextEncoder();
   const valueOffsets = new Int32Array(values.length + 1);
-  const parts: Uint8Array[] = [];
+  let chars = 0;
+  for (const v of values) if (typeof v === 'string') chars += v.length;
+  let buf = new Uint8Array(Math.ceil(chars * 1.125) + 64);
   let total = 0;
-  values.forEach((v, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (typeof v === 'string') {
-      const bytes = encoder.encode(v);
-      parts.push(bytes);
-      total += bytes.length;
+      // At most 3 bytes per UTF-16 unit.
+      if (buf.length - total < v.length * 3) {
+        const next = new Uint8Array(Math.max(buf.length * 2, total + v.length * 3));
+        next.set(buf.subarray(0, total));
+        buf = next;
+      }
+      total += encoder.encodeInto(v, buf.subarray(total)).written;
       if (total > 0x7fffffff) throw new RangeError('arrow-wire: a text column exceeds 2 GiB');
     }
     valueOffsets[i + 1] = total;
-  });
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.length;
   }
+  const data = buf.subarray(0, total);
   return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
 }
 
@@ -147,8 +151,55 @@ function stringField(name: string, values: readonly (string | null)[], metadata:
 /** A column's values as a reader by row (null for a null cell). */
 function columnReader(table: ArrowTable, name: string): (row: number) => unknown {
   const vector = table.getChild(name);
-  const values: unknown[] = vector ? Array.from(vector as Iterable<unknown>) : [];
+  const values: unknown[] = vector ? columnValues(vector.data, vector.length) : [];
   return (row) => values[row] ?? null;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Every value of a column, read straight off its buffers for the types the wire uses (the generic
+ * Vector#get costs a visitor call per cell); other types through `get`.
+ */
+function columnValues(chunks: readonly Data[], length: number): unknown[] {
+  const out = new Array<unknown>(length);
+  let base = 0;
+  for (const d of chunks) {
+    const n = d.length;
+    const valid = d.nullCount > 0 ? d.nullBitmap : null;
+    const isValid = (i: number): boolean =>
+      valid === null || ((valid[(d.offset + i) >> 3]! >> ((d.offset + i) & 7)) & 1) === 1;
+    if (d.offset === 0 && d.type instanceof Utf8) {
+      const offsets = d.valueOffsets as Int32Array;
+      const bytes = d.values as Uint8Array;
+      const start = offsets[0]!;
+      const end = offsets[n]!;
+      let ascii = true;
+      for (let b = start; b < end; b++)
+        if (bytes[b]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      // ASCII text: one decode for the chunk, then slices (same characters, no per-cell decoder call).
+      const all = ascii ? utf8Decoder.decode(bytes.subarray(start, end)) : '';
+      for (let i = 0; i < n; i++) {
+        if (!isValid(i)) out[base + i] = null;
+        else if (ascii) out[base + i] = all.slice(offsets[i]! - start, offsets[i + 1]! - start);
+        else out[base + i] = utf8Decoder.decode(bytes.subarray(offsets[i]!, offsets[i + 1]!));
+      }
+    } else if (d.offset === 0 && d.type instanceof Float64) {
+      const vals = d.values as Float64Array;
+      for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? vals[i]! : null;
+    } else if (d.offset === 0 && d.type instanceof Bool) {
+      const bits = d.values as Uint8Array;
+      for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? ((bits[i >> 3]! >> (i & 7)) & 1) === 1 : null;
+    } else {
+      const v = makeVector(d);
+      for (let i = 0; i < n; i++) out[base + i] = v.get(i);
+    }
+    base += n;
+  }
+  return out;
 }
 
 function fromIpc(bytes: Uint8Array): ArrowTable {

@@ -3,6 +3,7 @@
  * and the unknown-boot knob spliced into its text), keeps the answer per tuning state and per
  * loaded data (the tables map changes identity on every load), and opens its candidates.
  */
+import { Cooperator } from '../execute/cooperate';
 import { explainQuery } from '../explain/explain';
 import type { RuleDefinition } from '../rule/rule';
 import { tuneQuery } from '../rule/tune';
@@ -36,13 +37,16 @@ interface Explained {
   readonly ctx: HitContext;
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/**
+ * One explain run, shared by the requests that want its tuning state. It runs under its own
+ * signal, aborted when every request waiting on it has been cancelled (then it stops at its next
+ * checkpoint and leaves the cache).
+ */
+interface Job {
+  readonly promise: Promise<Explained>;
+  readonly controller: AbortController;
+  waiters: number;
+  settled: boolean;
 }
 
 function abortError(): Error {
@@ -51,7 +55,10 @@ function abortError(): Error {
 
 export class ExplainService {
   private data: ReadonlyMap<string, Table> | null = null;
-  private readonly cache = new Map<string, Promise<Explained>>();
+  private readonly cache = new Map<string, Job>();
+  /** The cooperator of the latest run started (it counts its yields), and how many runs started. */
+  lastRun: Cooperator | null = null;
+  runs = 0;
 
   constructor(private readonly now: () => bigint) {}
 
@@ -62,7 +69,7 @@ export class ExplainService {
     tuning: TuningInput,
     signal: AbortSignal,
   ): Promise<ExplainView> {
-    return (await raceAbort(this.explained(rule, tables, tuning), signal)).view;
+    return (await this.explained(rule, tables, tuning, signal)).view;
   }
 
   async detail(
@@ -72,29 +79,73 @@ export class ExplainService {
     key: string,
     signal: AbortSignal,
   ): Promise<HitDetail> {
-    const e = await raceAbort(this.explained(rule, tables, tuning), signal);
+    const e = await this.explained(rule, tables, tuning, signal);
     const c = e.byKey.get(key);
     if (!c) throw new ExplainError('RangeError', `no candidate ${key}`);
     return candidateDetail(tables, c, e.ctx);
   }
 
-  private explained(rule: RuleDefinition, tables: ReadonlyMap<string, Table>, tuning: TuningInput): Promise<Explained> {
+  /** Waits for the run of this tuning (starting it if needed) until `signal` aborts. */
+  private explained(
+    rule: RuleDefinition,
+    tables: ReadonlyMap<string, Table>,
+    tuning: TuningInput,
+    signal: AbortSignal,
+  ): Promise<Explained> {
+    if (signal.aborted) return Promise.reject(abortError());
+    const job = this.job(rule, tables, tuning);
+    job.waiters++;
+    return new Promise<Explained>((resolve, reject) => {
+      const onAbort = (): void => {
+        job.waiters--;
+        if (job.waiters === 0 && !job.settled) job.controller.abort();
+        reject(abortError());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.promise.then(resolve, reject).finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        if (!signal.aborted) job.waiters--;
+      });
+    });
+  }
+
+  private job(rule: RuleDefinition, tables: ReadonlyMap<string, Table>, tuning: TuningInput): Job {
     if (this.data !== tables) {
+      // Runs on the old data finish for whoever still waits on them (or stop when they cancel).
       this.data = tables;
       this.cache.clear();
     }
     const { query, allowList } = tunedQuery(rule, tuning);
     const hit = this.cache.get(query);
-    if (hit) {
+    if (hit && !hit.controller.signal.aborted) {
       // Most recently used last.
       this.cache.delete(query);
       this.cache.set(query, hit);
       return hit;
     }
-    const job = this.run(rule, tables, tuning, query, allowList);
+    const controller = new AbortController();
+    const coop = new Cooperator(controller.signal);
+    this.lastRun = coop;
+    this.runs++;
+    const promise = this.run(rule, tables, tuning, query, allowList, coop);
+    const job: Job = { promise, controller, waiters: 0, settled: false };
     this.cache.set(query, job);
-    job.catch(() => this.cache.get(query) === job && this.cache.delete(query));
-    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    // A failed or cancelled run is not kept: the next request runs it again.
+    promise.then(
+      () => (job.settled = true),
+      () => {
+        job.settled = true;
+        if (this.cache.get(query) === job) this.cache.delete(query);
+      },
+    );
+    controller.signal.addEventListener('abort', () => this.cache.get(query) === job && this.cache.delete(query), {
+      once: true,
+    });
+    while (this.cache.size > CACHE_SIZE) {
+      const [oldKey, old] = this.cache.entries().next().value!;
+      if (!old.settled && old.waiters === 0) old.controller.abort();
+      this.cache.delete(oldKey);
+    }
     return job;
   }
 
@@ -104,6 +155,7 @@ export class ExplainService {
     tuning: TuningInput,
     query: string,
     allowList: readonly string[],
+    coop: Cooperator,
   ): Promise<Explained> {
     const needed = rule.dataTypes.length > 0 ? rule.dataTypes : ['DeviceNetworkEvents', 'DeviceProcessEvents'];
     const missing = needed.filter((n) => !tables.has(n));
@@ -116,19 +168,25 @@ export class ExplainService {
     const { plan, diagnostics } = compileQuery(query, tables, this.now(), { optimise: false });
     if (!plan)
       throw new ExplainError('RuleError', diagnostics.map((d) => d.message).join('; ') || 'the rule does not compile');
-    const result = await explainQuery(plan, tables);
+    await coop.checkpoint();
+    const result = await explainQuery(plan, tables, { cooperator: coop });
     const exclusions = childExclusions(query);
-    const view = explainView(result, tables, {
-      tuning: {
-        allowList: tuning.allowList === null ? null : [...tuning.allowList],
-        unknownBoot: tuning.unknownBoot,
-        ...(tuning.knobs ? { knobs: tuning.knobs } : {}),
+    const view = await explainView(
+      result,
+      tables,
+      {
+        tuning: {
+          allowList: tuning.allowList === null ? null : [...tuning.allowList],
+          unknownBoot: tuning.unknownBoot,
+          ...(tuning.knobs ? { knobs: tuning.knobs } : {}),
+        },
+        query,
+        allowList,
+        childExclusions: exclusions,
+        elapsedMs: performance.now() - t0,
       },
-      query,
-      allowList,
-      childExclusions: exclusions,
-      elapsedMs: performance.now() - t0,
-    });
+      coop,
+    );
     return {
       view,
       byKey: new Map(view.candidates.map((c) => [c.key, c])),

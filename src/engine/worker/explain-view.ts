@@ -3,6 +3,7 @@
  * measured failure, chain facts (remote IP, server, gap), suspicion and pins' keys; the funnel in
  * total and per device, with the boot filter's silent drops called out; the allow-list's impact.
  */
+import { Cooperator } from '../execute/cooperate';
 import { readWindow as readRuleWindow } from '../rule/knobs';
 import type { Candidate, ExplainResult } from '../explain/explain';
 import type { Failure } from '../explain/failures';
@@ -10,7 +11,7 @@ import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
 import { alertKey } from './alert-export';
 import { allowImpact } from './allow-impact';
-import { nearMisses } from './near-misses';
+import { nearMissesCooperative } from './near-misses';
 import type {
   CandidateView,
   DeviceFunnel,
@@ -19,7 +20,7 @@ import type {
   FunnelStageView,
   TuningInput,
 } from './explain-protocol';
-import { numberAt, stringAt, ticksAt, ticksToMs, valueAt, eqFold } from './row-record';
+import { colIndex, numberAt, stringAt, ticksAt, ticksToMs, valueAt, eqFold } from './row-record';
 import { dcomRowOf, offspringOf, suspicionOf } from './suspicion';
 import { diffSeconds } from './why-it-fired';
 
@@ -55,8 +56,14 @@ function devicesWithBoot(p: Table | undefined): Set<string> {
   const hit = bootCache.get(p);
   if (hit) return hit;
   const out = new Set<string>();
-  for (let r = 0; r < p.rowCount; r++)
-    if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
+  const file = p.columns[colIndex(p, 'FileName')];
+  if (file?.type === 'string') {
+    // Per distinct file name, then over the codes (a 10 M-row table has a few thousand names).
+    const isBoot = file.dict.map((f) => eqFold(f, 'services.exe'));
+    for (let r = 0; r < p.rowCount; r++) if (isBoot[file.codes[r]!]) out.add(stringAt(p, 'DeviceName', r));
+  } else
+    for (let r = 0; r < p.rowCount; r++)
+      if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
   bootCache.set(p, out);
   return out;
 }
@@ -74,16 +81,29 @@ export function candidateKey(
   const t = tables.get(c.table);
   if (!t) return `${c.spine}|${c.table}#${c.row}`;
   const ticks = ticksAt(t, 'Timestamp', c.row);
-  const report = valueAt(t, 'ReportId', c.row);
-  const id = report === null || report === '' ? `#${c.row}` : String(report);
-  return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${ticks === null ? '' : formatDateTime(ticks)}|${id}`;
+  return keyOf(t, c, ticks === null ? null : formatDateTime(ticks));
 }
 
-export function explainView(
+/** `candidateKey` with the row's time text already made. */
+function keyOf(t: Table, c: Pick<Candidate, 'spine' | 'row'>, iso: string | null): string {
+  const report = valueAt(t, 'ReportId', c.row);
+  const id = report === null || report === '' ? `#${c.row}` : String(report);
+  return `${c.spine}|${stringAt(t, 'DeviceId', c.row)}|${iso ?? ''}|${id}`;
+}
+
+/** Candidates between cooperative checkpoints. */
+const CHECK_EVERY = 256;
+
+/**
+ * The view of `result`. Yields to the event loop as it goes and stops with an `AbortError` when
+ * the cooperator's signal aborts (default: a cooperator without a signal).
+ */
+export async function explainView(
   result: ExplainResult,
   tables: ReadonlyMap<string, Table>,
   ctx: ExplainContext,
-): ExplainView {
+  coop: Cooperator = new Cooperator(),
+): Promise<ExplainView> {
   const n = tables.get(NET);
   const p = tables.get(PROC);
   const stageIndex = new Map(result.funnel.map((f, i) => [f.nodeId, i]));
@@ -102,9 +122,20 @@ export function explainView(
     }
   }
 
-  const candidates: CandidateView[] = result.candidates.map((c) => {
+  // Candidates share failures (one per distinct stage, conjunct and values): one view of each.
+  const failureViews = new Map<Failure, FailureView>();
+  const viewOf = (f: Failure): FailureView => {
+    let v = failureViews.get(f);
+    if (!v) failureViews.set(f, (v = failureView(f)));
+    return v;
+  };
+  const candidates: CandidateView[] = [];
+  for (let i = 0; i < result.candidates.length; i++) {
+    if (i % CHECK_EVERY === 0) await coop.checkpoint();
+    const c = result.candidates[i]!;
     const t = tables.get(c.table);
     const ticks = t ? ticksAt(t, 'Timestamp', c.row) : null;
+    const iso = ticks === null ? null : formatDateTime(ticks);
     const netRow = c.table === NET ? c.row : c.pathRows.get(NET)?.[0];
     const procRows = c.pathRows.get(PROC) ?? [];
     const dcomRow = p ? (c.table === PROC ? c.row : dcomRowOf(p, procRows)) : null;
@@ -119,7 +150,7 @@ export function explainView(
         : p
           ? `${stringAt(p, 'FileName', c.row)} (PID ${numberAt(p, 'ProcessId', c.row) ?? '?'})`
           : c.table;
-    const failure = c.failure ? failureView(c.failure) : null;
+    const failure = c.failure ? viewOf(c.failure) : null;
     let suspicion: CandidateView['suspicion'] = null;
     if (failure?.listEntry && p) {
       const hiddenBy = /allowListedExecs/.test(failure.predicate) ? 'allow-list' : 'child-exclusion';
@@ -136,13 +167,13 @@ export function explainView(
         onlyFailure: c.alsoFailed.length === 0,
       });
     }
-    return {
-      key: candidateKey(tables, c),
+    candidates.push({
+      key: t ? keyOf(t, c, iso) : `${c.spine}|${c.table}#${c.row}`,
       spine: c.spine,
       table: c.table,
       row: c.row,
       device: c.group,
-      iso: ticks === null ? null : formatDateTime(ticks),
+      iso,
       ms: ticks === null ? null : ticksToMs(ticks),
       label,
       remoteIp,
@@ -150,13 +181,14 @@ export function explainView(
       gap,
       state: c.state,
       failure,
-      alsoFailed: c.alsoFailed.map(failureView),
+      alsoFailed: c.alsoFailed.map(viewOf),
       stageIndex: c.failure ? (stageIndex.get(c.failure.nodeId) ?? 0) : -1,
       pathRows: [...c.pathRows].map(([table, rows]) => ({ table, rows: [...rows] })),
-      alertKeys: [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
+      alertKeys: c.alertRows.length === 0 ? [] : [...new Set(c.alertRows.map((r) => alertKeys[r] ?? ''))],
       suspicion,
-    };
-  });
+    });
+  }
+  await coop.checkpoint();
 
   const funnel: FunnelStageView[] = result.funnel.map((f) => ({
     nodeId: f.nodeId,
@@ -168,9 +200,12 @@ export function explainView(
     boot: f === bootStage,
   }));
 
+  await coop.checkpoint();
   const booted = devicesWithBoot(p);
   const perDevice = new Map<string, { candidates: number; alerts: number; bootDropped: number }>();
-  for (const c of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    if (i % (CHECK_EVERY * 16) === 0) await coop.checkpoint();
+    const c = candidates[i]!;
     const d = perDevice.get(c.device) ?? { candidates: 0, alerts: 0, bootDropped: 0 };
     d.candidates++;
     if (c.state === 'alert') d.alerts++;
@@ -181,6 +216,11 @@ export function explainView(
     .map(([device, d]) => ({ device, ...d, suppressed: d.candidates - d.alerts, noBoot: !booted.has(device) }))
     .sort((a, b) => b.candidates - a.candidates || a.device.localeCompare(b.device));
 
+  await coop.checkpoint();
+  const impact = allowImpact(candidates, ctx.allowList, p);
+  await coop.checkpoint();
+  const near = await nearMissesCooperative(candidates, coop);
+  await coop.checkpoint();
   return {
     tuning: ctx.tuning,
     query: ctx.query,
@@ -188,9 +228,9 @@ export function explainView(
     candidates,
     funnel,
     devices,
-    allowImpact: allowImpact(candidates, ctx.allowList, p),
+    allowImpact: impact,
     alertKeys,
-    nearMisses: nearMisses(candidates),
+    nearMisses: near,
     window: readWindow(ctx.query),
     elapsedMs: ctx.elapsedMs,
   };

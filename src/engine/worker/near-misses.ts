@@ -4,6 +4,7 @@
  * miss, opened through the DCOM start. The dashboard's table and the CLI's `--near-misses` CSV
  * both come from here.
  */
+import { sortCooperative, type Cooperator } from '../execute/cooperate';
 import { formatCsvRows } from '../output/format-results';
 import type { CandidateView, ExplainView, NearMissView } from './explain-protocol';
 
@@ -14,13 +15,14 @@ const PROC = 'DeviceProcessEvents';
  * path. Candidates whose path holds rows of one table only (no partner found) stay apart.
  */
 function chainOf(c: CandidateView): string {
-  const parts = c.pathRows.filter((p) => p.rows.length > 0);
+  const parts: string[] = [];
+  for (const p of c.pathRows) {
+    if (p.rows.length === 0) continue;
+    const rows = p.rows.length === 1 ? String(p.rows[0]) : [...p.rows].sort((a, b) => a - b).join(',');
+    parts.push(`${p.table}:${rows}`);
+  }
   if (parts.length < 2) return `own/${c.key}`;
-  const rows = parts
-    .map((p) => `${p.table}:${[...p.rows].sort((a, b) => a - b).join(',')}`)
-    .sort()
-    .join('|');
-  return `${c.failure?.nodeId ?? ''}/${rows}`;
+  return `${c.failure?.nodeId ?? ''}/${parts.sort().join('|')}`;
 }
 
 const violation = (c: CandidateView): number => c.failure?.violation ?? Number.POSITIVE_INFINITY;
@@ -28,32 +30,101 @@ const violation = (c: CandidateView): number => c.failure?.violation ?? Number.P
 /** Suppressed chains, closest first: smallest measured violation, then the later stage, then time. */
 export function nearMisses(candidates: readonly CandidateView[]): NearMissView[] {
   const chains = new Map<string, CandidateView[]>();
-  for (const c of candidates) {
+  groupChains(candidates, 0, candidates.length, chains);
+  const { rows, order, cmp } = rankChains(chains);
+  order.sort(cmp);
+  const offBy = new Map<string, boolean>();
+  return order.map((i) => nearMissOf(rows[i]!, offBy));
+}
+
+/** `nearMisses`, yielding to the event loop (and stopping when aborted) through `coop`. */
+export async function nearMissesCooperative(
+  candidates: readonly CandidateView[],
+  coop: Cooperator,
+): Promise<NearMissView[]> {
+  const chains = new Map<string, CandidateView[]>();
+  const step = 2048;
+  for (let start = 0; start < candidates.length; start += step) {
+    await coop.checkpoint();
+    groupChains(candidates, start, Math.min(candidates.length, start + step), chains);
+  }
+  await coop.checkpoint();
+  const { rows, order: unsorted, cmp } = rankChains(chains);
+  const order = await sortCooperative(unsorted, cmp, coop);
+  const offBy = new Map<string, boolean>();
+  const out: NearMissView[] = [];
+  for (let i = 0; i < order.length; i++) {
+    if (i % step === 0) await coop.checkpoint();
+    out.push(nearMissOf(rows[order[i]!]!, offBy));
+  }
+  return out;
+}
+
+function groupChains(
+  candidates: readonly CandidateView[],
+  start: number,
+  end: number,
+  chains: Map<string, CandidateView[]>,
+): void {
+  for (let i = start; i < end; i++) {
+    const c = candidates[i]!;
     if (c.state !== 'suppressed') continue;
     const k = chainOf(c);
     const list = chains.get(k);
     if (list) list.push(c);
     else chains.set(k, [c]);
   }
-  const rows = [...chains.values()].map((list) =>
-    [...list].sort((a, b) => Number(b.table === PROC) - Number(a.table === PROC)),
-  );
-  return rows
-    .sort(
-      ([a], [b]) =>
-        violation(a!) - violation(b!) ||
-        b!.stageIndex - a!.stageIndex ||
-        (a!.ms ?? 0) - (b!.ms ?? 0) ||
-        (a!.key < b!.key ? -1 : a!.key > b!.key ? 1 : 0),
-    )
-    .map((list) => ({ keys: list.map((c) => c.key), spines: list.map((c) => c.spine), offBy: closeness(list[0]!) }));
+}
+
+/** The chains (each its DCOM start first), their indices, and the order to sort those by (closest first). */
+function rankChains(chains: ReadonlyMap<string, CandidateView[]>): {
+  rows: CandidateView[][];
+  order: number[];
+  cmp: (i: number, j: number) => number;
+} {
+  const rows = [...chains.values()];
+  const procFirst = (a: CandidateView, b: CandidateView): number => Number(b.table === PROC) - Number(a.table === PROC);
+  for (const list of rows) if (list.length > 1) list.sort(procFirst);
+  // Sort keys read once per chain (its first candidate), then a stable sort of chain indices.
+  const n = rows.length;
+  const vio = new Float64Array(n);
+  const stage = new Float64Array(n);
+  const ms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = rows[i]![0]!;
+    vio[i] = violation(c);
+    stage[i] = c.stageIndex;
+    ms[i] = c.ms ?? 0;
+  }
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const byKey = (i: number, j: number): number => {
+    const a = rows[i]![0]!.key;
+    const b = rows[j]![0]!.key;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  const cmp = (i: number, j: number): number =>
+    vio[i]! - vio[j]! || stage[j]! - stage[i]! || ms[i]! - ms[j]! || byKey(i, j);
+  return { rows, order: idx, cmp };
+}
+
+function nearMissOf(list: readonly CandidateView[], offBy: Map<string, boolean>): NearMissView {
+  const keys = new Array<string>(list.length);
+  const spines = new Array<string>(list.length);
+  for (let k = 0; k < list.length; k++) {
+    keys[k] = list[k]!.key;
+    spines[k] = list[k]!.spine;
+  }
+  return { keys, spines, offBy: closeness(list[0]!, offBy) };
 }
 
 /** How far the candidate was from passing, as the table writes it (`1 s off`), or '' when not measurable. */
-function closeness(c: CandidateView): string {
+function closeness(c: CandidateView, isDiff: Map<string, boolean>): string {
   const v = c.failure?.violation;
   if (v === null || v === undefined) return '';
-  return /datetime_diff/.test(c.failure?.predicate ?? '') ? `${v} s off` : `${Number(v.toFixed(1))} s off`;
+  const predicate = c.failure?.predicate ?? '';
+  let diff = isDiff.get(predicate);
+  if (diff === undefined) isDiff.set(predicate, (diff = /datetime_diff/.test(predicate)));
+  return diff ? `${v} s off` : `${Number(v.toFixed(1))} s off`;
 }
 
 export const NEAR_MISS_COLUMNS = [

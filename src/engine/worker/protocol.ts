@@ -389,8 +389,19 @@ export interface SurroundingWire extends Omit<SurroundingEvents, 'events'> {
   readonly events: ArrowPayload<TimedEvent>;
 }
 
+/**
+ * A candidate on the wire: its failures as indices into the explanation's failure table (candidates
+ * share failures; each crosses once).
+ */
+export interface CandidateWireRow extends Omit<CandidateView, 'failure' | 'alsoFailed'> {
+  readonly failure: number | null;
+  readonly alsoFailed: readonly number[];
+}
+
 export interface ExplainWire extends Omit<ExplainView, 'candidates' | 'devices' | 'alertKeys'> {
-  readonly candidates: ArrowPayload<CandidateView>;
+  readonly candidates: ArrowPayload<CandidateWireRow>;
+  /** The distinct failures the candidates refer to. */
+  readonly failures: ArrowPayload<FailureView>;
   readonly devices: ArrowPayload<DeviceFunnel>;
   readonly alertKeys: ArrowPayload<{ readonly key: string }>;
 }

@@ -64,16 +64,25 @@ export function offspringOf(p: Table, dcomRow: number): ServerOffspring {
   return out;
 }
 
+/** Per process table, per row: 0 not known yet, 1 a DCOM server start, 2 not one. */
+const dcomStartCache = new WeakMap<Table, Uint8Array>();
+
+function isDcomStart(p: Table, r: number): boolean {
+  let memo = dcomStartCache.get(p);
+  if (!memo) dcomStartCache.set(p, (memo = new Uint8Array(p.rowCount)));
+  const known = memo[r];
+  if (known) return known === 1;
+  const yes =
+    !eqFold(stringAt(p, 'FileName', r), 'services.exe') &&
+    eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') &&
+    hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch');
+  memo[r] = yes ? 1 : 2;
+  return yes;
+}
+
 /** The DCOM server start among a path's process rows (started by svchost -k DcomLaunch). */
 export function dcomRowOf(p: Table, rows: readonly number[]): number | null {
-  for (const r of rows) {
-    if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) continue;
-    if (
-      eqFold(stringAt(p, 'InitiatingProcessFileName', r), 'svchost.exe') &&
-      hasTerm(stringAt(p, 'InitiatingProcessCommandLine', r), 'dcomlaunch')
-    )
-      return r;
-  }
+  for (const r of rows) if (r >= 0 && r < p.rowCount && isDcomStart(p, r)) return r;
   return null;
 }
 

@@ -14,8 +14,9 @@ import {
   type ArrowPayload,
   type ObjectSpec,
 } from './arrow-wire';
-import type { CandidateView, DeviceFunnel, ExplainView } from './explain-protocol';
+import type { CandidateView, DeviceFunnel, ExplainView, FailureView } from './explain-protocol';
 import type {
+  CandidateWireRow,
   DetectionView,
   DetectionWire,
   EngineResponse,
@@ -75,6 +76,23 @@ export const CANDIDATE_SPEC: ObjectSpec<CandidateView> = {
   suspicion: 'json',
 };
 
+export const CANDIDATE_WIRE_SPEC: ObjectSpec<CandidateWireRow> = {
+  ...CANDIDATE_SPEC,
+  failure: 'f64?',
+  alsoFailed: 'json',
+};
+
+export const FAILURE_SPEC: ObjectSpec<FailureView> = {
+  nodeId: 'f64',
+  stage: 'utf8',
+  kind: 'utf8',
+  predicate: 'utf8',
+  detail: 'utf8',
+  values: 'json',
+  violation: 'f64?',
+  listEntry: 'utf8?',
+};
+
 export const DEVICE_FUNNEL_SPEC: ObjectSpec<DeviceFunnel> = {
   device: 'utf8',
   candidates: 'f64',
@@ -117,9 +135,26 @@ export function encodeSurrounding(events: SurroundingEvents): SurroundingWire {
 }
 
 export function encodeExplain(view: ExplainView): ExplainWire {
+  // Failures by identity: the view shares one object per distinct failure.
+  const failures: FailureView[] = [];
+  const index = new Map<FailureView, number>();
+  const ref = (f: FailureView): number => {
+    let i = index.get(f);
+    if (i === undefined) {
+      index.set(f, (i = failures.length));
+      failures.push(f);
+    }
+    return i;
+  };
+  const rows: CandidateWireRow[] = view.candidates.map((c) => ({
+    ...c,
+    failure: c.failure === null ? null : ref(c.failure),
+    alsoFailed: c.alsoFailed.map(ref),
+  }));
   return {
     ...view,
-    candidates: encodeObjects(view.candidates, CANDIDATE_SPEC),
+    candidates: encodeObjects(rows, CANDIDATE_WIRE_SPEC),
+    failures: encodeObjects(failures, FAILURE_SPEC),
     devices: encodeObjects(view.devices, DEVICE_FUNNEL_SPEC),
     alertKeys: encodeKeys(view.alertKeys),
   };
@@ -143,7 +178,7 @@ export function transferList(res: EngineWireResponse): ArrayBuffer[] {
     case 'events':
       return payloadBuffers([res.events.events]);
     case 'explained':
-      return payloadBuffers([res.view.candidates, res.view.devices, res.view.alertKeys]);
+      return payloadBuffers([res.view.candidates, res.view.failures, res.view.devices, res.view.alertKeys]);
     default:
       return [];
   }
@@ -184,9 +219,18 @@ function decodeSurrounding(wire: SurroundingWire): SurroundingEvents {
 }
 
 function decodeExplain(wire: ExplainWire): ExplainView {
-  const { candidates, devices, alertKeys, ...rest } = wire;
+  const { candidates, failures, devices, alertKeys, ...rest } = wire;
   const view = { ...rest } as ExplainView;
-  lazyProperty(view, 'candidates', () => decodeObjects(candidates));
+  lazyProperty(view, 'candidates', () => {
+    const table = decodeObjects(failures);
+    const rows = decodeObjects(candidates) as unknown as Record<keyof CandidateView, unknown>[];
+    for (const r of rows) {
+      const w = r as unknown as CandidateWireRow;
+      r.failure = w.failure === null ? null : table[w.failure]!;
+      r.alsoFailed = w.alsoFailed.map((i) => table[i]!);
+    }
+    return rows as unknown as CandidateView[];
+  });
   lazyProperty(view, 'devices', () => decodeObjects(devices));
   lazyProperty(view, 'alertKeys', () => decodeKeys(alertKeys));
   return view;
