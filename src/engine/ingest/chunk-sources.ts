@@ -23,16 +23,17 @@ export async function* readableStreamChunks(stream: ReadableStream<Uint8Array>):
   }
 }
 
-/** Chunks of a `File` / `Blob` (the drop-a-file path in the browser), with byte-range access. */
+/** Chunks of a `File` / `Blob` (ranges come from `blobSource`, byte-source.ts). */
 export function blobChunks(blob: Blob): AsyncGenerator<Uint8Array> {
-  return withRandomAccess(readableStreamChunks(blob.stream() as ReadableStream<Uint8Array>), blobRandomAccess(blob));
+  return readableStreamChunks(blob.stream() as ReadableStream<Uint8Array>);
 }
 
 /**
  * Byte-range access to the same bytes a chunk stream delivers, for formats that are read from the
  * end or in parts (the Arrow IPC file format: footer, then only the kept columns' buffers). A
  * source offers it by carrying a `RandomAccess` (see `withRandomAccess`); readers that find none
- * stream the chunks as before.
+ * stream the chunks as before. Files (`FileSource`: a Blob, a file on disk) give theirs through
+ * `rangedChunks` in ingest.ts.
  */
 export interface RandomAccess {
   readonly size: number;
@@ -56,19 +57,6 @@ export function withRandomAccess<T extends AsyncIterable<Uint8Array>>(chunks: T,
 /** The byte-range access a chunk stream carries, if any. */
 export function randomAccessOf(chunks: AsyncIterable<Uint8Array>): RandomAccess | undefined {
   return (chunks as { [RANDOM_ACCESS]?: RandomAccess })[RANDOM_ACCESS];
-}
-
-/** `Blob.slice` ranges (the browser's File: nothing but the requested bytes is read). */
-export function blobRandomAccess(blob: Blob): RandomAccess {
-  return {
-    size: blob.size,
-    open: () =>
-      Promise.resolve({
-        read: async (offset: number, length: number) =>
-          new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()),
-        close: () => Promise.resolve(),
-      }),
-  };
 }
 
 /** Ranges of an in-memory buffer, as views (no copy). */

@@ -223,10 +223,9 @@ export async function ingestAny(
   }
 }
 
-/** The source's chunks, carrying its byte ranges (unless they already carry some). */
+/** The source's chunks, carrying its byte ranges for the Arrow file reader. */
 function rangedChunks(source: FileSource): AsyncIterable<Uint8Array> {
-  const chunks = source.chunks();
-  return randomAccessOf(chunks) ? chunks : withRandomAccess(chunks, sourceRandomAccess(source));
+  return withRandomAccess(source.chunks(), sourceRandomAccess(source));
 }
 
 /** Records the file's undecoded columns on the table, typed as the Defender schema says (else string). */

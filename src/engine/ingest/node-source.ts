@@ -1,11 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { FileSource } from './byte-source';
 import { ingestAny, ingestFile } from './ingest';
 import { registerParquetLoader, type ParquetWasm } from './parquet-runtime';
-import { withRandomAccess, type RandomAccess } from './chunk-sources';
 import type { IngestOptions, IngestResult } from './read-csv-table';
 
 /**
@@ -13,11 +12,7 @@ import type { IngestOptions, IngestResult } from './read-csv-table';
  * path as byte chunks, for the CLI, tests and benchmarks; and the Node build of parquet-wasm
  * (it loads its .wasm synchronously with `fs`), registered on import of this module.
  */
-export function nodeFileChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
-  return withRandomAccess(streamFile(path, chunkSize), nodeRandomAccess(path));
-}
-
-async function* streamFile(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+export async function* nodeFileChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
   const stream = createReadStream(path, { highWaterMark: chunkSize });
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
@@ -28,7 +23,8 @@ async function* streamFile(path: string, chunkSize: number): AsyncGenerator<Uint
 
 /**
  * A file on disk as a `FileSource`: ranges through one open handle (closed by `close`, which
- * `ingestAny` calls), chunks through a read stream. Throws (ENOENT, EISDIR...) when it cannot open.
+ * `ingestAny` calls; the Arrow file reader gets them too, see `rangedChunks`), chunks through a
+ * read stream. Throws (ENOENT, EISDIR...) when it cannot open.
  */
 export async function nodeFileSource(path: string, chunkSize = 1 << 20): Promise<FileSource> {
   const handle = await open(path, 'r');
@@ -60,33 +56,6 @@ export async function nodeFileSource(path: string, chunkSize = 1 << 20): Promise
       if (closed) return;
       closed = true;
       await handle.close();
-    },
-  };
-}
-
-/** Byte ranges of a file through one file handle (positional reads into fresh, aligned buffers). */
-export function nodeRandomAccess(path: string): RandomAccess {
-  let size = -1;
-  return {
-    get size(): number {
-      if (size < 0) size = statSync(path).size;
-      return size;
-    },
-    async open() {
-      const fh = await open(path, 'r');
-      return {
-        async read(offset: number, length: number): Promise<Uint8Array> {
-          const buf = new Uint8Array(Math.max(0, length));
-          let got = 0;
-          while (got < buf.length) {
-            const { bytesRead } = await fh.read(buf, got, buf.length - got, offset + got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-          return got === buf.length ? buf : buf.subarray(0, got);
-        },
-        close: () => fh.close(),
-      };
     },
   };
 }
