@@ -19,7 +19,7 @@ import { nodeFileSource } from '../engine/ingest/node-source';
 import { enrichTablesAcrossFiles } from '../engine/ingest/windows';
 import type { DefenderTableName } from '../engine/ingest/recognise-table';
 import type { IngestReport } from '../engine/ingest/ingest-report';
-import { explainQuery } from '../engine/explain/explain';
+import { explainTunedQuery } from '../engine/worker/explain-service';
 import { formatCsv, formatJson } from '../engine/output/format-results';
 import { ruleReadiness } from '../engine/rule/readiness';
 import {
@@ -40,9 +40,7 @@ import {
 } from '../engine/rule/rule';
 import { decodeColumns } from '../engine/worker/decode-columns';
 import type { ExplainView, TuningInput } from '../engine/worker/explain-protocol';
-import { explainView } from '../engine/worker/explain-view';
 import { nearMissesCsv } from '../engine/worker/near-misses';
-import { childExclusions } from '../engine/worker/rule-view';
 import { compileQuery, executePlan, wallClockTicks } from '../engine/run';
 import { DEFENDER_TABLES } from '../engine/table/defender-schema';
 import type { Table } from '../engine/table/table';
@@ -310,10 +308,21 @@ async function explainForCli(
   now: bigint,
   tuning: TuningInput | null,
 ): Promise<{ funnel: string; view: ExplainView }> {
-  const t0 = performance.now();
-  const { plan, diagnostics } = compileQuery(queryText, tables, now, { optimise: false });
-  if (!plan) throw new CliError(diagnostics.map((d) => d.message).join('; ') || 'the query does not compile');
-  const r = await explainQuery(plan, tables);
+  const allowList = readLetList(queryText, 'allowListedExecs') ?? [];
+  let explained;
+  try {
+    explained = await explainTunedQuery(
+      queryText,
+      tables,
+      now,
+      tuning ?? { allowList: null, unknownBoot: 'drop' },
+      allowList,
+    );
+  } catch (err) {
+    if ((err as Error).name === 'RuleError') throw new CliError((err as Error).message);
+    throw err;
+  }
+  const { result: r, view } = explained;
   const alerts = r.candidates.filter((c) => c.state === 'alert').length;
   let s = `funnel: ${r.candidates.length} candidates (${r.spines.join(', ')}): ${alerts} in alerts\n`;
   for (const f of r.funnel) {
@@ -322,14 +331,6 @@ async function explainForCli(
     for (const [g, n] of [...f.byGroup].sort((a, b) => b[1] - a[1]).slice(0, 5))
       s += `  ${String(n).padStart(10)}  on ${g || '(no device)'}\n`;
   }
-  const allowList = readLetList(queryText, 'allowListedExecs') ?? [];
-  const view = await explainView(r, tables, {
-    tuning: tuning ?? { allowList: null, unknownBoot: 'drop' },
-    query: queryText,
-    allowList,
-    childExclusions: childExclusions(queryText),
-    elapsedMs: performance.now() - t0,
-  });
   return { funnel: s, view };
 }
 

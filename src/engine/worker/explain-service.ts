@@ -4,7 +4,7 @@
  * loaded data (the tables map changes identity on every load), and opens its candidates.
  */
 import { Cooperator } from '../execute/cooperate';
-import { explainQuery } from '../explain/explain';
+import { explainQuery, type ExplainResult } from '../explain/explain';
 import type { RuleDefinition } from '../rule/rule';
 import { tuneQuery } from '../rule/tune';
 import { compileQuery } from '../run';
@@ -164,33 +164,49 @@ export class ExplainService {
         'MissingTable',
         `load a ${missing.join(' and a ')} export: the rule reads ${needed.join(' and ')}`,
       );
-    const t0 = performance.now();
-    const { plan, diagnostics } = compileQuery(query, tables, this.now(), { optimise: false });
-    if (!plan)
-      throw new ExplainError('RuleError', diagnostics.map((d) => d.message).join('; ') || 'the rule does not compile');
-    await coop.checkpoint();
-    const result = await explainQuery(plan, tables, { cooperator: coop });
-    const exclusions = childExclusions(query);
-    const view = await explainView(
-      result,
-      tables,
-      {
-        tuning: {
-          allowList: tuning.allowList === null ? null : [...tuning.allowList],
-          unknownBoot: tuning.unknownBoot,
-          ...(tuning.knobs ? { knobs: tuning.knobs } : {}),
-        },
-        query,
-        allowList,
-        childExclusions: exclusions,
-        elapsedMs: performance.now() - t0,
-      },
-      coop,
-    );
+    const { view } = await explainTunedQuery(query, tables, this.now(), tuning, allowList, coop);
     return {
       view,
       byKey: new Map(view.candidates.map((c) => [c.key, c])),
       ctx: hitContext(query, allowList, tuning.unknownBoot),
     };
   }
+}
+
+/**
+ * Explain mode over the tuned rule's text (the worker's explain service and the CLI's `--funnel`
+ * and `--near-misses`): the engine's explanation, and the view of it the dashboard and the
+ * near-miss CSV read. `allowList` is the list in force.
+ */
+export async function explainTunedQuery(
+  query: string,
+  tables: ReadonlyMap<string, Table>,
+  now: bigint,
+  tuning: TuningInput,
+  allowList: readonly string[],
+  coop: Cooperator = new Cooperator(),
+): Promise<{ result: ExplainResult; view: ExplainView }> {
+  const t0 = performance.now();
+  const { plan, diagnostics } = compileQuery(query, tables, now, { optimise: false });
+  if (!plan)
+    throw new ExplainError('RuleError', diagnostics.map((d) => d.message).join('; ') || 'the rule does not compile');
+  await coop.checkpoint();
+  const result = await explainQuery(plan, tables, { cooperator: coop });
+  const view = await explainView(
+    result,
+    tables,
+    {
+      tuning: {
+        allowList: tuning.allowList === null ? null : [...tuning.allowList],
+        unknownBoot: tuning.unknownBoot,
+        ...(tuning.knobs ? { knobs: tuning.knobs } : {}),
+      },
+      query,
+      allowList,
+      childExclusions: childExclusions(query),
+      elapsedMs: performance.now() - t0,
+    },
+    coop,
+  );
+  return { result, view };
 }
