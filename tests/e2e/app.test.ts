@@ -4,7 +4,7 @@
  * leaves the origin. `npm test` builds first; run `npm run build` before running this file alone.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -336,12 +336,14 @@ describe.skipIf(skip)('dcomlens in Chromium', () => {
 
   it('shows per-file progress and cancels a load', async () => {
     await open();
-    // A big file (the process sample 25 times over) so the load is still running when Cancel is pressed.
+    // A big file (the process sample 100 times over, ~430 MB) so the load is still running when
+    // Cancel is pressed: ingest reads only the kept columns and finished 25 copies before the click.
     const [header, ...body] = readFileSync(join(SAMPLES, 'DeviceProcessEvents.csv'), 'utf8').split('\r\n');
-    const rows = body.join('\r\n');
+    const rows = body.join('\r\n').replace(/\r\n$/, '');
     const dir = mkdtempSync(join(tmpdir(), 'dcomlens-e2e-'));
     const big = join(dir, 'DeviceProcessEvents-big.csv');
-    writeFileSync(big, [header, ...Array.from({ length: 25 }, () => rows.replace(/\r\n$/, ''))].join('\r\n'));
+    writeFileSync(big, header!);
+    for (let i = 0; i < 100; i++) appendFileSync(big, `\r\n${rows}`);
     try {
       await page.getByLabel('Load event files').setInputFiles(big);
       const cancel = page.getByRole('button', { name: 'Cancel loading DeviceProcessEvents-big.csv' });
