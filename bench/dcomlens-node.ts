@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ingestPath } from '../src/engine/ingest/node-source';
+import { ingestPath, nodeCsvSplitter } from '../src/engine/ingest/node-source';
 import { formatCsv, formatJson } from '../src/engine/output/format-results';
 import { loadRule, readLetList, replaceLetList } from '../src/engine/rule/rule';
 import type { PlanCache } from '../src/engine/execute/plan-cache';
@@ -13,6 +13,9 @@ import { compileQuery, executePlan } from '../src/engine/run';
 import { DEFENDER_TABLES } from '../src/engine/table/defender-schema';
 import type { Table } from '../src/engine/table/table';
 import { canonicalRows, OUTPUT_COLUMNS, type JsonCell } from './dcom-sql';
+
+/** The CLI's CSV part worker, from source (see csv-part-worker-tsx.mjs). */
+const PART_WORKER = new URL('./csv-part-worker-tsx.mjs', import.meta.url);
 
 const RULE_PATH = join(import.meta.dirname, '../src/rules/dcom-lateral-movement.yaml');
 
@@ -56,13 +59,19 @@ export interface LoadTiming {
 export async function loadFiles(
   paths: readonly string[],
   needed: ReadonlyMap<string, readonly string[]>,
+  split = true,
 ): Promise<LoadTiming> {
   const tables = new Map<string, Table>();
   const files: LoadTiming['files'] = [];
   for (const path of paths) {
     const name = /DeviceNetworkEvents/.test(path) ? 'DeviceNetworkEvents' : 'DeviceProcessEvents';
     const t0 = performance.now();
-    const { table, report } = await ingestPath(path, { table: name, columns: needed.get(name) ?? [] });
+    const { table, report } = await ingestPath(path, {
+      table: name,
+      columns: needed.get(name) ?? [],
+      // As the CLI does: a large CSV is read in parts on every core (csv-split.ts).
+      ...(split ? { csvSplitter: nodeCsvSplitter(path, PART_WORKER) } : {}),
+    });
     const ms = performance.now() - t0;
     if (report.fatal) throw new Error(`${path}: ${report.fatal}`);
     if (report.rowsRejected > 0) throw new Error(`${path}: ${report.rowsRejected} rows rejected`);

@@ -84,7 +84,11 @@ function ReportRows({ job, notes: stages }: { readonly job: FileJob; readonly no
   return (
     <>
       <tr className="report-row">
-        <th scope="row" className="file-name" title={`${formatBytes(r.bytes)}`}>
+        <th
+          scope="row"
+          className="file-name"
+          title={`${formatBytes(r.bytes)}${r.partsInParallel > 0 ? `, read in ${r.partsInParallel + 1} parts at once` : ''}`}
+        >
           {r.file}
         </th>
         <td className="mono">{r.recognised ?? <span className="text-warn">{r.table}</span>}</td>

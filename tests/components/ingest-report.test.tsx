@@ -32,6 +32,7 @@ function report(file: string, table: string, over: Partial<IngestReportView> = {
     devices: 2,
     warnings: [],
     fatal: null,
+    partsInParallel: 0,
     ...over,
   };
 }

@@ -181,6 +181,26 @@ function detectDelimiterBytes(b: Uint8Array, s: number, e: number): CsvDelimiter
   return ',';
 }
 
+/**
+ * Where a part of a split file starts (csv-split.ts): at a record boundary after the header, with
+ * the file's delimiter and field count. Lines and records then count from the part's start.
+ */
+export interface BytePartStart {
+  readonly delimiter: CsvDelimiter;
+  readonly expectedFields: number;
+}
+
+/** What a part's scanner consumed (csv-split.ts adds it to the scanner that skips the part). */
+export interface BytePartSpan {
+  /** Line ends consumed (records' and blank lines'). */
+  readonly lineEnds: number;
+  readonly records: number;
+  readonly blankLines: number;
+  readonly bytes: number;
+  /** Last byte of the part (the file's, for the last part: a final line without newline counts). */
+  readonly lastByte: number;
+}
+
 export class ByteCsvScanner {
   private readonly sink: ByteCsvSink;
   private readonly opts: CsvReaderOptions;
@@ -229,6 +249,60 @@ export class ByteCsvScanner {
     this.carryLimit = Math.min(this.maxRecordLength, CARRY_LIMIT);
     this.delimiter = opts.delimiter ?? null;
     if (this.delimiter !== null) this.setDelimiter(this.delimiter);
+  }
+
+  /** A scanner for a part of a split file that starts at a record boundary after the header. */
+  static atPart(sink: ByteCsvSink, opts: CsvReaderOptions, start: BytePartStart): ByteCsvScanner {
+    const sc = new ByteCsvScanner(sink, { ...opts, delimiter: start.delimiter });
+    sc.head = null;
+    sc.headerDone = true;
+    sc.expectedFields = start.expectedFields;
+    return sc;
+  }
+
+  /**
+   * True when everything pushed so far ended at a record boundary on the byte path: no record
+   * is cut, no CR waits for its LF, no multi-byte sequence is open, and the text path did not
+   * take over. Then the next byte of the file starts a record (or blank line).
+   */
+  atRecordBoundary(): boolean {
+    return (
+      this.text === null &&
+      this.head === null &&
+      this.carry === null &&
+      !this.pendingLF &&
+      !this.utf8.pending &&
+      this.finished === null
+    );
+  }
+
+  /** What this scanner consumed, as a part (call at a record boundary or after `finish`). */
+  span(): BytePartSpan {
+    return {
+      lineEnds: this.line - 1,
+      records: this.records,
+      blankLines: this.blankLines,
+      bytes: this.bytes,
+      lastByte: this.lastByte,
+    };
+  }
+
+  /**
+   * Steps over a part another scanner read (at a record boundary of this one, which the part
+   * started at): its line ends, records and bytes are counted as if scanned here.
+   */
+  skipPart(p: BytePartSpan): void {
+    if (!this.atRecordBoundary()) throw new Error('skipPart: not at a record boundary');
+    this.line += p.lineEnds;
+    this.records += p.records;
+    this.blankLines += p.blankLines;
+    this.bytes += p.bytes;
+    if (p.bytes > 0) this.lastByte = p.lastByte;
+  }
+
+  /** The delimiter in use (null until the first line is seen). */
+  get delimiterInUse(): CsvDelimiter | null {
+    return this.delimiter;
   }
 
   /** Whether the text path took over (for tests and benchmarks). */
@@ -697,13 +771,21 @@ export class ByteCsvScanner {
   }
 }
 
+export interface ReadCsvBytesOptions extends ReadCsvOptions {
+  /** Read a part of a split file that starts at a record boundary (see `ByteCsvScanner.atPart`). */
+  readonly part?: BytePartStart;
+  /** Called once with the scanner before the first chunk (csv-split.ts inspects and steers it). */
+  readonly onScanner?: (scanner: ByteCsvScanner) => void;
+}
+
 /** Streams byte chunks through a `ByteCsvScanner`, like `readCsv`. Throws only an `AbortError`. */
 export async function readCsvBytes(
   chunks: AsyncIterable<Uint8Array>,
   sink: ByteCsvSink,
-  opts: ReadCsvOptions = {},
+  opts: ReadCsvBytesOptions = {},
 ): Promise<CsvReadSummary & { readonly textPath: boolean }> {
-  const scanner = new ByteCsvScanner(sink, opts);
+  const scanner = opts.part ? ByteCsvScanner.atPart(sink, opts, opts.part) : new ByteCsvScanner(sink, opts);
+  opts.onScanner?.(scanner);
   let bytes = 0;
   throwIfAborted(opts.signal);
   for await (const chunk of chunks) {

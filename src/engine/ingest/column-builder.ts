@@ -1,5 +1,27 @@
 import type { BoolColumn, Column, NumberColumn, ScalarType, StringColumn, TimeColumn } from '../table/column';
 
+/** Validity of `rows` rows appended at `at` (null source = all valid); allocates the mask at the first null. */
+function appendValid(
+  valid: Uint8Array | null,
+  capacity: number,
+  hi: number,
+  src: Uint8Array | null,
+  at: number,
+  rows: number,
+): Uint8Array | null {
+  if (src === null) {
+    if (valid !== null) valid.fill(1, at, at + rows);
+    return valid;
+  }
+  let v = valid;
+  if (v === null) {
+    v = new Uint8Array(capacity);
+    v.fill(1, 0, hi);
+  }
+  v.set(src.subarray(0, rows), at);
+  return v;
+}
+
 /**
  * Growable typed columns for streaming ingest. Capacity doubles, so memory follows the kept
  * columns, not the file. Writes go to a row slot; a reader that rejects a row after writing some
@@ -259,6 +281,18 @@ export class StringColumnBuilder {
     return this.dict.length;
   }
 
+  /** Appends a column read elsewhere at row `at`: its distinct values are interned once, codes mapped. */
+  append(col: StringColumn, at: number): void {
+    this.ensure(at + col.length);
+    const map = new Int32Array(col.dict.length);
+    for (let i = 0; i < col.dict.length; i++) map[i] = this.intern(col.dict[i]!);
+    const codes = this.codes;
+    const src = col.codes;
+    for (let r = 0; r < col.length; r++) codes[at + r] = map[src[r]!]!;
+    this.lastCode = -1;
+    this.lastB = -1;
+  }
+
   finish(n: number): StringColumn {
     return { type: 'string', length: n, codes: this.codes.slice(0, n), dict: this.dict };
   }
@@ -307,6 +341,14 @@ export class NumberColumnBuilder {
   moveRow(from: number, to: number): void {
     this.values[to] = this.values[from]!;
     if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  /** Appends a column read elsewhere at row `at`. */
+  append(col: NumberColumn, at: number): void {
+    this.ensure(at + col.length);
+    this.values.set(col.values.subarray(0, col.length), at);
+    this.valid = appendValid(this.valid, this.values.length, this.hi, col.valid, at, col.length);
+    this.hi = Math.max(this.hi, at + col.length);
   }
 
   finish(n: number): NumberColumn {
@@ -360,6 +402,14 @@ export class BoolColumnBuilder {
   moveRow(from: number, to: number): void {
     this.values[to] = this.values[from]!;
     if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  /** Appends a column read elsewhere at row `at`. */
+  append(col: BoolColumn, at: number): void {
+    this.ensure(at + col.length);
+    this.values.set(col.values.subarray(0, col.length), at);
+    this.valid = appendValid(this.valid, this.values.length, this.hi, col.valid, at, col.length);
+    this.hi = Math.max(this.hi, at + col.length);
   }
 
   finish(n: number): BoolColumn {
@@ -455,6 +505,14 @@ export class TimeColumnBuilder {
     this.i32[2 * to] = this.i32[2 * from]!;
     this.i32[2 * to + 1] = this.i32[2 * from + 1]!;
     if (this.valid !== null) this.valid[to] = this.valid[from]!;
+  }
+
+  /** Appends a column read elsewhere at row `at`. */
+  append(col: TimeColumn, at: number): void {
+    this.ensure(at + col.length);
+    this.big.set(col.values.subarray(0, col.length), at);
+    this.valid = appendValid(this.valid, this.big.length, this.hi, col.valid, at, col.length);
+    this.hi = Math.max(this.hi, at + col.length);
   }
 
   finish(n: number): TimeColumn {

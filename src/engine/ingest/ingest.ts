@@ -11,6 +11,7 @@ import {
   type ArchiveBudget,
 } from './read-archive';
 import { readCsvTable, type IngestOptions, type IngestResult } from './read-csv-table';
+import { MIN_PART_BYTES, readCsvTableSplit } from './csv-split';
 import { readEvtxECmdCsv } from './read-evtxecmd-csv';
 import { readJsonTables } from './read-json-tables';
 import { readParquetStream, readParquetTable } from './read-parquet-table';
@@ -213,14 +214,28 @@ export async function ingestAny(
     // A file that can be read by range: Parquet is (footer, then the kept column chunks only), and
     // so is the Arrow file format (footer, then the kept columns' buffers), through the chunks' access.
     const head = await input.read(0, Math.min(SNIFF_BYTES, input.size));
+    const kind = sniffFormat(head).kind;
     const results =
-      sniffFormat(head).kind === 'parquet'
+      kind === 'parquet'
         ? [await readParquetTable(name, input, opts)]
-        : await ingestNested(name, rangedChunks(input), opts, budgetOf(opts));
+        : kind === 'text' && (await splittable(input, opts))
+          ? [await readCsvTableSplit(name, input, opts, opts.csvSplitter!)]
+          : await ingestNested(name, rangedChunks(input), opts, budgetOf(opts));
     return results.map(withOmittedColumns);
   } finally {
     await input.close?.();
   }
+}
+
+/** A large UTF-8 CSV/TSV (not an EvtxECmd export) that a splitter can read in parallel. */
+async function splittable(source: FileSource, opts: IngestOptions): Promise<boolean> {
+  if (!opts.csvSplitter || opts.csvSplitter.parts < 2 || opts.byteFastPath === false) return false;
+  if (source.size < 2 * (opts.csvSplitter.minPartBytes ?? MIN_PART_BYTES)) return false;
+  const head = await source.read(0, Math.min(HEADER_PEEK_BYTES, source.size));
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return false;
+  const line = firstLine(head);
+  const fields = parseCsvText(line, { delimiter: opts.delimiter ?? detectDelimiter(line) }).header ?? [];
+  return !isEvtxECmdHeader(fields);
 }
 
 /** The source's chunks, carrying its byte ranges for the Arrow file reader. */
@@ -240,7 +255,7 @@ function withOmittedColumns(r: IngestResult): IngestResult {
     have.add(name);
     omitted.push({ name, type: known.get(name) ?? 'string' });
   }
-  return omitted.length ? { table: { ...r.table, omitted }, report: r.report } : r;
+  return omitted.length ? { ...r, table: { ...r.table, omitted } } : r;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FileSource } from './byte-source';
+import { workerSplitter, type CsvPartMessage, type CsvPartRequest, type CsvSplitter } from './csv-split';
 import { ingestAny, ingestFile } from './ingest';
 import { registerParquetLoader, type ParquetWasm } from './parquet-runtime';
 import type { IngestOptions, IngestResult } from './read-csv-table';
@@ -12,8 +15,16 @@ import type { IngestOptions, IngestResult } from './read-csv-table';
  * path as byte chunks, for the CLI, tests and benchmarks; and the Node build of parquet-wasm
  * (it loads its .wasm synchronously with `fs`), registered on import of this module.
  */
-export async function* nodeFileChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream(path, { highWaterMark: chunkSize });
+export async function* nodeFileChunks(
+  path: string,
+  chunkSize = 1 << 20,
+  range?: { readonly start: number; readonly end: number },
+): AsyncGenerator<Uint8Array> {
+  if (range && range.end <= range.start) return;
+  const stream = createReadStream(path, {
+    highWaterMark: chunkSize,
+    ...(range ? { start: range.start, end: range.end - 1 } : {}),
+  });
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } finally {
@@ -72,4 +83,33 @@ export async function ingestPath(path: string, opts: IngestOptions = {}): Promis
 /** `ingestAny` over a file on disk: every table it holds; reports name the base name. */
 export async function ingestAnyPath(path: string, opts: IngestOptions = {}): Promise<IngestResult[]> {
   return ingestAny(basename(path), await nodeFileSource(path), opts);
+}
+
+/** What a Node CSV part worker is sent (see `nodeCsvSplitter`). */
+export interface NodeCsvPartTask {
+  readonly path: string;
+  readonly request: CsvPartRequest;
+}
+
+/**
+ * Reads further parts of a large CSV in worker threads (csv-split.ts), one per core. `entry` is
+ * the part worker's module (src/cli/csv-part-worker.ts, bundled as dist-cli/csv-part-worker.js);
+ * from source, start it through a module that registers tsx (bench/csv-part-worker-tsx.mjs).
+ * A worker that cannot start is a part read here instead, never an error.
+ */
+export function nodeCsvSplitter(path: string, entry: URL, parts = availableParallelism()): CsvSplitter {
+  return workerSplitter(parts, () => {
+    const w = new Worker(entry);
+    // Do not keep the process alive for a part worker; it is ended after its answer anyway.
+    w.unref();
+    return {
+      send: (request) => w.postMessage({ path, request } satisfies NodeCsvPartTask),
+      onMessage: (handler) => w.on('message', (m: CsvPartMessage) => handler(m)),
+      onError: (handler) => {
+        w.on('error', handler);
+        w.on('exit', (code) => handler(new Error(`the CSV part worker exited (${code})`)));
+      },
+      terminate: () => void w.terminate(),
+    };
+  });
 }

@@ -1,10 +1,16 @@
-import type { Column } from '../table/column';
 import { makeTable, type ColumnSchema, type Table } from '../table/table';
 import { CELL_BAD, CELL_EMPTY, CELL_OK, CELL_RANGE, CellParser, type CellStatus } from './cell-parser';
 import type { BoolColumnBuilder, NumberColumnBuilder, StringColumnBuilder, TimeColumnBuilder } from './column-builder';
 import { type ColumnBuilder, makeColumnBuilder } from './column-builder';
-import { readCsvBytes, type ByteCsvSink, type ByteRecordView } from './byte-csv-reader';
-import { readCsv, type CsvDelimiter, type CsvIssue, type CsvRecordView } from './csv-reader';
+import type { Column } from '../table/column';
+import {
+  readCsvBytes,
+  type ByteCsvScanner,
+  type ByteCsvSink,
+  type BytePartStart,
+  type ByteRecordView,
+} from './byte-csv-reader';
+import { readCsv, type CsvDelimiter, type CsvIssue, type CsvReadSummary, type CsvRecordView } from './csv-reader';
 import {
   distinctNonEmpty,
   RejectLog,
@@ -14,6 +20,7 @@ import {
   type IngestReport,
   type RejectCode,
 } from './ingest-report';
+import type { CsvSplitter } from './csv-split';
 import { planColumns, type ColumnPlan, type ColumnSelection } from './plan-columns';
 import { tableNameFromFile } from './recognise-table';
 
@@ -39,11 +46,18 @@ export interface IngestOptions extends ColumnSelection {
    * text path (decode, then scan); both give the same table and report.
    */
   readonly byteFastPath?: boolean;
+  /**
+   * CSV/TSV read from a `FileSource`: reads parts of a large file in other threads (csv-split.ts).
+   * Same table and report as without.
+   */
+  readonly csvSplitter?: CsvSplitter;
 }
 
 export interface IngestResult {
   readonly table: Table;
   readonly report: IngestReport;
+  /** CSV read in parts at once (csv-split.ts): how many parts other threads read. Diagnostics only. */
+  readonly partsInParallel?: number;
 }
 
 const K_STRING = 0;
@@ -68,6 +82,41 @@ export async function readCsvTable(
   chunks: AsyncIterable<Uint8Array>,
   opts: IngestOptions = {},
 ): Promise<IngestResult> {
+  return (await readCsvTableWith(file, chunks, opts, {})).result;
+}
+
+/**
+ * Rows another reader parsed from a later part of the same file (csv-split.ts): appended after
+ * the rows read so far, as if read here. Their columns follow this reader's plan.
+ */
+export interface CsvTableTap {
+  appendPart(columns: readonly Column[], rows: number, usCells: number): void;
+}
+
+/** @internal Hooks of csv-split.ts into one CSV read (byte path only). */
+export interface CsvReadHooks {
+  /** Read a part that starts at a record boundary after the header, with these header fields. */
+  readonly part?: BytePartStart & { readonly header: readonly string[] };
+  /** The scanner and the table's tap, before the first chunk. */
+  readonly onStart?: (scanner: ByteCsvScanner, tap: CsvTableTap) => void;
+  /** The header fields, once read (not called in part mode). */
+  readonly onHeader?: (fields: readonly string[]) => void;
+}
+
+/** @internal One CSV read with what csv-split.ts needs besides the result. */
+export interface CsvTableRead {
+  readonly result: IngestResult;
+  readonly summary: CsvReadSummary & { readonly textPath?: boolean };
+  readonly usCells: number;
+}
+
+/** @internal `readCsvTable` with csv-split.ts's hooks. */
+export async function readCsvTableWith(
+  file: string,
+  chunks: AsyncIterable<Uint8Array>,
+  opts: IngestOptions,
+  hooks: CsvReadHooks,
+): Promise<CsvTableRead> {
   const log = new RejectLog(opts.maxRejects ?? 100);
   const cells = new CellParser();
   let plan: ColumnPlan | null = null;
@@ -132,6 +181,7 @@ export async function readCsvTable(
                   : K_STRING,
       );
       order = kept.map((_, k) => k).sort((a, b) => (kinds[a] === K_STRING ? 1 : 0) - (kinds[b] === K_STRING ? 1 : 0));
+      if (!hooks.part) hooks.onHeader?.(fields);
     },
     record(rec) {
       if (plan === null || headerFields.length === 0) {
@@ -344,15 +394,30 @@ export async function readCsvTable(
     signal: opts.signal,
     onChunk: (bytes: number) => opts.onProgress?.(bytes, rowsRead),
   };
+  const tap: CsvTableTap = {
+    appendPart(columns, rows, us) {
+      for (let k = 0; k < builders.length; k++) appendColumn(builders[k]!, columns[k]!, loaded, rows);
+      loaded += rows;
+      rowsRead += rows;
+      usCells += us;
+    },
+  };
+  if (hooks.part) sink.header!(hooks.part.header, 1);
   const summary =
-    opts.byteFastPath === false ? await readCsv(chunks, sink, readOpts) : await readCsvBytes(chunks, sink, readOpts);
+    opts.byteFastPath === false && !hooks.part
+      ? await readCsv(chunks, sink, readOpts)
+      : await readCsvBytes(chunks, sink, {
+          ...readOpts,
+          ...(hooks.part ? { part: hooks.part } : {}),
+          ...(hooks.onStart ? { onScanner: (sc: ByteCsvScanner) => hooks.onStart!(sc, tap) } : {}),
+        });
 
   const warnings: string[] = [...summary.warnings];
   const finalPlan = plan as ColumnPlan | null;
   const format = summary.delimiter === '\t' ? 'tsv' : 'csv';
   if (finalPlan === null || headerFields.length === 0) {
     const fatal = summary.bytes === 0 ? 'empty file' : 'no header line: the file has no column names';
-    return {
+    const result: IngestResult = {
       table: makeTable(opts.tableName ?? tableNameFromFile(file), [], []),
       report: {
         file,
@@ -374,6 +439,7 @@ export async function readCsvTable(
         fatal,
       },
     };
+    return { result, summary, usCells };
   }
   warnings.push(...finalPlan.warnings);
   if (summary.blankLines > 0) warnings.push(`${summary.blankLines} blank line(s) skipped`);
@@ -409,5 +475,12 @@ export async function readCsvTable(
     warnings,
     ...(usCells > 0 ? { precisionNote: `${usCells} row(s): ${US_PRECISION_NOTE}` } : {}),
   };
-  return { table, report };
+  return { result: { table, report }, summary, usCells };
+}
+
+/** Appends `rows` rows of `col` (same type as the builder) at row `at`. */
+function appendColumn(b: ColumnBuilder, col: Column, at: number, rows: number): void {
+  if (col.length !== rows || col.type !== b.type)
+    throw new Error(`appendPart: a ${col.type} column of ${col.length} rows`);
+  b.append(col as never, at);
 }

@@ -124,6 +124,8 @@ export interface IngestReportView {
   readonly devices: number | null;
   readonly warnings: readonly string[];
   readonly fatal: string | null;
+  /** Parts of a large CSV other workers read at the same time (csv-split.ts); 0 = read in one piece. */
+  readonly partsInParallel: number;
 }
 
 /** What the loaded data lets the rule's stages do (rule/readiness.ts), tied to files. */

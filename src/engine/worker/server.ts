@@ -3,6 +3,7 @@
  * result, answers one request at a time through `post`, and knows nothing about `self`, so the
  * same code runs in the worker, on the main thread (fallback) and in-thread in tests.
  */
+import type { CsvSplitter } from '../ingest/csv-split';
 import { ALERT_COLUMNS } from '../output/alert-columns';
 import defaultRuleText from '../../rules/dcom-lateral-movement.yaml?raw';
 import { readinessView } from './readiness-view';
@@ -69,6 +70,8 @@ export interface EngineServerOptions {
   readonly now?: () => bigint;
   /** Bytes the loaded data may take (default: from the device's memory, memory-guard.ts). */
   readonly memoryBudget?: number;
+  /** Reads parts of a large CSV in other workers (csv-split.ts); default: one thread. */
+  readonly csvSplitter?: (file: Blob) => CsvSplitter;
 }
 
 /** A user-facing failure (missing table, rule problem): shown as its message, no stack. */
@@ -260,6 +263,7 @@ export class EngineServer {
         blobSource(file, () => blobChunksUntil(file, signal), signal),
         {
           signal,
+          ...(this.options.csvSplitter ? { csvSplitter: this.options.csvSplitter(file) } : {}),
           columnsByTable: (this.columnsToDecode ??= decodeColumns(this.rule)),
           onProgress: (bytes, rows) => {
             at.bytes = bytes;
@@ -293,7 +297,8 @@ export class EngineServer {
     }
     // Which rule stages can run with everything loaded now, per file (shown in the ingest report).
     const readiness = readinessView(this.tables(), this.files);
-    return { kind: 'ingested', id, report: reportView(report), tables: this.tableSummaries(), readiness };
+    const parts = results.length === 1 ? (results[0]!.partsInParallel ?? 0) : 0;
+    return { kind: 'ingested', id, report: reportView(report, parts), tables: this.tableSummaries(), readiness };
   }
 
   /** Bytes held by the loaded files' columns (but `except`, which a new load of it replaces). */
@@ -416,7 +421,7 @@ export function parseExplain(text: string): StageView[] {
   return stages;
 }
 
-function reportView(r: IngestReport): IngestReportView {
+function reportView(r: IngestReport, partsInParallel = 0): IngestReportView {
   return {
     file: r.file,
     format: r.format,
@@ -444,6 +449,7 @@ function reportView(r: IngestReport): IngestReportView {
     devices: r.devices,
     warnings: r.precisionNote ? [...r.warnings, r.precisionNote] : r.warnings,
     fatal: r.fatal ?? null,
+    partsInParallel,
   };
 }
 

@@ -5,6 +5,7 @@
  * holds it until it dies, which is how the page learns of a death that fires no `error` event.
  */
 import { PROTOCOL_VERSION, type EngineRequest } from './protocol';
+import { browserCsvSplitter } from './csv-parts';
 import { EngineServer } from './server';
 import { postWithTransfer } from './wire';
 
@@ -15,7 +16,8 @@ const scope = self as unknown as {
 };
 
 // Bulky answers carry Arrow IPC bytes: their buffers are transferred (moved), never copied.
-const server = new EngineServer((message) => postWithTransfer(scope, message));
+// Large CSVs are read in parts by further workers, one per core (csv-parts.ts).
+const server = new EngineServer((message) => postWithTransfer(scope, message), { csvSplitter: browserCsvSplitter });
 
 /** Takes `name` and never gives it back (the browser releases it when this worker goes); false if not possible. */
 async function holdLock(name: string): Promise<boolean> {
