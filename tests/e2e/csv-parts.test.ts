@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigSampleCsv } from '../support/big-csv';
 import {
   closeAndCheckGuards,
+  isNetwork,
   openApp,
   ROOT,
   serveAndLaunch,
@@ -67,20 +68,26 @@ describe.skipIf(skip)('a large CSV read by several workers in Chromium', () => {
     const poll = (async () => {
       while (polling) {
         const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-          targetInfos: { targetId: string; type: string; url: string }[];
+          targetInfos: { targetId: string; type: string; url: string; title: string }[];
         };
-        for (const t of targetInfos) if (/csv-part-worker/.test(t.url)) partWorkers.add(t.targetId);
+        // Started from a blob: URL of the script fetched at start-up, named dcomlens-csv-part.
+        for (const t of targetInfos)
+          if (t.type === 'worker' && /csv-part/.test(`${t.title} ${t.url}`)) partWorkers.add(`${t.targetId} ${t.url}`);
         await new Promise((ok) => setTimeout(ok, 25));
       }
     })();
     try {
       await openApp(page, s.origin);
+      const afterLoad = w.requests.length;
       await page.getByLabel('Load event files').setInputFiles(files);
       const heading = page.getByRole('heading', { name: /^[\d,]+ alerts?$/ });
       await heading.waitFor({ timeout: 120_000 });
       polling = false;
       await poll;
       expect(partWorkers.size, 'CSV part workers seen').toBeGreaterThan(0);
+      // No request after load: the part workers run the script fetched while the engine started.
+      for (const t of partWorkers) expect(t).toMatch(/ blob:/);
+      expect(w.requests.slice(afterLoad).filter((r) => isNetwork(r.url))).toEqual([]);
 
       const report = page.getByRole('table', { name: 'Loaded files' });
       const netRow = await report

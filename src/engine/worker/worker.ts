@@ -5,7 +5,7 @@
  * holds it until it dies, which is how the page learns of a death that fires no `error` event.
  */
 import { PROTOCOL_VERSION, type EngineRequest } from './protocol';
-import { browserCsvSplitter } from './csv-parts';
+import { browserCsvSplitter, preloadCsvPartWorker } from './csv-parts';
 import { EngineServer } from './server';
 import { postWithTransfer } from './wire';
 
@@ -40,8 +40,9 @@ async function holdLock(name: string): Promise<boolean> {
 scope.onmessage = (e) => {
   const req = e.data;
   if (req.kind === 'hello') {
-    void (req.lock ? holdLock(req.lock) : Promise.resolve(false)).then((locked) =>
-      scope.postMessage({ kind: 'ready', id: req.id, version: PROTOCOL_VERSION, locked }, []),
+    // The CSV part worker's script is fetched now, while the page loads, never after (csv-parts.ts).
+    void Promise.all([req.lock ? holdLock(req.lock) : Promise.resolve(false), preloadCsvPartWorker()]).then(
+      ([locked]) => scope.postMessage({ kind: 'ready', id: req.id, version: PROTOCOL_VERSION, locked }, []),
     );
     return;
   }
