@@ -285,7 +285,19 @@ export class StringColumnBuilder {
   append(col: StringColumn, at: number): void {
     this.ensure(at + col.length);
     const map = new Int32Array(col.dict.length);
-    for (let i = 0; i < col.dict.length; i++) map[i] = this.intern(col.dict[i]!);
+    const dict = this.dict;
+    const index = this.index;
+    for (let i = 0; i < col.dict.length; i++) {
+      // The part's strings are its own (a structured clone), not slices of a chunk: no `ownString`.
+      const value = col.dict[i]!;
+      let code = index.get(value);
+      if (code === undefined) {
+        code = dict.length;
+        dict.push(value);
+        index.set(value, code);
+      }
+      map[i] = code;
+    }
     const codes = this.codes;
     const src = col.codes;
     for (let r = 0; r < col.length; r++) codes[at + r] = map[src[r]!]!;
