@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeDataset } from './gen/write-dataset';
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------------------------------------
   process.stdout.write(
-    `\n## dcomlens benchmark (${new Date().toISOString()})\n\nMachine: ${machine(session?.version ?? null)}; DuckDB threads: ${results[0]?.duck.threads ?? '?'} (dcomlens is single-threaded).\n`,
+    `\n## dcomlens benchmark (${new Date().toISOString()})\n\nMachine: ${machine(session?.version ?? null)}; DuckDB threads: ${results[0]?.duck.threads ?? '?'}; dcomlens threads: ${availableParallelism()} (CSV files are read in parts, one per core; the query is single-threaded).\n`,
   );
   process.stdout.write(
     'Times are the best of the repetitions; ratios are DuckDB time / dcomlens time (> 1: dcomlens faster).\n',
