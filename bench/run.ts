@@ -36,6 +36,8 @@ interface DatasetSpec {
 const SIZES: Readonly<Record<string, Omit<DatasetSpec, 'label'>>> = {
   '100k': { devices: 20, hours: 8, rate: 1, seed: 'bench-1' },
   '1m': { devices: 100, hours: 16, rate: 1, seed: 'bench-1' },
+  // ~1M rows per table on average (2M total): the size the browser edit round trip target names.
+  '2m': { devices: 200, hours: 16, rate: 1, seed: 'bench-1' },
   '5m': { devices: 250, hours: 32, rate: 1, seed: 'bench-1' },
   '10m': { devices: 400, hours: 40, rate: 1, seed: 'bench-1' },
 };

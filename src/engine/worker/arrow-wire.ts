@@ -33,6 +33,7 @@ import {
 import { jsonCell } from '../output/format-results';
 import { getValue, type ScalarType } from '../table/column';
 import type { Table } from '../table/table';
+import { dynamicTexts } from './result-rows';
 import { formatDateTime, formatTimespan } from '../time/ticks';
 
 /**
@@ -238,7 +239,11 @@ export function encodeResultTable(table: Table, leading: readonly string[]): Arr
         return {
           name,
           type: new Utf8(),
-          values: values.map((v) => (v === null ? null : JSON.stringify(jsonCell(v, type)))),
+          // Dynamic cells' JSON is made once per result column (the detection's diff reads it too).
+          values:
+            col.type === 'dynamic'
+              ? dynamicTexts(col)
+              : values.map((v) => (v === null ? null : JSON.stringify(jsonCell(v, type)))),
           metadata,
         };
     }
