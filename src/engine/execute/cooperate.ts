@@ -89,6 +89,19 @@ export class Cooperator {
     private readonly foreground?: Foreground,
   ) {}
 
+  /**
+   * True when `checkpoint()` would do something (throw, yield or park): loops whose iterations
+   * cost microseconds or more test this each time and await the checkpoint only then, so no
+   * stretch between yields is longer than one iteration past the interval.
+   */
+  due(): boolean {
+    return (
+      this.signal?.aborted === true ||
+      this.foreground?.busy === true ||
+      performance.now() - this.lastYield >= this.intervalMs
+    );
+  }
+
   /** Throws when aborted; yields when the last yield is `intervalMs` old; parks behind foreground work. */
   async checkpoint(): Promise<void> {
     if (this.signal?.aborted) throw new AbortError();

@@ -131,7 +131,8 @@ export async function explainView(
   };
   const candidates: CandidateView[] = [];
   for (let i = 0; i < result.candidates.length; i++) {
-    if (i % CHECK_EVERY === 0) await coop.checkpoint();
+    // A candidate's view can take a millisecond (its rows, suspicion): test the clock each time.
+    if (coop.due()) await coop.checkpoint();
     const c = result.candidates[i]!;
     const t = tables.get(c.table);
     const ticks = t ? ticksAt(t, 'Timestamp', c.row) : null;

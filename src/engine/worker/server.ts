@@ -14,7 +14,7 @@ import { readKnobs, type RuleKnobs } from '../rule/knobs';
 import { loadRule, readLetList, type RuleDefinition } from '../rule/rule';
 import { ALLOW_LIST_LET, tuneQuery } from '../rule/tune';
 import { PlanCache } from '../execute/plan-cache';
-import { Foreground } from '../execute/cooperate';
+import { Foreground, yieldNow } from '../execute/cooperate';
 import { compileQuery, runQuery, wallClockTicks, type QueryResult } from '../run';
 import { explainPlan } from '../plan/explain';
 import { DEFENDER_TABLES } from '../table/defender-schema';
@@ -132,8 +132,13 @@ export class EngineServer {
     // Explain mode is background work: it parks at its next checkpoint while any other request
     // runs (an edit's detect, an opened alert), until that request's answer has been posted.
     // A candidate's detail waits on its explain run, so it must not hold the explanation back.
-    if (req.kind === 'explain' || req.kind === 'candidate-detail') await work();
-    else await this.foreground.run(work);
+    if (req.kind === 'explain' || req.kind === 'candidate-detail') {
+      // One turn first: a request queued right behind this one (the page asks an edit's
+      // explanation and its detect together) starts before any explain work, and goes first.
+      await yieldNow();
+      await this.foreground.idle();
+      await work();
+    } else await this.foreground.run(work);
   }
 
   private async answer(

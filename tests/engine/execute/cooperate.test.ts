@@ -16,6 +16,22 @@ describe('Cooperator', () => {
     await expect(coop.checkpoint()).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('is due exactly when a checkpoint would act: interval passed, aborted, or foreground work running', async () => {
+    const ctl = new AbortController();
+    const fg = new Foreground();
+    const coop = new Cooperator(ctl.signal, 60_000, fg);
+    expect(coop.due()).toBe(false);
+    let release!: () => void;
+    const running = fg.run(() => new Promise<void>((r) => (release = r)));
+    expect(coop.due()).toBe(true);
+    release();
+    await running;
+    expect(coop.due()).toBe(false);
+    ctl.abort();
+    expect(coop.due()).toBe(true);
+    expect(new Cooperator(undefined, 0).due()).toBe(true);
+  });
+
   it('does not yield before its interval has passed', async () => {
     const coop = new Cooperator(undefined, 60_000);
     for (let i = 0; i < 100; i++) await coop.checkpoint();

@@ -121,7 +121,8 @@ describe('explain cancellation', () => {
       await server.handle({ kind: 'ingest', id: 100 + order.length, name: `${n}.arrow`, file });
     }
     const explaining = server.handle({ kind: 'explain', id: 1, tuning: AS_SHIPPED });
-    const run = server['explainer'].lastRun!;
+    while (!server['explainer'].lastRun) await macrotask();
+    const run = server['explainer'].lastRun;
     while (run.yields < 2) await macrotask();
     const yieldsAtDetect = run.yields;
     await server.handle({ kind: 'detect', id: 2, allowList: null });
@@ -140,6 +141,29 @@ describe('explain cancellation', () => {
         want.candidates.map((c) => `${c.key}:${c.state}`),
       );
     }
+  }, 120_000);
+
+  it('through the engine: an explanation asked together with a detection starts only after the detection is answered', async () => {
+    const order: string[] = [];
+    let runsAtDetected = -1;
+    const server = new EngineServer(
+      (m) => {
+        if (m.kind === 'progress') return;
+        order.push(`${m.id}:${m.kind}`);
+        if (m.id === 2) runsAtDetected = server['explainer'].runs;
+      },
+      { now: () => NOW },
+    );
+    for (const n of TABLES) {
+      const file = new Blob([readFileSync(join(dir, `${n}.arrow`))]);
+      await server.handle({ kind: 'ingest', id: 100 + order.length, name: `${n}.arrow`, file });
+    }
+    // As the page sends them after an edit: the new tuning's explanation, then its detect.
+    const explaining = server.handle({ kind: 'explain', id: 1, tuning: AS_SHIPPED });
+    const detecting = server.handle({ kind: 'detect', id: 2, allowList: null });
+    await Promise.all([explaining, detecting]);
+    expect(runsAtDetected).toBe(0);
+    expect(order.filter((a) => !a.startsWith('10'))).toEqual(['2:detected', '1:explained']);
   }, 120_000);
 
   it('through the engine: a cancelled explain answers AbortError and a detection asked after it is answered', async () => {
