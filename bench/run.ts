@@ -194,9 +194,9 @@ async function main(): Promise<void> {
         }
         const files = [join(r.dir, 'DeviceNetworkEvents.csv'), join(r.dir, 'DeviceProcessEvents.csv')];
         log(`${r.label}: dcomlens in the Chromium worker`);
-        const a = await session.dcomlens(files, 4, 30 * 60_000);
+        const a = await session.dcomlens(files, 12, 30 * 60_000);
         log(`${r.label}: DuckDB-WASM in Chromium`);
-        const b = await session.duck(files, 4, 30 * 60_000);
+        const b = await session.duck(files, 12, 30 * 60_000);
         const t = truth(r.dir);
         mismatch(`${r.label} browser dcomlens vs truth.json`, a.value.rows, t);
         if (!b.value.error) {
