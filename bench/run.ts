@@ -36,6 +36,8 @@ interface DatasetSpec {
 const SIZES: Readonly<Record<string, Omit<DatasetSpec, 'label'>>> = {
   '100k': { devices: 20, hours: 8, rate: 1, seed: 'bench-1' },
   '1m': { devices: 100, hours: 16, rate: 1, seed: 'bench-1' },
+  // ~1M rows per table on average (2M total): the size the browser edit round trip target names.
+  '2m': { devices: 200, hours: 16, rate: 1, seed: 'bench-1' },
   '5m': { devices: 250, hours: 32, rate: 1, seed: 'bench-1' },
   '10m': { devices: 400, hours: 40, rate: 1, seed: 'bench-1' },
 };
@@ -192,9 +194,9 @@ async function main(): Promise<void> {
         }
         const files = [join(r.dir, 'DeviceNetworkEvents.csv'), join(r.dir, 'DeviceProcessEvents.csv')];
         log(`${r.label}: dcomlens in the Chromium worker`);
-        const a = await session.dcomlens(files, 4, 30 * 60_000);
+        const a = await session.dcomlens(files, 12, 30 * 60_000);
         log(`${r.label}: DuckDB-WASM in Chromium`);
-        const b = await session.duck(files, 4, 30 * 60_000);
+        const b = await session.duck(files, 12, 30 * 60_000);
         const t = truth(r.dir);
         mismatch(`${r.label} browser dcomlens vs truth.json`, a.value.rows, t);
         if (!b.value.error) {

@@ -119,7 +119,7 @@ export async function describeFailures(
     const readers = opCols.map(cellReader);
     const shared = new Map<string, Failure>();
     for (let i = 0; i < failing.length; i++) {
-      if (i % 1024 === 0) await coop.checkpoint();
+      if (coop.due()) await coop.checkpoint();
       const row = failing[i]!;
       const passed = value.values[row] === 1 && (value.valid === null || value.valid[row] === 1);
       if (passed) continue;

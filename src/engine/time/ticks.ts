@@ -114,8 +114,23 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
+/** Ticks whose whole seconds are below 2^53 (far beyond year 9999): the number path of `formatDateTime`. */
+const MAX_FAST_TICKS = BigInt(Number.MAX_SAFE_INTEGER) * TICKS_PER_SECOND;
+
 /** `2024-05-01T10:00:00.1234567Z`: always 7 fraction digits, the export format (design.md). */
 export function formatDateTime(ticks: bigint): string {
+  if (ticks >= 0n && ticks <= MAX_FAST_TICKS) {
+    // Whole seconds fit a double exactly here: two bigint operations, the rest in numbers.
+    const sec = Number(ticks / TICKS_PER_SECOND);
+    const frac = Number(ticks % TICKS_PER_SECOND);
+    const days = Math.floor(sec / 86_400);
+    const secOfDay = sec - days * 86_400;
+    const { year, month, day } = civilFromDays(days);
+    const h = Math.floor(secOfDay / 3600);
+    const mi = Math.floor((secOfDay % 3600) / 60);
+    const s = secOfDay % 60;
+    return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(frac, 7)}Z`;
+  }
   const days = floorDiv(ticks, TICKS_PER_DAY);
   const inDay = ticks - days * TICKS_PER_DAY;
   const { year, month, day } = civilFromDays(Number(days));

@@ -4,7 +4,7 @@
  */
 import { formatCsv, formatJson, jsonCell } from '../output/format-results';
 import type { RuleDefinition } from '../rule/rule';
-import { columnFromValues } from '../table/column';
+import { columnFromValues, getValue } from '../table/column';
 import { makeTable, type Table } from '../table/table';
 import type { ExportOptions, Verdict } from './protocol';
 import { stringAt, valueAt } from './row-record';
@@ -27,6 +27,30 @@ export function alertKey(table: Table, row: number): string {
     iso('TimestampProcEventExact'),
     String(valueAt(table, 'InitiatingProcessId', row) ?? ''),
   ].join('|');
+}
+
+/**
+ * `alertKey` of every row, column by column (the columns are looked up once, not per row):
+ * the same strings as `alertKey(table, r)` for each `r`.
+ */
+export function alertKeys(table: Table): string[] {
+  // As `alertKey`: the device and PID as their raw values, the times as their JSON cells (ISO text).
+  const text = (name: string, asCell: boolean): ((row: number) => string) => {
+    const i = table.schema.findIndex((c) => c.name === name);
+    if (i < 0) return () => '';
+    const col = table.columns[i]!;
+    const type = table.schema[i]!.type;
+    return (row) => {
+      const raw = getValue(col, row);
+      const v = asCell ? jsonCell(raw, type) : raw;
+      return v === null || v === undefined ? '' : String(v);
+    };
+  };
+  const device = text('DeviceId', false);
+  const net = text('TimestampNetwEventExact', true);
+  const proc = text('TimestampProcEventExact', true);
+  const pid = text('InitiatingProcessId', false);
+  return Array.from({ length: table.rowCount }, (_, r) => `${device(r)}|${net(r)}|${proc(r)}|${pid(r)}`);
 }
 
 /** Entity columns named by type (`Host`), or `Type_Identifier` when a type maps several fields. */
@@ -55,8 +79,8 @@ export function exportTable(result: Table, rule: RuleDefinition, verdicts: Expor
   extra.push({ name: 'Technique', values: constant(rule.relevantTechniques.join(', ')) });
   extra.push({
     name: 'Verdict',
-    values: Array.from({ length: result.rowCount }, (_, r) => {
-      const v = verdicts?.[alertKey(result, r)];
+    values: alertKeys(result).map((key) => {
+      const v = verdicts?.[key];
       return v ? VERDICT_TEXT[v] : '';
     }),
   });

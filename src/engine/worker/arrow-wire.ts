@@ -31,8 +31,9 @@ import {
   type Data,
 } from 'apache-arrow';
 import { jsonCell } from '../output/format-results';
-import { getValue, type ScalarType } from '../table/column';
+import { getValue, type Column, type ScalarType } from '../table/column';
 import type { Table } from '../table/table';
+import { dynamicTexts } from './result-rows';
 import { formatDateTime, formatTimespan } from '../time/ticks';
 
 /**
@@ -58,9 +59,13 @@ const ENCODING_KEY = 'dcomlens.encoding';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+const NON_ASCII = /[\u0080-\uFFFF]/;
+
 /** True when `s` survives UTF-8 (no unpaired surrogate). */
 export function isWellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
+  // Most text has no surrogate at all: a plain character class is far cheaper than the lookarounds.
+  return !ANY_SURROGATE.test(s) || !LONE_SURROGATE.test(s);
 }
 
 interface FieldData {
@@ -68,6 +73,8 @@ interface FieldData {
   readonly type: Utf8 | Bool | Float64 | Int64;
   readonly values: readonly unknown[];
   readonly metadata: ReadonlyMap<string, string>;
+  /** The column already as Arrow data (typed engine columns copy their arrays, no value per cell). */
+  readonly data?: Data;
 }
 
 /** Validity bitmap (bit set: valid, least significant bit first) and the null count. */
@@ -81,7 +88,31 @@ function validity(values: readonly unknown[]): { nullBitmap: Uint8Array; nullCou
   return { nullBitmap, nullCount };
 }
 
+/** Joined text is encoded at once only up to this many UTF-16 units (far below the engine's string limit). */
+const JOIN_LIMIT = 1 << 26;
+
+/** ASCII text (the usual case): one string, one encode, offsets from the lengths. Null otherwise. */
+function asciiUtf8(type: Utf8, values: readonly unknown[]): Data | null {
+  const valueOffsets = new Int32Array(values.length + 1);
+  let joined = '';
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string') {
+      joined += v;
+      total += v.length;
+      if (total > JOIN_LIMIT) return null;
+    }
+    valueOffsets[i + 1] = total;
+  }
+  if (NON_ASCII.test(joined)) return null;
+  const data = new TextEncoder().encode(joined);
+  return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
+}
+
 function utf8Data(type: Utf8, values: readonly unknown[]): Data {
+  const ascii = asciiUtf8(type, values);
+  if (ascii) return ascii;
   // One growing buffer filled by encodeInto: no per-string byte arrays.
   const encoder = new TextEncoder();
   const valueOffsets = new Int32Array(values.length + 1);
@@ -108,6 +139,7 @@ function utf8Data(type: Utf8, values: readonly unknown[]): Data {
 }
 
 function fieldData(f: FieldData): Data {
+  if (f.data) return f.data;
   const n = f.values.length;
   const { type } = f;
   if (type instanceof Utf8) return utf8Data(type, f.values);
@@ -190,6 +222,9 @@ function columnValues(chunks: readonly Data[], length: number): unknown[] {
     } else if (d.offset === 0 && d.type instanceof Float64) {
       const vals = d.values as Float64Array;
       for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? vals[i]! : null;
+    } else if (d.offset === 0 && d.type instanceof Int64) {
+      const vals = d.values as BigInt64Array;
+      for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? vals[i]! : null;
     } else if (d.offset === 0 && d.type instanceof Bool) {
       const bits = d.values as Uint8Array;
       for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? ((bits[i >> 3]! >> (i & 7)) & 1) === 1 : null;
@@ -220,6 +255,8 @@ export function encodeResultTable(table: Table, leading: readonly string[]): Arr
     const { name, type } = table.schema[ci]!;
     const col = table.columns[ci]!;
     const metadata = new Map<string, string>([[TYPE_KEY, type]]);
+    const typed = typedData(col, n);
+    if (typed) return { name, type: typed.type, values: [], metadata, data: typed };
     const values = Array.from({ length: n }, (_, r) => getValue(col, r));
     switch (type) {
       case 'string':
@@ -238,12 +275,57 @@ export function encodeResultTable(table: Table, leading: readonly string[]): Arr
         return {
           name,
           type: new Utf8(),
-          values: values.map((v) => (v === null ? null : JSON.stringify(jsonCell(v, type)))),
+          // Dynamic cells' JSON is made once per result column (the detection's diff reads it too).
+          values:
+            col.type === 'dynamic'
+              ? dynamicTexts(col)
+              : values.map((v) => (v === null ? null : JSON.stringify(jsonCell(v, type)))),
           metadata,
         };
     }
   });
   return { arrow: toIpc(fields, n), rows: n };
+}
+
+/** Validity bitmap of an engine column's `valid` bytes (null: all valid). */
+function validBits(valid: Uint8Array | null, n: number): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) nullCount++;
+    else nullBitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  return { nullBitmap, nullCount };
+}
+
+/**
+ * Numbers, booleans and times straight from the engine column's typed arrays (the same bytes the
+ * per-cell path writes: null cells are 0 under a cleared validity bit), or null for other columns.
+ */
+function typedData(col: Column, n: number): Data<Float64 | Int64 | Bool> | null {
+  switch (col.type) {
+    case 'int':
+    case 'long':
+    case 'real': {
+      const data = col.values.slice(0, n);
+      if (col.valid) for (let i = 0; i < n; i++) if (col.valid[i] === 0) data[i] = 0;
+      return makeData({ type: new Float64(), length: n, ...validBits(col.valid, n), data });
+    }
+    case 'datetime':
+    case 'timespan': {
+      const data = col.values.slice(0, n);
+      if (col.valid) for (let i = 0; i < n; i++) if (col.valid[i] === 0) data[i] = 0n;
+      return makeData({ type: new Int64(), length: n, ...validBits(col.valid, n), data });
+    }
+    case 'bool': {
+      const data = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++)
+        if (col.values[i] === 1 && (col.valid === null || col.valid[i] !== 0)) data[i >> 3]! |= 1 << (i & 7);
+      return makeData({ type: new Bool(), length: n, ...validBits(col.valid, n), data });
+    }
+    default:
+      return null;
+  }
 }
 
 /** A decoded result table: its columns, and its rows (decoded on first read, then kept). */

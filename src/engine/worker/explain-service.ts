@@ -3,7 +3,7 @@
  * and the unknown-boot knob spliced into its text), keeps the answer per tuning state and per
  * loaded data (the tables map changes identity on every load), and opens its candidates.
  */
-import { Cooperator } from '../execute/cooperate';
+import { Cooperator, type Foreground } from '../execute/cooperate';
 import { explainQuery, type ExplainResult } from '../explain/explain';
 import type { RuleDefinition } from '../rule/rule';
 import { tuneQuery } from '../rule/tune';
@@ -60,7 +60,11 @@ export class ExplainService {
   lastRun: Cooperator | null = null;
   runs = 0;
 
-  constructor(private readonly now: () => bigint) {}
+  /** `foreground`: the engine's foreground work, behind which every explain run parks (background work). */
+  constructor(
+    private readonly now: () => bigint,
+    private readonly foreground?: Foreground,
+  ) {}
 
   /** The explanation for this tuning (cached per tuning state and data set). */
   async explain(
@@ -124,7 +128,7 @@ export class ExplainService {
       return hit;
     }
     const controller = new AbortController();
-    const coop = new Cooperator(controller.signal);
+    const coop = new Cooperator(controller.signal, undefined, this.foreground);
     this.lastRun = coop;
     this.runs++;
     const promise = this.run(rule, tables, tuning, query, allowList, coop);

@@ -9,7 +9,7 @@ import type { Candidate, ExplainResult } from '../explain/explain';
 import type { Failure } from '../explain/failures';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
-import { alertKey } from './alert-export';
+import { alertKeys as alertKeysOf } from './alert-export';
 import { allowImpact } from './allow-impact';
 import { nearMissesCooperative } from './near-misses';
 import type {
@@ -108,7 +108,7 @@ export async function explainView(
   const p = tables.get(PROC);
   const stageIndex = new Map(result.funnel.map((f, i) => [f.nodeId, i]));
   const bootStage = result.funnel.find((f) => f.kind === 'predicate' && /LastBootTime/.test(f.stage));
-  const alertKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
+  const alertKeys = alertKeysOf(result.table);
 
   // Inbound RPC events per remote IP among the rpc candidates (for "rare IP").
   const ipCounts = new Map<string, number>();
@@ -131,7 +131,8 @@ export async function explainView(
   };
   const candidates: CandidateView[] = [];
   for (let i = 0; i < result.candidates.length; i++) {
-    if (i % CHECK_EVERY === 0) await coop.checkpoint();
+    // A candidate's view can take a millisecond (its rows, suspicion): test the clock each time.
+    if (coop.due()) await coop.checkpoint();
     const c = result.candidates[i]!;
     const t = tables.get(c.table);
     const ticks = t ? ticksAt(t, 'Timestamp', c.row) : null;

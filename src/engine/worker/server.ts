@@ -15,18 +15,20 @@ import { readKnobs, type RuleKnobs } from '../rule/knobs';
 import { loadRule, readLetList, type RuleDefinition } from '../rule/rule';
 import { ALLOW_LIST_LET, tuneQuery } from '../rule/tune';
 import { PlanCache } from '../execute/plan-cache';
+import { Foreground, yieldNow } from '../execute/cooperate';
 import { compileQuery, runQuery, wallClockTicks, type QueryResult } from '../run';
 import { explainPlan } from '../plan/explain';
 import { DEFENDER_TABLES } from '../table/defender-schema';
 import { getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
-import { alertKey, exportAlerts } from './alert-export';
+import { alertKeys, exportAlerts } from './alert-export';
 import { ExplainService } from './explain-service';
 import { hitDetail } from './hit-detail';
 import { hitContext, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
+import { rowIdentities } from './result-rows';
 import { encodeDetection, encodeExplain, encodeHitDetail, encodeSurrounding, encodeText } from './wire';
 import {
   columnBytes,
@@ -121,13 +123,25 @@ export class EngineServer {
     }
     const controller = new AbortController();
     this.running.set(req.id, controller);
-    try {
-      this.post(await this.answer(req, controller.signal));
-    } catch (err) {
-      this.post({ kind: 'error', id: req.id, error: flattenError(err) });
-    } finally {
-      this.running.delete(req.id);
-    }
+    const work = async (): Promise<void> => {
+      try {
+        this.post(await this.answer(req, controller.signal));
+      } catch (err) {
+        this.post({ kind: 'error', id: req.id, error: flattenError(err) });
+      } finally {
+        this.running.delete(req.id);
+      }
+    };
+    // Explain mode is background work: it parks at its next checkpoint while any other request
+    // runs (an edit's detect, an opened alert), until that request's answer has been posted.
+    // A candidate's detail waits on its explain run, so it must not hold the explanation back.
+    if (req.kind === 'explain' || req.kind === 'candidate-detail') {
+      // One turn first: a request queued right behind this one (the page asks an edit's
+      // explanation and its detect together) starts before any explain work, and goes first.
+      await yieldNow();
+      await this.foreground.idle();
+      await work();
+    } else await this.foreground.run(work);
   }
 
   private async answer(
@@ -309,7 +323,9 @@ export class EngineServer {
   }
 
   private planCache = new PlanCache();
-  private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks());
+  /** Requests other than explain mode's: while one runs, explain runs park (cooperate.ts `Foreground`). */
+  private readonly foreground = new Foreground();
+  private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks(), this.foreground);
 
   private tables(): Map<string, Table> {
     if (this.combined) return this.combined;
@@ -366,8 +382,8 @@ export class EngineServer {
       throw outOfMemoryWhileDetecting(rows, err);
     }
     const elapsedMs = performance.now() - t0;
-    const { rows } = alertRows(result.table);
-    const keys = new Set(rows.map((r) => JSON.stringify(r)));
+    // Row identities for the diff: equal exactly when the rows' JSON cells are (result-rows.ts).
+    const keys = new Set(rowIdentities(result.table));
     let diff: DetectionView['diff'] = null;
     if (this.last) {
       const before = this.last.keys;
@@ -377,7 +393,7 @@ export class EngineServer {
       for (const k of before) if (!keys.has(k)) removed++;
       diff = { added, removed };
     }
-    const rowKeys = Array.from({ length: result.table.rowCount }, (_, r) => alertKey(result.table, r));
+    const rowKeys = alertKeys(result.table);
     this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
     const view = {
       stages: parseExplain(result.explain),

@@ -153,6 +153,33 @@ describe('result tables as Arrow IPC', () => {
     expect(HOSTILE.filter((s) => !isWellFormed(s))).toHaveLength(3);
   });
 
+  it('isWellFormed is exactly "survives UTF-8" (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 10 }), fc.string({ unit: 'binary-ascii' })), (s) => {
+        const back = new TextDecoder().decode(new TextEncoder().encode(s));
+        expect(isWellFormed(s)).toBe(back === s);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ASCII, non-ASCII and mixed text columns (the one-encode path and the per-string one) round-trip', () => {
+    const ascii = ['', 'a', 'WmiPrvSE.exe', 'cmd /c "x|y"', '\u0000\u007f'];
+    const mixed = ['a', 'é', '𝒳', '', 'zz'];
+    const t = table([
+      { name: 'A', type: 'string', values: ascii },
+      { name: 'M', type: 'string', values: mixed },
+      { name: 'D', type: 'dynamic', values: [['b', 'a'], null, ['é'], [], 'x'] },
+      { name: 'N', type: 'long', values: [1, null, -0, 2 ** 53 - 1, null] },
+      { name: 'B', type: 'bool', values: [true, false, null, true, null] },
+      { name: 'T', type: 'timespan', values: [null, -1n, 0n, 10n ** 17n, null] },
+    ]);
+    const decoded = decodeResultTable(encodeResultTable(t, []));
+    expect(decoded.rows).toEqual(viaJson(t).rows);
+    expect(decoded.rows.map((r) => r[0])).toEqual(ascii);
+    expect(decoded.rows.map((r) => r[1])).toEqual(mixed);
+  });
+
   it('sends an empty result with its columns and types', () => {
     const t = table(TYPES.map((type) => ({ name: `c_${type}`, type, values: [] })));
     const payload = encodeResultTable(t, ALERT_COLUMNS);

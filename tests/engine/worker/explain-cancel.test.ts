@@ -1,8 +1,9 @@
 /**
  * Explain mode is cooperative and cancellable: on a generated data set large enough to take many
  * event-loop turns, a run yields as it goes, an aborted run stops at its next checkpoint (it does
- * not run on to the end), a detection asked for meanwhile completes, the cancelled run is not
- * cached, and the explanation a later request gets is the same as an uninterrupted run's.
+ * not run on to the end), a detection asked for meanwhile completes (and parks a running
+ * explanation until its answer is posted), the cancelled run is not cached, and the explanation a
+ * later request gets is the same as an uninterrupted run's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,6 +101,69 @@ describe('explain cancellation', () => {
     await expect(first).rejects.toMatchObject({ name: 'AbortError' });
     expect(comparable(await second)).toBe(reference);
     expect(svc.runs).toBe(1);
+  }, 120_000);
+
+  it('through the engine: a detection asked while an explanation runs is answered first; the run parks meanwhile', async () => {
+    const order: string[] = [];
+    let yieldsAtDetected = -1;
+    let explained: EngineResponse | null = null;
+    const server = new EngineServer(
+      (m) => {
+        if (m.kind === 'progress') return;
+        order.push(`${m.id}:${m.kind}`);
+        if (m.id === 2) yieldsAtDetected = server['explainer'].lastRun!.yields;
+        if (m.id === 1) explained = decodeResponse(m);
+      },
+      { now: () => NOW },
+    );
+    for (const n of TABLES) {
+      const file = new Blob([readFileSync(join(dir, `${n}.arrow`))]);
+      await server.handle({ kind: 'ingest', id: 100 + order.length, name: `${n}.arrow`, file });
+    }
+    const explaining = server.handle({ kind: 'explain', id: 1, tuning: AS_SHIPPED });
+    while (!server['explainer'].lastRun) await macrotask();
+    const run = server['explainer'].lastRun;
+    while (run.yields < 2) await macrotask();
+    const yieldsAtDetect = run.yields;
+    await server.handle({ kind: 'detect', id: 2, allowList: null });
+    // The explanation did no work while the detection ran: it parked at its first checkpoint.
+    expect(yieldsAtDetected).toBeLessThanOrEqual(yieldsAtDetect + 1);
+    expect(run.parks).toBeGreaterThan(0);
+    await explaining;
+    expect(order.filter((a) => !a.startsWith('10'))).toEqual(['2:detected', '1:explained']);
+    // Parked, not lost: it then ran to the end with the same answer as an uninterrupted run.
+    const got = explained as EngineResponse | null;
+    expect(got?.kind).toBe('explained');
+    if (got?.kind === 'explained') {
+      const want = JSON.parse(reference) as { alertKeys: string[]; candidates: { key: string; state: string }[] };
+      expect(got.view.alertKeys).toEqual(want.alertKeys);
+      expect(got.view.candidates.map((c) => `${c.key}:${c.state}`)).toEqual(
+        want.candidates.map((c) => `${c.key}:${c.state}`),
+      );
+    }
+  }, 120_000);
+
+  it('through the engine: an explanation asked together with a detection starts only after the detection is answered', async () => {
+    const order: string[] = [];
+    let runsAtDetected = -1;
+    const server = new EngineServer(
+      (m) => {
+        if (m.kind === 'progress') return;
+        order.push(`${m.id}:${m.kind}`);
+        if (m.id === 2) runsAtDetected = server['explainer'].runs;
+      },
+      { now: () => NOW },
+    );
+    for (const n of TABLES) {
+      const file = new Blob([readFileSync(join(dir, `${n}.arrow`))]);
+      await server.handle({ kind: 'ingest', id: 100 + order.length, name: `${n}.arrow`, file });
+    }
+    // As the page sends them after an edit: the new tuning's explanation, then its detect.
+    const explaining = server.handle({ kind: 'explain', id: 1, tuning: AS_SHIPPED });
+    const detecting = server.handle({ kind: 'detect', id: 2, allowList: null });
+    await Promise.all([explaining, detecting]);
+    expect(runsAtDetected).toBe(0);
+    expect(order.filter((a) => !a.startsWith('10'))).toEqual(['2:detected', '1:explained']);
   }, 120_000);
 
   it('through the engine: a cancelled explain answers AbortError and a detection asked after it is answered', async () => {
