@@ -13,7 +13,8 @@ import {
 } from './column-builder';
 import type { RejectCode } from './ingest-report';
 import { CAN_CONVERT_TICKS, convertTicks } from './arrow-ticks';
-import { DictStringSink, NumberSink, stringify, TickSink, validBytes } from './arrow-sinks';
+import { NumberSink, stringify, TickSink, validBytes } from './arrow-sinks';
+import { DictStringSink } from './arrow-dict-sink';
 
 /**
  * One Arrow column chunk (`Data`) into an engine column, converting to the Kusto type the plan

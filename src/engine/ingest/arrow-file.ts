@@ -178,20 +178,30 @@ export interface FileBatch {
   readonly end: number;
 }
 
-/** Byte ranges to read: nearby ranges are merged (one read instead of several). */
-function coalesce(ranges: Region[], gap: number): Region[] {
+/**
+ * Byte ranges to read: nearby small ranges are merged (one read instead of several); a range of
+ * `alone` bytes or more is read by itself, so its buffer holds nothing else (a column may then
+ * adopt it, see arrow-dict-sink.ts, and nothing of its neighbours stays alive with it).
+ */
+function coalesce(ranges: Region[], gap: number, alone: number): Region[] {
   const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
   const out: { offset: number; length: number }[] = [];
+  let lastAlone = false;
   for (const r of sorted) {
     const last = out[out.length - 1];
-    if (last && r.offset <= last.offset + last.length + gap)
+    const big = r.length >= alone;
+    if (last && !big && !lastAlone && r.offset <= last.offset + last.length + gap)
       last.length = Math.max(last.length, r.offset + r.length - last.offset);
-    else out.push({ offset: r.offset, length: r.length });
+    else {
+      out.push({ offset: r.offset, length: r.length });
+      lastAlone = big;
+    }
   }
   return out;
 }
 
 const MERGE_GAP = 64 * 1024;
+const READ_ALONE = 1 << 20;
 
 /**
  * Reads the record batches in file order with only the kept fields' buffers. Dictionaries of kept
@@ -246,6 +256,8 @@ export async function* readFileBatches(
     if (!msg.isRecordBatch()) continue;
     const h = msg.header();
     if ((h.compression ?? null) !== null) throw new ArrowLayoutUnsupported('compressed Arrow body');
+    // An empty batch loads nothing (apache-arrow's writer may put its dictionary after it).
+    if (h.length === 0) continue;
     const at = layout(file.fields, h.variadicBufferCounts ?? []);
     const want = keep.map((i) => {
       const t = file.fields[i]!.type as DataType;
@@ -283,6 +295,7 @@ async function readRegions(
   const spans = coalesce(
     groups.flatMap((g) => g.map((b) => ({ offset: b.offset, length: b.length }))),
     MERGE_GAP,
+    READ_ALONE,
   );
   const got: { offset: number; bytes: Uint8Array }[] = [];
   for (const s of spans) {
