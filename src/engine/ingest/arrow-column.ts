@@ -190,8 +190,8 @@ export class ArrowColumnWriter {
 
   /** Sizes the column for `rows` rows up front (the file format knows its row count). */
   reserve(rows: number): void {
-    if (this.nums) this.nums.ensure(rows);
-    else if (this.ticks) this.ticks.ensure(rows);
+    if (this.nums) this.nums.reserve(rows);
+    else if (this.ticks) this.ticks.reserve(rows);
     else if (this.dict) this.dict.ensure(rows);
     else this.builder!.ensure(rows);
   }
@@ -246,9 +246,10 @@ export class ArrowColumnWriter {
         return;
       case 'ticks': {
         const s = this.ticks!;
-        s.ensure(slot0 + n);
         const t = d.type as DataType;
         const big = d.values as BigInt64Array;
+        // A read of this column alone is converted in place (no second buffer of n slots).
+        if (!s.adopt(big, slot0, n)) s.ensure(slot0 + n);
         const src = new Int32Array(big.buffer, big.byteOffset, n * 2);
         const valid = validBytes(d, n);
         s.applyValid(valid, slot0, n);
@@ -262,11 +263,12 @@ export class ArrowColumnWriter {
           slot0,
           valid === null ? null : (i) => valid[i] === 0,
           (i) => {
+            const value = String(big[i]); // before setNull: in place, it is the same slot
             s.setNull(slot0 + i);
             fail.push({
               row: i,
               code: 'bad-datetime',
-              value: String(big[i]),
+              value,
               what: datetime ? 'is outside the datetime range (years 1-9999)' : 'is outside the timespan range',
             });
           },
@@ -281,9 +283,12 @@ export class ArrowColumnWriter {
   private writeNumbers(d: Data, slot0: number, fail: CellFailure[]): void {
     const n = d.length;
     const s = this.nums!;
-    s.ensure(slot0 + n);
     const vals = (d.values as Float64Array).subarray(0, n);
-    s.values.set(vals, slot0);
+    // Float64 read of this column alone: it is the column (no copy).
+    if (!(vals instanceof Float64Array && s.adopt(vals, slot0, n))) {
+      s.ensure(slot0 + n);
+      s.values.set(vals, slot0);
+    }
     const valid = validBytes(d, n);
     s.applyValid(valid, slot0, n);
     const t = d.type as DataType;
@@ -305,11 +310,12 @@ export class ArrowColumnWriter {
   private writeInt64(d: Data, slot0: number, fail: CellFailure[]): void {
     const n = d.length;
     const s = this.nums!;
-    s.ensure(slot0 + n);
+    const big = d.values as BigInt64Array | BigUint64Array;
+    // A read of this column alone is converted in place: each row's double over its own int64.
+    if (!s.adopt(big, slot0, n)) s.ensure(slot0 + n);
     const valid = validBytes(d, n);
     s.applyValid(valid, slot0, n);
     const signed = (d.type as unknown as { isSigned: boolean }).isSigned;
-    const big = d.values as BigInt64Array | BigUint64Array;
     // Read the two 32-bit halves: no BigInt per cell, and |v| <= 2^53 - 1 is decided exactly.
     const w = new Int32Array(big.buffer, big.byteOffset, n * 2);
     const out = s.values;

@@ -12,13 +12,12 @@
  */
 import { makeVector, Type, type Data, type DataType, type Vector } from 'apache-arrow';
 import type { StringColumn } from '../table/column';
+import { ownsBuffer } from './arrow-file';
 import { stringify, validBytes } from './arrow-sinks';
 import { ByteInterner } from './byte-interner';
 
 const utf8 = new TextDecoder('utf-8');
 const EMPTY_BYTES = new Uint8Array(0);
-/** Arrow pads a buffer to 8 or 64 bytes: a buffer this much longer than the indices is still theirs alone. */
-const MAX_PADDING = 64;
 
 type Indices = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -182,9 +181,7 @@ export class DictStringSink {
         slot0 === 0 &&
         (this.reserved === 0 || this.reserved === n) &&
         idx instanceof Int32Array &&
-        idx.byteOffset === 0 &&
-        idx.buffer.byteLength - idx.byteLength <= MAX_PADDING &&
-        idx.buffer instanceof ArrayBuffer
+        ownsBuffer(idx, idx.byteLength)
       ) {
         this.codes = idx;
         this.written = true;

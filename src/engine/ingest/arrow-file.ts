@@ -178,30 +178,42 @@ export interface FileBatch {
   readonly end: number;
 }
 
-/**
- * Byte ranges to read: nearby small ranges are merged (one read instead of several); a range of
- * `alone` bytes or more is read by itself, so its buffer holds nothing else (a column may then
- * adopt it, see arrow-dict-sink.ts, and nothing of its neighbours stays alive with it).
- */
-function coalesce(ranges: Region[], gap: number, alone: number): Region[] {
+/** Byte ranges to read: nearby ranges are merged (one read instead of several). */
+function coalesce(ranges: Region[], gap: number): Region[] {
   const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.offset - b.offset);
   const out: { offset: number; length: number }[] = [];
-  let lastAlone = false;
   for (const r of sorted) {
     const last = out[out.length - 1];
-    const big = r.length >= alone;
-    if (last && !big && !lastAlone && r.offset <= last.offset + last.length + gap)
+    if (last && r.offset <= last.offset + last.length + gap)
       last.length = Math.max(last.length, r.offset + r.length - last.offset);
-    else {
-      out.push({ offset: r.offset, length: r.length });
-      lastAlone = big;
-    }
+    else out.push({ offset: r.offset, length: r.length });
   }
   return out;
 }
 
 const MERGE_GAP = 64 * 1024;
 const READ_ALONE = 1 << 20;
+/** Arrow pads a buffer to 8 or 64 bytes: a read this much longer than a column's values is still theirs alone. */
+const MAX_PADDING = 64;
+
+/** Buffers this reader read for one big region alone, fresh from the source (see readRegions). */
+const ownReads = new WeakSet<ArrayBuffer>();
+
+/**
+ * Whether `view` is the whole of a buffer the range reader read for it alone (but padding), so a
+ * column may take it over or convert it in place: nothing else reads it afterwards. Never true for
+ * views of the caller's memory (the stream format, a buffered file, an in-memory source).
+ */
+export function ownsBuffer(view: ArrayBufferView, byteLength: number): boolean {
+  const buf = view.buffer;
+  return (
+    view.byteOffset === 0 &&
+    view.byteLength >= byteLength &&
+    buf instanceof ArrayBuffer &&
+    ownReads.has(buf) &&
+    buf.byteLength - byteLength <= MAX_PADDING
+  );
+}
 
 /**
  * Reads the record batches in file order with only the kept fields' buffers. Dictionaries of kept
@@ -281,7 +293,13 @@ export async function* readFileBatches(
   }
 }
 
-/** Reads the buffers of each group (body-relative regions) with as few range reads as possible. */
+/**
+ * Reads the buffers of each group (body-relative regions) with as few range reads as possible:
+ * small buffers through merged spans; a buffer of READ_ALONE bytes or more by a read of its own,
+ * so that it shares its memory with nothing (not even an identical or overlapping region of a
+ * hostile file). A column may then take such a buffer over or convert it in place (see
+ * `ownedBy` in arrow-sinks.ts), and no neighbouring bytes stay alive with it.
+ */
 async function readRegions(
   r: RangeReader,
   bodyAt: number,
@@ -292,21 +310,31 @@ async function readRegions(
     for (const b of g)
       if (b.offset < 0 || b.length < 0 || b.offset + b.length > bodyLength)
         throw new Error('an Arrow buffer points outside its record batch');
-  const spans = coalesce(
-    groups.flatMap((g) => g.map((b) => ({ offset: b.offset, length: b.length }))),
-    MERGE_GAP,
-    READ_ALONE,
-  );
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const bytes = await r.read(bodyAt + offset, length);
+    if (bytes.length < length) throw new Error('the Arrow file ends inside a record batch');
+    return bytes;
+  };
+  const small = groups.flatMap((g) => g.filter((b) => b.length < READ_ALONE));
   const got: { offset: number; bytes: Uint8Array }[] = [];
-  for (const s of spans) {
-    const bytes = await r.read(bodyAt + s.offset, s.length);
-    if (bytes.length < s.length) throw new Error('the Arrow file ends inside a record batch');
-    got.push({ offset: s.offset, bytes });
-  }
-  const slice = (b: Region): Uint8Array => {
+  for (const s of coalesce(small, MERGE_GAP)) got.push({ offset: s.offset, bytes: await read(s.offset, s.length) });
+  const slice = async (b: Region): Promise<Uint8Array> => {
     if (b.length === 0) return new Uint8Array(0);
+    if (b.length >= READ_ALONE) {
+      const own = await read(b.offset, b.length);
+      // A fresh buffer of its own (RangeReader's contract for a result that spans its buffer).
+      if (own.byteOffset === 0 && own.buffer instanceof ArrayBuffer && own.buffer.byteLength === b.length)
+        ownReads.add(own.buffer);
+      return own;
+    }
     const s = got.find((x) => b.offset >= x.offset && b.offset + b.length <= x.offset + x.bytes.length)!;
     return s.bytes.subarray(b.offset - s.offset, b.offset - s.offset + b.length);
   };
-  return groups.map((g) => g.map(slice));
+  const out: Uint8Array[][] = [];
+  for (const g of groups) {
+    const bufs: Uint8Array[] = [];
+    for (const b of g) bufs.push(await slice(b));
+    out.push(bufs);
+  }
+  return out;
 }

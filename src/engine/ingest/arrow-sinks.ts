@@ -5,6 +5,7 @@
  */
 import { Type, type Data } from 'apache-arrow';
 import type { NumberColumn, TimeColumn } from '../table/column';
+import { ownsBuffer } from './arrow-file';
 
 /** A cell of any Arrow type as text (JSON for nested values; bigints as digits). */
 export function stringify(v: unknown): string {
@@ -41,13 +42,36 @@ export function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, nee
  * one typed-array `set`, then checked only where the target can refuse a value.
  */
 export class NumberSink {
-  values = new Float64Array(0);
+  values: Float64Array = new Float64Array(0);
   valid: Uint8Array | null = null;
+  /** The file's row count, allocated (or taken over) at the first write. */
+  private reserved = 0;
   constructor(readonly type: 'int' | 'long' | 'real') {}
 
+  reserve(rows: number): void {
+    if (this.values.length === 0) this.reserved = Math.max(this.reserved, rows);
+    else this.ensure(rows);
+  }
+
   ensure(n: number): void {
-    this.values = grow(this.values, n, (c) => new Float64Array(c));
+    this.values = grow(
+      this.values,
+      Math.max(n, this.values.length === 0 ? this.reserved : 0),
+      (c) => new Float64Array(c),
+    );
     if (this.valid !== null) this.valid = grow(this.valid, n, (c) => new Uint8Array(c).fill(1));
+  }
+
+  /**
+   * Takes the 8-byte slots of `source` (a buffer the range reader read for this column alone,
+   * holding the whole file's `n` rows) as the column's storage; the caller then writes each
+   * row's number over its own source slot. False (nothing changed) in any other case.
+   */
+  adopt(source: ArrayBufferView, slot0: number, n: number): boolean {
+    if (slot0 !== 0 || this.values.length !== 0 || (this.reserved !== 0 && this.reserved !== n)) return false;
+    if (!ownsBuffer(source, n * 8)) return false;
+    this.values = new Float64Array(source.buffer as ArrayBuffer, 0, n);
+    return true;
   }
 
   /** Marks slot invalid (value 0), allocating the mask at the first null. */
@@ -90,10 +114,26 @@ export class TickSink {
   valid: Uint8Array | null = null;
   constructor(readonly type: 'datetime' | 'timespan') {}
 
+  private reserved = 0;
+
+  reserve(rows: number): void {
+    if (this.i32.length === 0) this.reserved = Math.max(this.reserved, rows);
+    else this.ensure(rows);
+  }
+
+  /** As NumberSink.adopt: `source`'s int64 slots become the tick slots, converted in place. */
+  adopt(source: ArrayBufferView, slot0: number, n: number): boolean {
+    if (slot0 !== 0 || this.i32.length !== 0 || (this.reserved !== 0 && this.reserved !== n)) return false;
+    if (!ownsBuffer(source, n * 8)) return false;
+    this.buffer = source.buffer as ArrayBuffer;
+    this.i32 = new Int32Array(this.buffer, 0, n * 2);
+    return true;
+  }
+
   ensure(n: number): void {
     const have = this.i32.length / 2;
     if (n <= have) return;
-    let c = have === 0 ? n : Math.max(have, 1024);
+    let c = have === 0 ? Math.max(n, this.reserved) : Math.max(have, 1024);
     while (c < n) c *= 2;
     const buffer = new ArrayBuffer(c * 8);
     const i32 = new Int32Array(buffer);

@@ -30,7 +30,8 @@ export const TICKS_RANGE = 1;
  * unit `unit` to ticks written to `dst` (same layout) at pair index `at`. `epoch`: add the Unix
  * epoch and require the result within years 1-9999 (datetimes); else a duration (only int64
  * overflow fails). `isNull(i)` (or null) skips a slot, writing 0. Calls `onRange(i)` for each
- * value out of range (its slot is written 0); returns their count.
+ * value out of range, then writes its slot 0; returns their count. `dst` may be `src` itself
+ * (with `at` 0: each value is read before its own slot is written, and before `onRange`).
  */
 export function convertTicks(
   src: Int32Array,
@@ -79,17 +80,17 @@ export function convertTicks(
         tHi += EPOCH_HI + 1;
       } else tHi += EPOCH_HI;
       if (tHi < 0 || tHi > MAX_HI || (tHi === MAX_HI && tLo > MAX_LO)) {
-        dst[o] = 0;
-        dst[o + 1] = 0;
         bad++;
         onRange(i);
+        dst[o] = 0;
+        dst[o + 1] = 0;
         continue;
       }
     } else if (tHi < -2147483648 || tHi > 2147483647) {
-      dst[o] = 0;
-      dst[o + 1] = 0;
       bad++;
       onRange(i);
+      dst[o] = 0;
+      dst[o + 1] = 0;
       continue;
     }
     dst[o] = tLo | 0;

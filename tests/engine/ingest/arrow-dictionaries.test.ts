@@ -1,5 +1,9 @@
 import {
   Dictionary,
+  Float64,
+  Int64,
+  TimestampMicrosecond,
+  TimestampNanosecond,
   Int16,
   Int32,
   Int8,
@@ -10,6 +14,7 @@ import {
   RecordBatchStreamWriter,
   Table as ArrowTable,
   tableFromIPC,
+  tableToIPC,
   Utf8,
   Vector,
   vectorFromArray,
@@ -22,7 +27,7 @@ import { ByteInterner, sampleHash } from '../../../src/engine/ingest/byte-intern
 import { bytesRandomAccess, withRandomAccess, type RandomAccess } from '../../../src/engine/ingest/chunk-sources';
 import { ingestFile } from '../../../src/engine/ingest/ingest';
 import { timeRangeBig, timeRangeOf } from '../../../src/engine/ingest/ingest-report';
-import type { StringColumn } from '../../../src/engine/table/column';
+import { getValue, type StringColumn } from '../../../src/engine/table/column';
 import type { Table } from '../../../src/engine/table/table';
 import { chunksOf } from './csv-harness';
 
@@ -345,4 +350,85 @@ describe('timeRangeOf (int32 halves) equals the BigInt reference', () => {
       }),
     );
   });
+});
+
+describe('Columns read alone are taken over or converted in place', () => {
+  const rows = 140_000; // 1.1 MB of int64: each such column is read by itself
+  const big = (type: DataType, at: (i: number) => bigint | null) => {
+    const data = new BigInt64Array(rows);
+    const bitmap = new Uint8Array(Math.ceil(rows / 8));
+    let nullCount = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = at(i);
+      if (v === null) nullCount++;
+      else {
+        data[i] = v;
+        bitmap[i >> 3]! |= 1 << (i & 7);
+      }
+    }
+    return makeVector(
+      makeData({ type, length: rows, nullCount, nullBitmap: nullCount ? bitmap : null, data } as never),
+    );
+  };
+  const t0 = 1_700_000_000_000_000_000n;
+  /** `bad`: with values that reject their row (past year 9999, beyond 2^53). */
+  const tableOf = (bad: boolean) =>
+    new ArrowTable({
+      // ns with nulls, floors of values below a whole tick
+      ts: big(new TimestampNanosecond(), (i) => (i % 50_001 === 7 ? null : t0 + BigInt(i * 1237) - 50n)),
+      // µs from year 1 on, and values past year 9999
+      us: big(new TimestampMicrosecond(), (i) =>
+        bad && i % 70_001 === 11 ? 300_000_000_000_000_000n : -62_135_596_800_000_000n + BigInt(i) * 86_400_000_000n,
+      ),
+      // int64 with nulls and values beyond 2^53
+      id: big(new Int64(), (i) =>
+        i % 40_009 === 3
+          ? null
+          : bad && i % 60_013 === 5
+            ? (1n << 60n) + BigInt(i)
+            : BigInt(i * 40_503 - 1_000_000_000),
+      ),
+      real: makeVector(
+        makeData({
+          type: new Float64(),
+          length: rows,
+          nullCount: 0,
+          data: Float64Array.from({ length: rows }, (_, i) => i / 7),
+        } as never),
+      ),
+    });
+
+  for (const bad of [false, true])
+    it(`the same table and rejects as reading views${bad ? ' (rows rejected)' : '; the read buffers are the columns'}`, async () => {
+      const table = tableOf(bad);
+      const file = tableToIPC(table, 'file');
+      const { access, handed } = freshAccess(file);
+      const owned = await ingestFile('o.arrow', withRandomAccess(chunksOf(file, 1 << 16), access));
+      const views = await ingestFile('v.arrow', withRandomAccess(chunksOf(file, 1 << 16), bytesRandomAccess(file)));
+      const streamed = await ingestFile('s.arrows', chunksOf(tableToIPC(table, 'stream'), 1 << 16));
+      expect(owned.report.rowsRejected > 0).toBe(bad);
+      for (const other of [views, streamed]) {
+        expect(owned.report.rejects).toEqual(other.report.rejects);
+        expect(owned.report.rowsLoaded).toBe(other.report.rowsLoaded);
+        expect(owned.table.schema).toEqual(other.table.schema);
+        owned.table.columns.forEach((c, k) => {
+          const o = other.table.columns[k]!;
+          for (let r = 0; r < owned.table.rowCount; r++)
+            if (getValue(c, r) !== getValue(o, r)) expect([k, r, getValue(c, r)]).toEqual([k, r, getValue(o, r)]);
+        });
+      }
+      // Rows 0..: ns floors (t0 - 50 ns -> t0/100 - 1 tick), the Unix epoch offset added.
+      const ts = owned.table.columns[0]!;
+      expect(ts.type === 'datetime' && ts.values[0]).toBe(t0 / 100n - 1n + 621_355_968_000_000_000n);
+      // Without rejects nothing is compacted: each column is the buffer read for it.
+      for (const c of owned.table.columns) {
+        const values = (c as { values: ArrayBufferView }).values;
+        expect(handed.some((b) => b.buffer === values.buffer)).toBe(!bad);
+      }
+      expect(
+        views.table.columns.some((c) =>
+          handed.some((b) => b.buffer === (c as { values: ArrayBufferView }).values.buffer),
+        ),
+      ).toBe(false);
+    });
 });
