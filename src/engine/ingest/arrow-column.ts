@@ -204,6 +204,14 @@ export class ArrowColumnWriter {
     else this.builder!.moveRow(from, to);
   }
 
+  /**
+   * The smallest and largest datetime of the column when the tick path saw every row in the same
+   * pass (null: no value); undefined when not known that way (compute it from the column).
+   */
+  timeRange(): { min: bigint; max: bigint } | null | undefined {
+    return this.ticks !== null && this.target === 'datetime' ? this.ticks.timeRange() : undefined;
+  }
+
   finish(n: number): Column {
     if (this.nums) return this.nums.finish(n);
     if (this.ticks) return this.ticks.finish(n);
@@ -272,6 +280,7 @@ export class ArrowColumnWriter {
               what: datetime ? 'is outside the datetime range (years 1-9999)' : 'is outside the timespan range',
             });
           },
+          s.range,
         );
         return;
       }

@@ -284,6 +284,13 @@ export async function readArrowTable(
     const i = schema.findIndex((c) => c.name === nm);
     return i < 0 ? undefined : columns[i];
   };
+  // The tick path tracks the range as it converts (one pass less over the column); with rows
+  // rejected, the range of the rows kept is computed from the column.
+  const timeRangeOfColumn = (nm: string): { min: bigint; max: bigint } | null => {
+    const i = schema.findIndex((c) => c.name === nm);
+    const tracked = i >= 0 && loaded === read ? writers[i]!.timeRange() : undefined;
+    return tracked !== undefined ? tracked : timeRangeOf(col(nm));
+  };
   const report: IngestReport = {
     file,
     format: 'arrow',
@@ -303,7 +310,7 @@ export async function readArrowTable(
     })),
     columnsMissing: missing,
     columnsIgnored: ignored,
-    timeRange: timeRangeOf(col('Timestamp')),
+    timeRange: timeRangeOfColumn('Timestamp'),
     devices: distinctNonEmpty(col('DeviceName')),
     warnings,
   };

@@ -6,6 +6,7 @@
 import { Type, type Data } from 'apache-arrow';
 import type { NumberColumn, TimeColumn } from '../table/column';
 import { ownsBuffer } from './arrow-file';
+import { TickRange } from './arrow-ticks';
 
 /** A cell of any Arrow type as text (JSON for nested values; bigints as digits). */
 export function stringify(v: unknown): string {
@@ -109,6 +110,9 @@ export class NumberSink {
 
 /** Datetime / timespan ticks written as int32 halves (see arrow-ticks.ts). */
 export class TickSink {
+  /** The range of the ticks written, while every row was written by `convertTicks` (see `timeRange`). */
+  readonly range = new TickRange();
+  private tracked = true;
   private buffer = new ArrayBuffer(0);
   i32 = new Int32Array(0);
   valid: Uint8Array | null = null;
@@ -159,7 +163,14 @@ export class TickSink {
     this.i32[2 * slot + 1] = 0;
   }
 
+  /** The smallest and largest ticks of the column, or undefined when not tracked (rows moved). */
+  timeRange(): { min: bigint; max: bigint } | null | undefined {
+    return this.tracked ? this.range.get() : undefined;
+  }
+
   moveRow(from: number, to: number): void {
+    // Compaction drops rows: the tracked range may include one of them.
+    this.tracked = false;
     this.i32[2 * to] = this.i32[2 * from]!;
     this.i32[2 * to + 1] = this.i32[2 * from + 1]!;
     if (this.valid !== null) this.valid[to] = this.valid[from]!;

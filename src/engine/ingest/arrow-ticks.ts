@@ -32,6 +32,7 @@ export const TICKS_RANGE = 1;
  * overflow fails). `isNull(i)` (or null) skips a slot, writing 0. Calls `onRange(i)` for each
  * value out of range, then writes its slot 0; returns their count. `dst` may be `src` itself
  * (with `at` 0: each value is read before its own slot is written, and before `onRange`).
+ * `range`, if given, is widened to the values written.
  */
 export function convertTicks(
   src: Int32Array,
@@ -42,9 +43,16 @@ export function convertTicks(
   at: number,
   isNull: ((i: number) => boolean) | null,
   onRange: (i: number) => void,
+  range: TickRange | null = null,
 ): number {
   const m = PER_UNIT[unit] ?? 0;
   let bad = 0;
+  // Smallest and largest ticks written (hi signed, lo unsigned), in the same pass.
+  let any = range !== null && range.any;
+  let minHi = range?.minHi ?? 0;
+  let minLo = range?.minLo ?? 0;
+  let maxHi = range?.maxHi ?? 0;
+  let maxLo = range?.maxLo ?? 0;
   for (let i = 0; i < n; i++) {
     const o = 2 * (at + i);
     if (isNull !== null && isNull(i)) {
@@ -95,8 +103,44 @@ export function convertTicks(
     }
     dst[o] = tLo | 0;
     dst[o + 1] = tHi;
+    if (!any) {
+      any = true;
+      minHi = maxHi = tHi;
+      minLo = maxLo = tLo;
+    } else {
+      if (tHi < minHi || (tHi === minHi && tLo < minLo)) {
+        minHi = tHi;
+        minLo = tLo;
+      }
+      if (tHi > maxHi || (tHi === maxHi && tLo > maxLo)) {
+        maxHi = tHi;
+        maxLo = tLo;
+      }
+    }
+  }
+  if (range !== null && any) {
+    range.any = true;
+    range.minHi = minHi;
+    range.minLo = minLo;
+    range.maxHi = maxHi;
+    range.maxLo = maxLo;
   }
   return bad;
+}
+
+/** The smallest and largest ticks `convertTicks` wrote (over every call it was passed to). */
+export class TickRange {
+  any = false;
+  minHi = 0;
+  minLo = 0;
+  maxHi = 0;
+  maxLo = 0;
+
+  get(): { min: bigint; max: bigint } | null {
+    if (!this.any) return null;
+    const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+    return { min: big(this.minHi, this.minLo), max: big(this.maxHi, this.maxLo) };
+  }
 }
 
 /** Whether `convertTicks` may be used (it writes the little-endian word order). */

@@ -432,3 +432,49 @@ describe('Columns read alone are taken over or converted in place', () => {
       ).toBe(false);
     });
 });
+
+describe('the report time range, tracked while converting', () => {
+  it('equals the range of the Timestamp column loaded (nulls, out-of-range values, rejected rows, batches)', async () => {
+    const cell = fc.oneof(
+      { weight: 6, arbitrary: fc.bigInt({ min: -62_135_596_800_000_000n, max: 253_402_300_799_999_999n }) },
+      { weight: 1, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom(253_402_300_800_000_000n, -62_135_596_800_000_001n) },
+    );
+    const row = fc.tuple(cell, fc.boolean(), fc.nat({ max: 7 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(row, { maxLength: 12 }), { minLength: 1, maxLength: 3 }), async (parts) => {
+        const batches = parts.map((rs) => {
+          const ts = makeVector(
+            makeData({
+              type: new TimestampMicrosecond(),
+              length: rs.length,
+              nullCount: rs.filter(([v]) => v === null).length,
+              nullBitmap: Uint8Array.from({ length: Math.ceil(rs.length / 8) }, (_, b) =>
+                rs.slice(b * 8, b * 8 + 8).reduce((m, [v], i) => m | ((v === null ? 0 : 1) << i), 0),
+              ),
+              data: BigInt64Array.from(rs, ([v]) => v ?? 0n),
+            } as never),
+          );
+          // Another column whose value beyond 2^53 rejects its row (1 in 8).
+          const other = vectorFromArray(
+            rs.map(([, , k]) => (k === 0 ? 1n << 60n : BigInt(k))),
+            new Int64(),
+          );
+          return new ArrowTable({ Timestamp: ts, N: other }).batches[0]!;
+        });
+        const file = RecordBatchFileWriter.writeAll(batches).toUint8Array(true);
+        const results = [
+          await ingestFile('t.arrow', withRandomAccess(chunksOf(file, 64), freshAccess(file).access)),
+          await ingestFile('t.arrow', chunksOf(file, 29)),
+        ];
+        for (const r of results) {
+          const c = r.table.columns[0]!;
+          expect(c.type).toBe('datetime');
+          if (c.type !== 'datetime') continue;
+          expect(r.report.timeRange).toEqual(timeRangeBig(c.values, c.valid, c.length));
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
