@@ -12,7 +12,7 @@ import {
   type ColumnBuilder,
 } from './column-builder';
 import type { RejectCode } from './ingest-report';
-import { CAN_CONVERT_TICKS, convertTicks } from './arrow-ticks';
+import { CAN_CONVERT_TICKS, convertTicks, nextSlice } from './arrow-ticks';
 import { NumberSink, stringify, TickSink, validBytes } from './arrow-sinks';
 import { DictStringSink } from './arrow-dict-sink';
 
@@ -324,18 +324,36 @@ export class ArrowColumnWriter {
     if (!s.adopt(big, slot0, n)) s.ensure(slot0 + n);
     const valid = validBytes(d, n);
     s.applyValid(valid, slot0, n);
+    for (let from = 0; from < n;) {
+      const to = nextSlice(from, n);
+      this.int64Slice(d, big, valid, from, to, slot0, fail);
+      from = to;
+    }
+  }
+
+  private int64Slice(
+    d: Data,
+    big: BigInt64Array | BigUint64Array,
+    valid: Uint8Array | null,
+    from: number,
+    to: number,
+    slot0: number,
+    fail: CellFailure[],
+  ): void {
+    const s = this.nums!;
     const signed = (d.type as unknown as { isSigned: boolean }).isSigned;
     // Read the two 32-bit halves: no BigInt per cell, and |v| <= 2^53 - 1 is decided exactly.
-    const w = new Int32Array(big.buffer, big.byteOffset, n * 2);
+    const w = new Int32Array(big.buffer, big.byteOffset, to * 2);
     const out = s.values;
     const integral = s.type !== 'real';
-    for (let i = 0; i < n; i++) {
+    const toInt = s.type === 'int';
+    for (let i = from; i < to; i++) {
       if (valid !== null && valid[i] === 0) continue;
       const lo = w[2 * i]! >>> 0;
       const hi = signed ? w[2 * i + 1]! : w[2 * i + 1]! >>> 0;
       if (hi >= -2097152 && hi < 2097152) {
         const v = hi * TWO_32 + lo;
-        if (s.type === 'int' && (v > 2147483647 || v < -2147483648)) {
+        if (toInt && (v > 2147483647 || v < -2147483648)) {
           this.numberFails('int', v, i, fail);
           s.setNull(slot0 + i);
         } else out[slot0 + i] = v;

@@ -13,6 +13,7 @@
 import { makeVector, Type, type Data, type DataType, type Vector } from 'apache-arrow';
 import type { StringColumn } from '../table/column';
 import { ownsBuffer } from './arrow-file';
+import { nextSlice } from './arrow-ticks';
 import { stringify, validBytes } from './arrow-sinks';
 import { ByteInterner } from './byte-interner';
 
@@ -21,30 +22,40 @@ const EMPTY_BYTES = new Uint8Array(0);
 
 type Indices = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
 
-/** Whether every index is in 0..m-1 (one read-only pass; for Int32 no branch per row). */
+/** Whether every index is in 0..m-1 (read-only passes, in slices: see `nextSlice`). */
 function indicesInRange(idx: Indices, n: number, m: number): boolean {
-  if (idx instanceof Int32Array) {
-    // A negative k, or k > top (top - k < 0), sets the sign bit of one accumulator.
-    const top = m - 1;
-    let lo = 0;
-    let hi = 0;
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const a = idx[i]!;
-      const b = idx[i + 1]!;
-      const c = idx[i + 2]!;
-      const d = idx[i + 3]!;
-      lo |= a | b | c | d;
-      hi |= (top - a) | (top - b) | (top - c) | (top - d);
-    }
-    for (; i < n; i++) {
-      const k = idx[i]!;
-      lo |= k;
-      hi |= top - k;
-    }
-    return (lo | hi) >= 0;
+  for (let from = 0; from < n;) {
+    const to = nextSlice(from, n);
+    if (!(idx instanceof Int32Array ? int32InRange(idx, from, to, m) : anyInRange(idx, from, to, m))) return false;
+    from = to;
   }
-  for (let i = 0; i < n; i++) {
+  return true;
+}
+
+/** No branch per row: a negative k, or k > top (top - k < 0), sets the sign bit of an accumulator. */
+function int32InRange(idx: Int32Array, from: number, to: number, m: number): boolean {
+  const top = m - 1;
+  let lo = 0;
+  let hi = 0;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const a = idx[i]!;
+    const b = idx[i + 1]!;
+    const c = idx[i + 2]!;
+    const d = idx[i + 3]!;
+    lo |= a | b | c | d;
+    hi |= (top - a) | (top - b) | (top - c) | (top - d);
+  }
+  for (; i < to; i++) {
+    const k = idx[i]!;
+    lo |= k;
+    hi |= top - k;
+  }
+  return (lo | hi) >= 0;
+}
+
+function anyInRange(idx: Indices, from: number, to: number, m: number): boolean {
+  for (let i = from; i < to; i++) {
     const k = idx[i]!;
     if (k < 0 || k >= m) return false;
   }
@@ -132,10 +143,33 @@ export class DictStringSink {
     // ASCII exactly when one code unit per byte and no U+FFFD (an invalid byte decodes to it).
     const isAscii = text.length === oN - o0 && text.indexOf('\uFFFD') < 0;
     if (!isAscii && this.ascii) this.switchToMap();
-    const dict = this.dict;
     if (this.ascii) this.bytes.reserve(n);
+    for (let from = 0; from < n;) {
+      const to = nextSlice(from, n);
+      this.entrySlice({ offsets, bytes, valid, text, o0, isAscii }, codes, from, to);
+      from = to;
+    }
+    return codes;
+  }
+
+  /** Codes of a dictionary chunk's entries from..to-1 (see `nextSlice` for why in slices). */
+  private entrySlice(
+    ch: {
+      offsets: Int32Array | BigInt64Array;
+      bytes: Uint8Array;
+      valid: Uint8Array | null;
+      text: string;
+      o0: number;
+      isAscii: boolean;
+    },
+    codes: Int32Array,
+    from: number,
+    to: number,
+  ): void {
+    const { offsets, bytes, valid, text, o0, isAscii } = ch;
+    const dict = this.dict;
     const wide = !(offsets instanceof Int32Array);
-    for (let j = 0; j < n; j++) {
+    for (let j = from; j < to; j++) {
       if (valid !== null && valid[j] === 0) {
         codes[j] = this.emptyCode();
         continue;
@@ -148,7 +182,6 @@ export class DictStringSink {
         codes[j] = c;
       } else codes[j] = this.intern(isAscii ? text.slice(s - o0, e - o0) : utf8.decode(bytes.subarray(s, e)));
     }
-    return codes;
   }
 
   /** The file's row count: the codes are allocated (or adopted) once at the first write. */
