@@ -478,3 +478,42 @@ describe('the report time range, tracked while converting', () => {
     );
   });
 });
+
+describe('reads in flight together', () => {
+  it('a failing read in a later batch: the earlier batches are loaded, the failure is reported once', async () => {
+    const rows = 140_000;
+    const batch = (k: number) =>
+      new ArrowTable({
+        a: vectorFromArray(
+          Array.from({ length: rows }, (_, i) => i + k),
+          new Float64(),
+        ),
+        b: vectorFromArray(
+          Array.from({ length: rows }, (_, i) => BigInt(i * k)),
+          new Int64(),
+        ),
+      }).batches[0]!;
+    const file = RecordBatchFileWriter.writeAll([batch(1), batch(2), batch(3)]).toUint8Array(true);
+    const { access } = freshAccess(file);
+    // Every column read past the middle of the file fails (an I/O error); metadata reads succeed.
+    const failing: RandomAccess = {
+      size: access.size,
+      async open() {
+        const inner = await access.open();
+        return {
+          read: (o: number, l: number) =>
+            o > file.length / 2 && l >= 1 << 20 ? Promise.reject(new Error('EIO: read failed')) : inner.read(o, l),
+          close: () => inner.close(),
+        };
+      },
+    };
+    const r = await ingestFile('f.arrow', withRandomAccess(chunksOf(file, 1 << 16), failing));
+    const loaded = r.report.rowsLoaded;
+    expect(loaded % rows === 0 && loaded > 0 && loaded < 3 * rows).toBe(true);
+    expect(r.report.warnings.filter((w) => /EIO/.test(w))).toHaveLength(1);
+    const [a, b] = r.table.columns;
+    const k = loaded / rows; // the last batch loaded
+    expect(a!.type === 'real' && [a.values[0], a.values[loaded - 1]]).toEqual([1, rows - 1 + k]);
+    expect(b!.type === 'long' && b.values[loaded - 1]).toBe((rows - 1) * k);
+  });
+});
