@@ -16,7 +16,7 @@
 
 const SAMPLE_FULL = 48;
 /** Bytes of failed comparisons allowed beyond the interned bytes before switching to full hashes. */
-const MISMATCH_MARGIN = 1 << 20;
+export const MISMATCH_MARGIN = 1 << 20;
 
 function mix(h: number, w: number): number {
   return Math.imul(h ^ w, 16777619);
