@@ -12,8 +12,9 @@ import {
   type ColumnBuilder,
 } from './column-builder';
 import type { RejectCode } from './ingest-report';
-import { CAN_CONVERT_TICKS, convertTicks } from './arrow-ticks';
-import { DictStringSink, NumberSink, stringify, TickSink, validBytes } from './arrow-sinks';
+import { CAN_CONVERT_TICKS, convertTicks, nextSlice } from './arrow-ticks';
+import { NumberSink, stringify, TickSink, validBytes } from './arrow-sinks';
+import { DictStringSink } from './arrow-dict-sink';
 
 /**
  * One Arrow column chunk (`Data`) into an engine column, converting to the Kusto type the plan
@@ -189,8 +190,8 @@ export class ArrowColumnWriter {
 
   /** Sizes the column for `rows` rows up front (the file format knows its row count). */
   reserve(rows: number): void {
-    if (this.nums) this.nums.ensure(rows);
-    else if (this.ticks) this.ticks.ensure(rows);
+    if (this.nums) this.nums.reserve(rows);
+    else if (this.ticks) this.ticks.reserve(rows);
     else if (this.dict) this.dict.ensure(rows);
     else this.builder!.ensure(rows);
   }
@@ -201,6 +202,14 @@ export class ArrowColumnWriter {
     else if (this.ticks) this.ticks.moveRow(from, to);
     else if (this.dict) this.dict.moveRow(from, to);
     else this.builder!.moveRow(from, to);
+  }
+
+  /**
+   * The smallest and largest datetime of the column when the tick path saw every row in the same
+   * pass (null: no value); undefined when not known that way (compute it from the column).
+   */
+  timeRange(): { min: bigint; max: bigint } | null | undefined {
+    return this.ticks !== null && this.target === 'datetime' ? this.ticks.timeRange() : undefined;
   }
 
   finish(n: number): Column {
@@ -245,9 +254,10 @@ export class ArrowColumnWriter {
         return;
       case 'ticks': {
         const s = this.ticks!;
-        s.ensure(slot0 + n);
         const t = d.type as DataType;
         const big = d.values as BigInt64Array;
+        // A read of this column alone is converted in place (no second buffer of n slots).
+        if (!s.adopt(big, slot0, n)) s.ensure(slot0 + n);
         const src = new Int32Array(big.buffer, big.byteOffset, n * 2);
         const valid = validBytes(d, n);
         s.applyValid(valid, slot0, n);
@@ -261,14 +271,16 @@ export class ArrowColumnWriter {
           slot0,
           valid === null ? null : (i) => valid[i] === 0,
           (i) => {
+            const value = String(big[i]); // before setNull: in place, it is the same slot
             s.setNull(slot0 + i);
             fail.push({
               row: i,
               code: 'bad-datetime',
-              value: String(big[i]),
+              value,
               what: datetime ? 'is outside the datetime range (years 1-9999)' : 'is outside the timespan range',
             });
           },
+          s.range,
         );
         return;
       }
@@ -280,9 +292,12 @@ export class ArrowColumnWriter {
   private writeNumbers(d: Data, slot0: number, fail: CellFailure[]): void {
     const n = d.length;
     const s = this.nums!;
-    s.ensure(slot0 + n);
     const vals = (d.values as Float64Array).subarray(0, n);
-    s.values.set(vals, slot0);
+    // Float64 read of this column alone: it is the column (no copy).
+    if (!(vals instanceof Float64Array && s.adopt(vals, slot0, n))) {
+      s.ensure(slot0 + n);
+      s.values.set(vals, slot0);
+    }
     const valid = validBytes(d, n);
     s.applyValid(valid, slot0, n);
     const t = d.type as DataType;
@@ -304,22 +319,41 @@ export class ArrowColumnWriter {
   private writeInt64(d: Data, slot0: number, fail: CellFailure[]): void {
     const n = d.length;
     const s = this.nums!;
-    s.ensure(slot0 + n);
+    const big = d.values as BigInt64Array | BigUint64Array;
+    // A read of this column alone is converted in place: each row's double over its own int64.
+    if (!s.adopt(big, slot0, n)) s.ensure(slot0 + n);
     const valid = validBytes(d, n);
     s.applyValid(valid, slot0, n);
+    for (let from = 0; from < n;) {
+      const to = nextSlice(from, n);
+      this.int64Slice(d, big, valid, from, to, slot0, fail);
+      from = to;
+    }
+  }
+
+  private int64Slice(
+    d: Data,
+    big: BigInt64Array | BigUint64Array,
+    valid: Uint8Array | null,
+    from: number,
+    to: number,
+    slot0: number,
+    fail: CellFailure[],
+  ): void {
+    const s = this.nums!;
     const signed = (d.type as unknown as { isSigned: boolean }).isSigned;
-    const big = d.values as BigInt64Array | BigUint64Array;
     // Read the two 32-bit halves: no BigInt per cell, and |v| <= 2^53 - 1 is decided exactly.
-    const w = new Int32Array(big.buffer, big.byteOffset, n * 2);
+    const w = new Int32Array(big.buffer, big.byteOffset, to * 2);
     const out = s.values;
     const integral = s.type !== 'real';
-    for (let i = 0; i < n; i++) {
+    const toInt = s.type === 'int';
+    for (let i = from; i < to; i++) {
       if (valid !== null && valid[i] === 0) continue;
       const lo = w[2 * i]! >>> 0;
       const hi = signed ? w[2 * i + 1]! : w[2 * i + 1]! >>> 0;
       if (hi >= -2097152 && hi < 2097152) {
         const v = hi * TWO_32 + lo;
-        if (s.type === 'int' && (v > 2147483647 || v < -2147483648)) {
+        if (toInt && (v > 2147483647 || v < -2147483648)) {
           this.numberFails('int', v, i, fail);
           s.setNull(slot0 + i);
         } else out[slot0 + i] = v;

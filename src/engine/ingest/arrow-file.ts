@@ -170,10 +170,14 @@ function dataOf(t: DataType, node: Node, bufs: readonly Uint8Array[], dictionary
   return makeData({ ...base, data: aligned(bufs[1]!, 8), ...(dictionary ? { dictionary } : {}) } as never);
 }
 
-/** A record batch: its row count and the kept columns' data by field index. */
+/**
+ * A record batch: its row count and the kept columns' data by field index. Each column resolves
+ * when its buffers (and its dictionary) are read: all reads of a batch are in flight together, so
+ * a column can be converted while the next ones are still being read.
+ */
 export interface FileBatch {
   readonly numRows: number;
-  readonly columns: ReadonlyMap<number, Data>;
+  readonly columns: ReadonlyMap<number, Promise<Data>>;
   /** Byte offset just past this batch in the file. */
   readonly end: number;
 }
@@ -192,6 +196,28 @@ function coalesce(ranges: Region[], gap: number): Region[] {
 }
 
 const MERGE_GAP = 64 * 1024;
+const READ_ALONE = 1 << 20;
+/** Arrow pads a buffer to 8 or 64 bytes: a read this much longer than a column's values is still theirs alone. */
+const MAX_PADDING = 64;
+
+/** Buffers this reader read for one big region alone, fresh from the source (see readRegions). */
+const ownReads = new WeakSet<ArrayBuffer>();
+
+/**
+ * Whether `view` is the whole of a buffer the range reader read for it alone (but padding), so a
+ * column may take it over or convert it in place: nothing else reads it afterwards. Never true for
+ * views of the caller's memory (the stream format, a buffered file, an in-memory source).
+ */
+export function ownsBuffer(view: ArrayBufferView, byteLength: number): boolean {
+  const buf = view.buffer;
+  return (
+    view.byteOffset === 0 &&
+    view.byteLength >= byteLength &&
+    buf instanceof ArrayBuffer &&
+    ownReads.has(buf) &&
+    buf.byteLength - byteLength <= MAX_PADDING
+  );
+}
 
 /**
  * Reads the record batches in file order with only the kept fields' buffers. Dictionaries of kept
@@ -215,7 +241,8 @@ export async function* readFileBatches(
     const t = file.fields[i]!.type as DataType & { id?: number; dictionary?: DataType };
     if (t.typeId === Type.Dictionary) dictIds.set(t.id!, t.dictionary!);
   }
-  const dictionaries = new Map<number, Vector>();
+  // The dictionary in force per id, as it will be once its reads are done.
+  const dictionaries = new Map<number, Promise<Vector>>();
 
   // Every block's metadata first (small reads): the row count lets the columns be sized once.
   const messages: Message[] = [];
@@ -236,64 +263,89 @@ export async function* readFileBatches(
       const type = dictIds.get(h.id);
       if (type === undefined) continue;
       if ((h.data.compression ?? null) !== null) throw new ArrowLayoutUnsupported('compressed Arrow body');
-      const bufs = h.buffers.slice(0, 3);
-      const read = await readRegions(r, bodyAt, block.bodyLength, [bufs]);
-      const data = dataOf(type, h.nodes[0]!, read[0]!);
+      const node = h.nodes[0]!;
+      const bufs = Promise.all(readRegions(r, bodyAt, block.bodyLength, [h.buffers.slice(0, 3)])[0]!);
       const prev = dictionaries.get(h.id);
-      dictionaries.set(h.id, h.isDelta && prev ? new Vector([...(prev.data as Data[]), data]) : new Vector([data]));
+      const delta = h.isDelta && prev !== undefined;
+      const next = (async () => {
+        const data = dataOf(type, node, await bufs);
+        return delta ? new Vector([...((await prev!).data as Data[]), data]) : new Vector([data]);
+      })();
+      next.catch(() => undefined); // reported where a column awaits it
+      dictionaries.set(h.id, next);
       continue;
     }
     if (!msg.isRecordBatch()) continue;
     const h = msg.header();
     if ((h.compression ?? null) !== null) throw new ArrowLayoutUnsupported('compressed Arrow body');
+    // An empty batch loads nothing (apache-arrow's writer may put its dictionary after it).
+    if (h.length === 0) continue;
     const at = layout(file.fields, h.variadicBufferCounts ?? []);
     const want = keep.map((i) => {
       const t = file.fields[i]!.type as DataType;
       const b = at[i]!.buffer;
       return h.buffers.slice(b, b + flat(t));
     });
-    const read = await readRegions(r, bodyAt, block.bodyLength, want);
-    const columns = new Map<number, Data>();
+    const read = readRegions(r, bodyAt, block.bodyLength, want);
+    const columns = new Map<number, Promise<Data>>();
     keep.forEach((i, k) => {
       const t = file.fields[i]!.type as DataType & { id?: number };
       const node = h.nodes[at[i]!.node];
       if (node === undefined) throw new Error('an Arrow record batch has fewer columns than its schema');
-      let dict: Vector | undefined;
+      let dict: Promise<Vector> | undefined;
       if (t.typeId === Type.Dictionary) {
         dict = dictionaries.get(t.id!);
         if (dict === undefined) throw new Error(`Arrow dictionary ${t.id} used before it is defined`);
       }
-      columns.set(i, dataOf(t, node, read[k]!, dict));
+      const bufs = Promise.all(read[k]!);
+      const data = (async () => dataOf(t, node, await bufs, dict && (await dict)))();
+      data.catch(() => undefined); // reported where the column is awaited
+      columns.set(i, data);
     });
     yield { numRows: h.length, columns, end: bodyAt + block.bodyLength };
   }
 }
 
-/** Reads the buffers of each group (body-relative regions) with as few range reads as possible. */
-async function readRegions(
+/**
+ * Starts the reads of the buffers of each group (body-relative regions), with as few range reads
+ * as possible: small buffers through merged spans; a buffer of READ_ALONE bytes or more by a read
+ * of its own, so that it shares its memory with nothing (not even an identical or overlapping
+ * region of a hostile file). A column may then take such a buffer over or convert it in place
+ * (`ownsBuffer`), and no neighbouring bytes stay alive with it.
+ */
+function readRegions(
   r: RangeReader,
   bodyAt: number,
   bodyLength: number,
   groups: readonly (readonly Region[])[],
-): Promise<Uint8Array[][]> {
+): Promise<Uint8Array>[][] {
   for (const g of groups)
     for (const b of g)
       if (b.offset < 0 || b.length < 0 || b.offset + b.length > bodyLength)
         throw new Error('an Arrow buffer points outside its record batch');
-  const spans = coalesce(
-    groups.flatMap((g) => g.map((b) => ({ offset: b.offset, length: b.length }))),
-    MERGE_GAP,
-  );
-  const got: { offset: number; bytes: Uint8Array }[] = [];
-  for (const s of spans) {
-    const bytes = await r.read(bodyAt + s.offset, s.length);
-    if (bytes.length < s.length) throw new Error('the Arrow file ends inside a record batch');
-    got.push({ offset: s.offset, bytes });
-  }
-  const slice = (b: Region): Uint8Array => {
-    if (b.length === 0) return new Uint8Array(0);
-    const s = got.find((x) => b.offset >= x.offset && b.offset + b.length <= x.offset + x.bytes.length)!;
-    return s.bytes.subarray(b.offset - s.offset, b.offset - s.offset + b.length);
+  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const bytes = await r.read(bodyAt + offset, length);
+    if (bytes.length < length) throw new Error('the Arrow file ends inside a record batch');
+    return bytes;
   };
-  return groups.map((g) => g.map(slice));
+  const readAlone = async (b: Region): Promise<Uint8Array> => {
+    const own = await read(b.offset, b.length);
+    // A fresh buffer of its own (RangeReader's contract for a result that spans its buffer).
+    if (own.byteOffset === 0 && own.buffer instanceof ArrayBuffer && own.buffer.byteLength === b.length)
+      ownReads.add(own.buffer);
+    return own;
+  };
+  // Every read starts now; they run side by side (a file's reads in the I/O threads, Blob slices).
+  const small = groups.flatMap((g) => g.filter((b) => b.length < READ_ALONE));
+  const spans = coalesce(small, MERGE_GAP).map((s) => ({ ...s, bytes: read(s.offset, s.length) }));
+  const slice = (b: Region): Promise<Uint8Array> => {
+    if (b.length === 0) return Promise.resolve(new Uint8Array(0));
+    if (b.length >= READ_ALONE) return readAlone(b);
+    const s = spans.find((x) => b.offset >= x.offset && b.offset + b.length <= x.offset + x.length)!;
+    return s.bytes.then((bytes) => bytes.subarray(b.offset - s.offset, b.offset - s.offset + b.length));
+  };
+  const out = groups.map((g) => g.map(slice));
+  // A failed read is reported where its column is awaited (and not at all if none is).
+  for (const g of out) for (const p of g) p.catch(() => undefined);
+  return out;
 }

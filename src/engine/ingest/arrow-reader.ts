@@ -21,7 +21,7 @@ const ARROW_FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 /** One record batch as the column writers see it, from either reader. */
 interface Batch {
   readonly numRows: number;
-  column(sourceIndex: number): Data | undefined;
+  column(sourceIndex: number): Data | Promise<Data> | undefined;
   /** Bytes of the file consumed up to the end of this batch (progress). */
   readonly bytes: number;
 }
@@ -221,7 +221,7 @@ export async function readArrowTable(
       const fail: CellFailure[] = [];
       for (let k = 0; k < kept.length; k++) {
         fail.length = 0;
-        const d = batch.column(kept[k]!.sourceIndex);
+        const d = await batch.column(kept[k]!.sourceIndex);
         if (d === undefined || d.length !== n) throw new Error(`column ${kept[k]!.source} has no data for ${n} rows`);
         writers[k]!.write(d, loaded, fail);
         for (const f of fail) failures.push({ k, f });
@@ -284,6 +284,13 @@ export async function readArrowTable(
     const i = schema.findIndex((c) => c.name === nm);
     return i < 0 ? undefined : columns[i];
   };
+  // The tick path tracks the range as it converts (one pass less over the column); with rows
+  // rejected, the range of the rows kept is computed from the column.
+  const timeRangeOfColumn = (nm: string): { min: bigint; max: bigint } | null => {
+    const i = schema.findIndex((c) => c.name === nm);
+    const tracked = i >= 0 && loaded === read ? writers[i]!.timeRange() : undefined;
+    return tracked !== undefined ? tracked : timeRangeOf(col(nm));
+  };
   const report: IngestReport = {
     file,
     format: 'arrow',
@@ -303,7 +310,7 @@ export async function readArrowTable(
     })),
     columnsMissing: missing,
     columnsIgnored: ignored,
-    timeRange: timeRangeOf(col('Timestamp')),
+    timeRange: timeRangeOfColumn('Timestamp'),
     devices: distinctNonEmpty(col('DeviceName')),
     warnings,
   };

@@ -1,13 +1,12 @@
 /**
  * The fast-path sinks of the Arrow column writer (arrow-column.ts): numbers by typed-array passes,
- * datetimes/timespans as int32 tick halves, and strings interned once per dictionary chunk or per
- * distinct byte run. Each grows its arrays once to the file's row count and finishes into an
- * engine column.
+ * datetimes/timespans as int32 tick halves (dictionary strings: arrow-dict-sink.ts). Each grows
+ * its arrays once to the file's row count and finishes into an engine column.
  */
-import { makeVector, Type, type Data, type DataType, type Vector } from 'apache-arrow';
-import type { NumberColumn, StringColumn, TimeColumn } from '../table/column';
-
-const utf8 = new TextDecoder('utf-8');
+import { Type, type Data } from 'apache-arrow';
+import type { NumberColumn, TimeColumn } from '../table/column';
+import { ownsBuffer } from './arrow-file';
+import { TickRange } from './arrow-ticks';
 
 /** A cell of any Arrow type as text (JSON for nested values; bigints as digits). */
 export function stringify(v: unknown): string {
@@ -16,13 +15,6 @@ export function stringify(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   const json = (v as { toJSON?: () => unknown }).toJSON?.() ?? v;
   return JSON.stringify(json, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? '';
-}
-
-function stringsOf(d: Data): string[] {
-  const v = makeVector(d);
-  const out: string[] = [];
-  for (let j = 0; j < d.length; j++) out.push(stringify(v.get(j)));
-  return out;
 }
 
 /** Packed validity bitmap (Arrow) -> one byte per row (1 = valid), or null when all are valid. */
@@ -51,13 +43,36 @@ export function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, nee
  * one typed-array `set`, then checked only where the target can refuse a value.
  */
 export class NumberSink {
-  values = new Float64Array(0);
+  values: Float64Array = new Float64Array(0);
   valid: Uint8Array | null = null;
+  /** The file's row count, allocated (or taken over) at the first write. */
+  private reserved = 0;
   constructor(readonly type: 'int' | 'long' | 'real') {}
 
+  reserve(rows: number): void {
+    if (this.values.length === 0) this.reserved = Math.max(this.reserved, rows);
+    else this.ensure(rows);
+  }
+
   ensure(n: number): void {
-    this.values = grow(this.values, n, (c) => new Float64Array(c));
+    this.values = grow(
+      this.values,
+      Math.max(n, this.values.length === 0 ? this.reserved : 0),
+      (c) => new Float64Array(c),
+    );
     if (this.valid !== null) this.valid = grow(this.valid, n, (c) => new Uint8Array(c).fill(1));
+  }
+
+  /**
+   * Takes the 8-byte slots of `source` (a buffer the range reader read for this column alone,
+   * holding the whole file's `n` rows) as the column's storage; the caller then writes each
+   * row's number over its own source slot. False (nothing changed) in any other case.
+   */
+  adopt(source: ArrayBufferView, slot0: number, n: number): boolean {
+    if (slot0 !== 0 || this.values.length !== 0 || (this.reserved !== 0 && this.reserved !== n)) return false;
+    if (!ownsBuffer(source, n * 8)) return false;
+    this.values = new Float64Array(source.buffer as ArrayBuffer, 0, n);
+    return true;
   }
 
   /** Marks slot invalid (value 0), allocating the mask at the first null. */
@@ -95,15 +110,34 @@ export class NumberSink {
 
 /** Datetime / timespan ticks written as int32 halves (see arrow-ticks.ts). */
 export class TickSink {
+  /** The range of the ticks written, while every row was written by `convertTicks` (see `timeRange`). */
+  readonly range = new TickRange();
+  private tracked = true;
   private buffer = new ArrayBuffer(0);
   i32 = new Int32Array(0);
   valid: Uint8Array | null = null;
   constructor(readonly type: 'datetime' | 'timespan') {}
 
+  private reserved = 0;
+
+  reserve(rows: number): void {
+    if (this.i32.length === 0) this.reserved = Math.max(this.reserved, rows);
+    else this.ensure(rows);
+  }
+
+  /** As NumberSink.adopt: `source`'s int64 slots become the tick slots, converted in place. */
+  adopt(source: ArrayBufferView, slot0: number, n: number): boolean {
+    if (slot0 !== 0 || this.i32.length !== 0 || (this.reserved !== 0 && this.reserved !== n)) return false;
+    if (!ownsBuffer(source, n * 8)) return false;
+    this.buffer = source.buffer as ArrayBuffer;
+    this.i32 = new Int32Array(this.buffer, 0, n * 2);
+    return true;
+  }
+
   ensure(n: number): void {
     const have = this.i32.length / 2;
     if (n <= have) return;
-    let c = have === 0 ? n : Math.max(have, 1024);
+    let c = have === 0 ? Math.max(n, this.reserved) : Math.max(have, 1024);
     while (c < n) c *= 2;
     const buffer = new ArrayBuffer(c * 8);
     const i32 = new Int32Array(buffer);
@@ -129,7 +163,14 @@ export class TickSink {
     this.i32[2 * slot + 1] = 0;
   }
 
+  /** The smallest and largest ticks of the column, or undefined when not tracked (rows moved). */
+  timeRange(): { min: bigint; max: bigint } | null | undefined {
+    return this.tracked ? this.range.get() : undefined;
+  }
+
   moveRow(from: number, to: number): void {
+    // Compaction drops rows: the tracked range may include one of them.
+    this.tracked = false;
     this.i32[2 * to] = this.i32[2 * from]!;
     this.i32[2 * to + 1] = this.i32[2 * from + 1]!;
     if (this.valid !== null) this.valid[to] = this.valid[from]!;
@@ -142,194 +183,6 @@ export class TickSink {
       length: n,
       values: all.length === n ? all : all.slice(0, n),
       valid: this.valid === null ? null : this.valid.slice(0, n),
-    };
-  }
-}
-
-/**
- * Dictionary-encoded strings kept as a dictionary: each Arrow dictionary chunk is decoded and
- * interned once (a new dictionary, or a delta's new entries), and rows map through a lookup table
- * of the dictionary's indices to our codes, one typed-array pass per chunk, no string per row.
- * The dictionary stays duplicate-free (other code finds a value's rows by its one code).
- */
-const EMPTY_BYTES = new Uint8Array(0);
-
-export class DictStringSink {
-  codes = new Int32Array(0);
-  private readonly dict: string[] = [];
-  private readonly index = new Map<string, number>();
-  /** Per Arrow dictionary chunk: its entries' codes (a delta adds one chunk to the vector). */
-  private readonly chunkCodes = new WeakMap<Data, Int32Array>();
-  private readonly luts = new WeakMap<Vector, Int32Array>();
-  private empty = -1;
-
-  private intern(s: string): number {
-    let c = this.index.get(s);
-    if (c === undefined) {
-      c = this.dict.length;
-      this.dict.push(s);
-      this.index.set(s, c);
-    }
-    return c;
-  }
-
-  // While every dictionary chunk is ASCII, entries are interned by their bytes (byte equality is
-  // then string equality): a hash of the bytes probes a table of codes, and only a new value is
-  // sliced to a string. Hashing long values (command lines) this way costs well under a Map of
-  // strings. A chunk with other text switches the sink to the Map for good.
-  private ascii = true;
-  private slots = new Int32Array(1024);
-  private filled = 0;
-  private hashes = new Int32Array(256);
-  private srcStart = new Int32Array(256);
-  private srcLen = new Int32Array(256);
-  private readonly srcBytes: Uint8Array[] = [];
-
-  private switchToMap(): void {
-    this.ascii = false;
-    this.dict.forEach((v, c) => this.index.set(v, c));
-  }
-
-  private internBytes(b: Uint8Array, s: number, e: number, text: string, o0: number): number {
-    const len = e - s;
-    let h = 0x811c9dc5 ^ len;
-    let i = s;
-    for (; i + 4 <= e; i += 4)
-      h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
-    for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
-    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-    h ^= h >>> 16;
-    const mask = this.slots.length - 1;
-    for (let p = h & mask; ; p = (p + 1) & mask) {
-      const c = this.slots[p]! - 1;
-      if (c < 0) break;
-      if (this.hashes[c] !== h || this.srcLen[c] !== len) continue;
-      const other = this.srcBytes[c]!;
-      const o = this.srcStart[c]! - s;
-      let j = s;
-      while (j < e && other[o + j] === b[j]) j++;
-      if (j === e) return c;
-    }
-    const code = this.dict.length;
-    this.dict.push(text.slice(s - o0, e - o0));
-    if (code >= this.hashes.length) {
-      const cap = this.hashes.length * 2;
-      const widen = (a: Int32Array): Int32Array<ArrayBuffer> => {
-        const w = new Int32Array(cap);
-        w.set(a);
-        return w;
-      };
-      this.hashes = widen(this.hashes);
-      this.srcStart = widen(this.srcStart);
-      this.srcLen = widen(this.srcLen);
-    }
-    this.hashes[code] = h;
-    this.srcStart[code] = s;
-    this.srcLen[code] = len;
-    this.srcBytes[code] = b;
-    if (++this.filled * 2 > this.slots.length) {
-      const next = new Int32Array(this.slots.length * 2);
-      const m = next.length - 1;
-      for (let c = 0; c < code; c++) {
-        let q = this.hashes[c]! & m;
-        while (next[q] !== 0) q = (q + 1) & m;
-        next[q] = c + 1;
-      }
-      this.slots = next;
-    }
-    const m = this.slots.length - 1;
-    let q = h & m;
-    while (this.slots[q] !== 0) q = (q + 1) & m;
-    this.slots[q] = code + 1;
-    return code;
-  }
-
-  private lut(dict: Vector): Int32Array {
-    let lut = this.luts.get(dict);
-    if (lut !== undefined) return lut;
-    const chunks = dict.data as Data[];
-    if (chunks.length === 1) lut = this.codesOf(chunks[0]!);
-    else {
-      lut = new Int32Array(dict.length);
-      let at = 0;
-      for (const ch of chunks) {
-        lut.set(this.codesOf(ch), at);
-        at += ch.length;
-      }
-    }
-    this.luts.set(dict, lut);
-    return lut;
-  }
-
-  private codesOf(ch: Data): Int32Array {
-    let codes = this.chunkCodes.get(ch);
-    if (codes !== undefined) return codes;
-    const n = ch.length;
-    codes = new Int32Array(n);
-    this.chunkCodes.set(ch, codes);
-    const t = ch.type as DataType;
-    if (t.typeId !== Type.Utf8 && t.typeId !== Type.LargeUtf8) {
-      if (this.ascii) this.switchToMap();
-      const texts = stringsOf(ch);
-      for (let j = 0; j < n; j++) codes[j] = this.intern(texts[j]!);
-      return codes;
-    }
-    const offsets = ch.valueOffsets as Int32Array | BigInt64Array;
-    const bytes = ch.values as Uint8Array;
-    const valid = validBytes(ch, n);
-    const o0 = Number(offsets[0]!);
-    const oN = Number(offsets[n]!);
-    const text = utf8.decode(bytes.subarray(o0, oN));
-    // ASCII exactly when one code unit per byte and no U+FFFD (see utf8Reader).
-    const isAscii = text.length === oN - o0 && text.indexOf('\uFFFD') < 0;
-    if (!isAscii && this.ascii) this.switchToMap();
-    for (let j = 0; j < n; j++) {
-      if (valid !== null && valid[j] === 0) {
-        codes[j] = this.emptyCode();
-        continue;
-      }
-      const s = Number(offsets[j]!);
-      const e = Number(offsets[j + 1]!);
-      if (this.ascii) codes[j] = this.internBytes(bytes, s, e, text, o0);
-      else codes[j] = this.intern(isAscii ? text.slice(s - o0, e - o0) : utf8.decode(bytes.subarray(s, e)));
-    }
-    return codes;
-  }
-
-  ensure(rows: number): void {
-    this.codes = grow(this.codes, rows, (c) => new Int32Array(c));
-  }
-
-  write(d: Data, slot0: number): void {
-    const n = d.length;
-    this.ensure(slot0 + n);
-    const lut = this.lut(d.dictionary!);
-    const idx = d.values as Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
-    const out = this.codes;
-    const valid = validBytes(d, n);
-    const m = lut.length;
-    for (let i = 0; i < n; i++) {
-      const k = idx[i]!;
-      // An index past the dictionary (corrupt file) reads as "", like a null.
-      out[slot0 + i] = (valid === null || valid[i] === 1) && k < m ? lut[k]! : this.emptyCode();
-    }
-  }
-
-  private emptyCode(): number {
-    if (this.empty < 0) this.empty = this.ascii ? this.internBytes(EMPTY_BYTES, 0, 0, '', 0) : this.intern('');
-    return this.empty;
-  }
-
-  moveRow(from: number, to: number): void {
-    this.codes[to] = this.codes[from]!;
-  }
-
-  finish(n: number): StringColumn {
-    return {
-      type: 'string',
-      length: n,
-      codes: this.codes.length === n ? this.codes : this.codes.slice(0, n),
-      dict: this.dict,
     };
   }
 }

@@ -30,7 +30,9 @@ export const TICKS_RANGE = 1;
  * unit `unit` to ticks written to `dst` (same layout) at pair index `at`. `epoch`: add the Unix
  * epoch and require the result within years 1-9999 (datetimes); else a duration (only int64
  * overflow fails). `isNull(i)` (or null) skips a slot, writing 0. Calls `onRange(i)` for each
- * value out of range (its slot is written 0); returns their count.
+ * value out of range, then writes its slot 0; returns their count. `dst` may be `src` itself
+ * (with `at` 0: each value is read before its own slot is written, and before `onRange`).
+ * `range`, if given, is widened to the values written.
  */
 export function convertTicks(
   src: Int32Array,
@@ -41,10 +43,56 @@ export function convertTicks(
   at: number,
   isNull: ((i: number) => boolean) | null,
   onRange: (i: number) => void,
+  range: TickRange | null = null,
+): number {
+  const r = range ?? new TickRange();
+  let bad = 0;
+  for (let from = 0; from < n;) {
+    const to = nextSlice(from, n);
+    bad += convertSlice(src, from, to, unit, epoch, dst, at, isNull, onRange, r);
+    from = to;
+  }
+  return bad;
+}
+
+/** Rows per call of a kernel loop. */
+const SLICE = 1 << 16;
+
+/**
+ * The end of the slice of rows starting at `from`: a short first slice, then SLICE rows. A kernel
+ * that runs once over millions of rows is optimised mid-loop (on-stack replacement) without type
+ * feedback for the code after its loop, and thrown away when it gets there; a short first call
+ * gives it that feedback, and calls per slice let it be optimised as a whole function.
+ */
+export function nextSlice(from: number, n: number): number {
+  return Math.min(n, from === 0 ? 1024 : from + SLICE);
+}
+
+function convertSlice(
+  src: Int32Array,
+  from: number,
+  to: number,
+  unit: number,
+  epoch: boolean,
+  dst: Int32Array,
+  at: number,
+  isNull: ((i: number) => boolean) | null,
+  onRange: (i: number) => void,
+  range: TickRange,
 ): number {
   const m = PER_UNIT[unit] ?? 0;
   let bad = 0;
-  for (let i = 0; i < n; i++) {
+  // Smallest and largest ticks written (hi signed, lo unsigned), in the same pass.
+  let any = range.any;
+  let minHi = range.minHi;
+  let minLo = range.minLo;
+  let maxHi = range.maxHi;
+  let maxLo = range.maxLo;
+  // Nanoseconds: hi's share of the quotient, kept while hi repeats (it changes every ~4.3 s).
+  let lastHi = 0;
+  let qh = 0;
+  let restHi = 0;
+  for (let i = from; i < to; i++) {
     const o = 2 * (at + i);
     if (isNull !== null && isNull(i)) {
       dst[o] = 0;
@@ -57,10 +105,16 @@ export function convertTicks(
     let tLo: number;
     if (m === 0) {
       // floor(v / 100): hi = qh*100 + rh (floor division), then (rh*2^32 + lo) / 100 < 2^32.
-      const qh = Math.floor(hi / 100);
-      const rest = (hi - qh * 100) * TWO_32 + lo;
+      if (hi !== lastHi || i === from) {
+        lastHi = hi;
+        qh = Math.floor(hi / 100);
+        restHi = (hi - qh * 100) * TWO_32;
+      }
+      // rest is an integer below 100 * 2^32, so rest / 100 is an integer k or at least 0.01 from
+      // one. rest * 0.01 (the double just above 1/100) is within 1e-6 of rest / 100 and never
+      // below k when rest = 100k (k is a double): its floor is exact, without a division.
       tHi = qh;
-      tLo = Math.floor(rest / 100);
+      tLo = Math.floor((restHi + lo) * 0.01);
     } else {
       // v * m with lo split into 16-bit halves so each product is exact.
       const a = lo >>> 16;
@@ -79,23 +133,57 @@ export function convertTicks(
         tHi += EPOCH_HI + 1;
       } else tHi += EPOCH_HI;
       if (tHi < 0 || tHi > MAX_HI || (tHi === MAX_HI && tLo > MAX_LO)) {
-        dst[o] = 0;
-        dst[o + 1] = 0;
         bad++;
         onRange(i);
+        dst[o] = 0;
+        dst[o + 1] = 0;
         continue;
       }
     } else if (tHi < -2147483648 || tHi > 2147483647) {
-      dst[o] = 0;
-      dst[o + 1] = 0;
       bad++;
       onRange(i);
+      dst[o] = 0;
+      dst[o + 1] = 0;
       continue;
     }
     dst[o] = tLo | 0;
     dst[o + 1] = tHi;
+    if (!any) {
+      any = true;
+      minHi = maxHi = tHi;
+      minLo = maxLo = tLo;
+    } else {
+      if (tHi < minHi || (tHi === minHi && tLo < minLo)) {
+        minHi = tHi;
+        minLo = tLo;
+      }
+      if (tHi > maxHi || (tHi === maxHi && tLo > maxLo)) {
+        maxHi = tHi;
+        maxLo = tLo;
+      }
+    }
   }
+  range.any = any;
+  range.minHi = minHi;
+  range.minLo = minLo;
+  range.maxHi = maxHi;
+  range.maxLo = maxLo;
   return bad;
+}
+
+/** The smallest and largest ticks `convertTicks` wrote (over every call it was passed to). */
+export class TickRange {
+  any = false;
+  minHi = 0;
+  minLo = 0;
+  maxHi = 0;
+  maxLo = 0;
+
+  get(): { min: bigint; max: bigint } | null {
+    if (!this.any) return null;
+    const big = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+    return { min: big(this.minHi, this.minLo), max: big(this.maxHi, this.maxLo) };
+  }
 }
 
 /** Whether `convertTicks` may be used (it writes the little-endian word order). */

@@ -41,7 +41,12 @@ export interface RandomAccess {
 }
 
 export interface RangeReader {
-  /** Exactly `length` bytes from `offset` (fewer only at the end of the file), in a fresh, 8-aligned buffer or a view. */
+  /**
+   * Exactly `length` bytes from `offset` (fewer only at the end of the file), in a fresh, 8-aligned
+   * buffer or a view. A result that starts its ArrayBuffer and spans (almost) all of it must be
+   * fresh and not kept by the reader: the Arrow file reader may take it over as a column or
+   * convert it in place. Views of a larger buffer are only read.
+   */
   read(offset: number, length: number): Promise<Uint8Array>;
   close(): Promise<void>;
 }

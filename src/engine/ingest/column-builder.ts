@@ -1,4 +1,5 @@
 import type { BoolColumn, Column, NumberColumn, ScalarType, StringColumn, TimeColumn } from '../table/column';
+import { fullHash, MISMATCH_MARGIN, sampleHash } from './byte-interner';
 
 /** Validity of `rows` rows appended at `at` (null source = all valid); allocates the mask at the first null. */
 function appendValid(
@@ -159,6 +160,9 @@ export class StringColumnBuilder {
   private bSlots = new Int32Array(0);
   private bSlotted = 0;
   private lastB = -1;
+  private fullBytes = false;
+  /** Bytes compared in vain after a hash match (distinct values that share their sample). */
+  private mismatchBytes = 0;
 
   /**
    * Interns the UTF-8 bytes `b[s..e)`: a hash of the bytes probes the byte table, a hit is
@@ -179,14 +183,9 @@ export class StringColumnBuilder {
         return;
       }
     }
-    // FNV-1a over 32-bit words (one multiply per 4 bytes), then a finaliser for the low bits.
-    let h = 0x811c9dc5 ^ len;
-    let i = s;
-    for (; i + 4 <= e; i += 4)
-      h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
-    for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
-    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-    h ^= h >>> 16;
+    // A hash of a sample of the bytes (a long command line costs what a short one does), or of
+    // every byte once sample collisions cost too much (see byte-interner.ts).
+    const h = this.fullBytes ? fullHash(b, s, e) : sampleHash(b, s, e);
     const slots = this.bSlots;
     const mask = slots.length - 1;
     if (mask > 0) {
@@ -203,6 +202,7 @@ export class StringColumnBuilder {
             this.lastB = c;
             return;
           }
+          this.mismatchBytes += j - s + 1;
         }
         p = (p + 1) & mask;
       }
@@ -253,6 +253,30 @@ export class StringColumnBuilder {
     let q = h & m;
     while (this.bSlots[q] !== 0) q = (q + 1) & m;
     this.bSlots[q] = code + 1;
+    if (!this.fullBytes && this.mismatchBytes > this.arenaLen + MISMATCH_MARGIN) this.rehashBytes();
+  }
+
+  /** From sampled to full hashes for every byte entry (too many sample collisions). */
+  private rehashBytes(): void {
+    this.fullBytes = true;
+    const old = this.bSlots;
+    const next = new Int32Array(old.length);
+    const m = next.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const c = old[i]! - 1;
+      if (c < 0) continue;
+      const h = fullHash(this.arena, this.bOff[c]!, this.bOff[c]! + this.bLen[c]!);
+      this.bHash[c] = h;
+      let q = h & m;
+      while (next[q] !== 0) q = (q + 1) & m;
+      next[q] = c + 1;
+    }
+    this.bSlots = next;
+  }
+
+  /** Whether byte entries are hashed over every byte (after too many sample collisions). */
+  get fullByteHashing(): boolean {
+    return this.fullBytes;
   }
 
   /** Code of `value`, interning it; for callers that map whole dictionaries (Arrow). */

@@ -145,11 +145,51 @@ export function showValue(v: string): string {
 /** Min / max over a datetime column, ignoring nulls. */
 export function timeRangeOf(col: Column | undefined): { min: bigint; max: bigint } | null {
   if (col === undefined || col.type !== 'datetime') return null;
+  const { values, valid } = col;
+  if (!LITTLE_ENDIAN) return timeRangeBig(values, valid, col.length);
+  // Compared as int32 halves (hi signed, then lo unsigned): no BigInt per row.
+  const w = new Int32Array(values.buffer, values.byteOffset, col.length * 2);
+  let at = -1;
+  let minHi = 0;
+  let minLo = 0;
+  let maxHi = 0;
+  let maxLo = 0;
+  for (let i = 0; i < col.length; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const lo = w[2 * i]! >>> 0;
+    const hi = w[2 * i + 1]!;
+    if (at < 0) {
+      at = i;
+      minHi = maxHi = hi;
+      minLo = maxLo = lo;
+      continue;
+    }
+    if (hi < minHi || (hi === minHi && lo < minLo)) {
+      minHi = hi;
+      minLo = lo;
+    }
+    if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
+      maxHi = hi;
+      maxLo = lo;
+    }
+  }
+  if (at < 0) return null;
+  return { min: (BigInt(minHi) << 32n) | BigInt(minLo), max: (BigInt(maxHi) << 32n) | BigInt(maxLo) };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The BigInt reference (big-endian platforms, tests). */
+export function timeRangeBig(
+  values: BigInt64Array,
+  valid: Uint8Array | null,
+  n: number,
+): { min: bigint; max: bigint } | null {
   let min: bigint | null = null;
   let max: bigint | null = null;
-  for (let i = 0; i < col.length; i++) {
-    if (col.valid !== null && col.valid[i] === 0) continue;
-    const v = col.values[i]!;
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const v = values[i]!;
     if (min === null || v < min) min = v;
     if (max === null || v > max) max = v;
   }

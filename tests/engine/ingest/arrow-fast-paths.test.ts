@@ -29,7 +29,7 @@ import {
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convertTicks, ticksOfUnits } from '../../../src/engine/ingest/arrow-ticks';
+import { convertTicks, TickRange, ticksOfUnits } from '../../../src/engine/ingest/arrow-ticks';
 import { bytesRandomAccess, withRandomAccess, type RandomAccess } from '../../../src/engine/ingest/chunk-sources';
 import { blobSource, ingestAny, ingestFile } from '../../../src/engine/ingest/ingest';
 import type { IngestOptions } from '../../../src/engine/ingest/read-csv-table';
@@ -163,6 +163,43 @@ describe('Arrow time units to ticks without BigInt per cell', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('long columns (past the first slices), in place, with runs of one high word and exact multiples of 100', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(1n << 62n), max: 1n << 62n }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        (base, step, unit, epoch) => {
+          const n = 1024 + 65536 + 1500;
+          const vals = Array.from({ length: n }, (_, i) =>
+            BigInt.asIntN(64, i % 97 === 0 ? (base / 100n) * 100n + BigInt(i) * 100n : base + BigInt(i * step)),
+          );
+          const buf = new BigInt64Array(vals);
+          const range = new TickRange();
+          const bad: number[] = [];
+          const w = new Int32Array(buf.buffer);
+          convertTicks(w, n, unit, epoch, w, 0, null, (i) => bad.push(i), range);
+          let min: bigint | null = null;
+          let max: bigint | null = null;
+          const wantBad: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const want = ticksOfUnits(vals[i]!, unit, epoch);
+            if (want === null) wantBad.push(i);
+            else {
+              if (min === null || want < min) min = want;
+              if (max === null || want > max) max = want;
+            }
+            if (buf[i] !== (want ?? 0n)) expect([i, buf[i]]).toEqual([i, want ?? 0n]);
+          }
+          expect(bad).toEqual(wantBad);
+          expect(range.get()).toEqual(min === null ? null : { min, max });
+        },
+      ),
+      { numRuns: 12 },
     );
   });
 

@@ -1,7 +1,57 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sampleHash } from '../../../src/engine/ingest/byte-interner';
 import { NumberColumnBuilder, StringColumnBuilder } from '../../../src/engine/ingest/column-builder';
 
 describe('column builders', () => {
+  const enc = new TextEncoder();
+  /** Rows through setBytes; checks the column reads back and the dictionary is duplicate-free. */
+  const viaBytes = (values: readonly string[], b = new StringColumnBuilder()): StringColumnBuilder => {
+    const parts = values.map((v) => enc.encode(v));
+    const buf = new Uint8Array(parts.reduce((n, x) => n + x.length, 0) + 3);
+    let at = 3;
+    values.forEach((_, i) => {
+      buf.set(parts[i]!, at);
+      b.setBytes(i, buf, at, at + parts[i]!.length);
+      at += parts[i]!.length;
+    });
+    const col = b.finish(values.length);
+    expect(Array.from(col.codes, (c) => col.dict[c])).toEqual(values);
+    expect(new Set(col.dict).size).toBe(col.dict.length);
+    return b;
+  };
+
+  it('StringColumnBuilder.setBytes: equal byte runs one code, long values by a sampled hash (property)', () => {
+    const long = fc
+      .tuple(fc.nat({ max: 3 }), fc.nat({ max: 60 }), fc.constantFrom('', 'é', 'x'))
+      .map(([a, n, t]) => `${'C:\\Windows\\'.repeat(3)}${a}${'-'.repeat(n)}${t}${'.exe -k netsvcs'.repeat(3)}`);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 6 }), long), { maxLength: 300 }), (values) => {
+        viaBytes(values);
+      }),
+    );
+  });
+
+  it('StringColumnBuilder.setBytes: values sharing their hash sample switch it to full hashes, exactly', () => {
+    const len = 3000;
+    const base = 'q'.repeat(len);
+    const bytes = enc.encode(base);
+    const probe = bytes.slice();
+    const free: number[] = [];
+    for (let p = 0; p < len; p++) {
+      probe[p] = 0x41;
+      if (sampleHash(probe, 0, len) === sampleHash(bytes, 0, len)) free.push(p);
+      probe[p] = bytes[p]!;
+    }
+    const values = Array.from({ length: 1500 }, (_, i) => {
+      const p = free[(i * 31) % free.length]!;
+      return base.slice(0, p) + String.fromCharCode(0x41 + (i % 26)) + base.slice(p + 1);
+    });
+    const b = viaBytes([...values, ...values.slice(0, 400).reverse(), base]);
+    expect(b.fullByteHashing).toBe(true);
+    expect(viaBytes(values.slice(0, 50)).fullByteHashing).toBe(false);
+  });
+
   it('StringColumnBuilder.setRange interns ranges exactly across table growth, mixed with set()', () => {
     const b = new StringColumnBuilder();
     const src = Array.from({ length: 5000 }, (_, i) => `v${i % 2500}|`).join('');
