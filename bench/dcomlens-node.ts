@@ -3,7 +3,7 @@
  * imports the rule with Vite's `?raw`, which tsx cannot load): rule → required columns → ingest with
  * column pruning → compile → execute → alert CSV.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestPath, nodeCsvSplitter } from '../src/engine/ingest/node-source';
 import { formatCsv, formatJson } from '../src/engine/output/format-results';
@@ -14,8 +14,14 @@ import { DEFENDER_TABLES } from '../src/engine/table/defender-schema';
 import type { Table } from '../src/engine/table/table';
 import { canonicalRows, OUTPUT_COLUMNS, type JsonCell } from './dcom-sql';
 
-/** The CLI's CSV part worker, from source (see csv-part-worker-tsx.mjs). */
-const PART_WORKER = new URL('./csv-part-worker-tsx.mjs', import.meta.url);
+/**
+ * The CLI's CSV part worker: its bundle (bench/run.ts builds it first), else from source through
+ * csv-part-worker-tsx.mjs (slower to start: tsx compiles the modules in the new thread).
+ */
+const BUNDLED_PART_WORKER = new URL('../dist-cli/csv-part-worker.js', import.meta.url);
+const PART_WORKER = existsSync(BUNDLED_PART_WORKER)
+  ? BUNDLED_PART_WORKER
+  : new URL('./csv-part-worker-tsx.mjs', import.meta.url);
 
 const RULE_PATH = join(import.meta.dirname, '../src/rules/dcom-lateral-movement.yaml');
 

@@ -159,6 +159,10 @@ async function main(): Promise<void> {
   const sizes = (values.sizes ?? (quick ? '100k' : '100k,1m')).split(',').map((s) => s.trim().toLowerCase());
   for (const s of sizes) if (!SIZES[s]) throw new Error(`unknown size ${s} (known: ${Object.keys(SIZES).join(', ')})`);
   const started = performance.now();
+  // The Node measure reads CSV with the CLI's bundled part worker (dist-cli/csv-part-worker.js), as `dcomlens detect` does.
+  log('building the CLI bundle (its CSV part worker)');
+  const built = spawnSync('npm', ['run', 'build:cli'], { cwd: ROOT, stdio: 'ignore' });
+  if (built.status !== 0) throw new Error('npm run build:cli failed');
   const results: SizeResult[] = [];
 
   for (const label of sizes) {
