@@ -31,6 +31,15 @@ export class StringColumnBuilder {
   private codes = new Int32Array(INITIAL_CAPACITY);
   private readonly dict: string[] = [];
   private readonly index = new Map<string, number>();
+  /**
+   * `dict[0 .. indexed)` are in `index`. Values interned from bytes are added to `index` only
+   * when a string route (`set`, `setRange`, `intern`) next needs it: the byte path keeps its own
+   * table, and skipping the `Map` (hashing the whole string) and the `ownString` copy for each new
+   * value was ~20% of the 1M-row sbench CSV ingest (88k distinct command lines of ~310 bytes).
+   */
+  private indexed = 0;
+  /** A string route added a value, so a byte-table miss must also consult `index`. */
+  private textAdded = false;
   // Consecutive rows often repeat a value (DeviceName, ActionType): skip the hash lookup then.
   private last = '';
   private lastCode = -1;
@@ -50,12 +59,15 @@ export class StringColumnBuilder {
       this.codes[row] = this.lastCode;
       return;
     }
+    if (this.indexed < this.dict.length) this.syncIndex();
     let code = this.index.get(value);
     if (code === undefined) {
       code = this.dict.length;
       const own = ownString(value);
       this.dict.push(own);
       this.index.set(own, code);
+      this.indexed++;
+      this.textAdded = true;
       this.last = own;
     } else {
       this.last = this.dict[code]!;
@@ -90,13 +102,7 @@ export class StringColumnBuilder {
       p = (p + 1) & mask;
     }
     const value = len === 0 ? '' : src.slice(s, e);
-    let code = this.index.get(value);
-    if (code === undefined) {
-      code = this.dict.length;
-      const own = ownString(value);
-      this.dict.push(own);
-      this.index.set(own, code);
-    }
+    const code = this.intern(value);
     this.addSlot(code, h);
     this.codes[row] = code;
   }
@@ -146,22 +152,20 @@ export class StringColumnBuilder {
   setBytes(row: number, b: Uint8Array, s: number, e: number): void {
     if (row >= this.codes.length) this.ensure(row + 1);
     const len = e - s;
-    const arena = this.arena;
+    // Hash and compare read 4 bytes per step through DataViews (unaligned loads, one per word):
+    // the command lines of the 1M-row sbench data average ~310 bytes and are hashed and compared
+    // on every repeat, which a byte loop made the builder's largest cost.
+    const dv = b === this.dvOf ? this.dv : this.viewOf(b);
     const last = this.lastB;
-    if (last >= 0 && this.bLen[last] === len) {
-      const o = this.bOff[last]! - s;
-      let i = s;
-      while (i < e && arena[o + i] === b[i]) i++;
-      if (i === e) {
-        this.codes[row] = last;
-        return;
-      }
+    if (last >= 0 && this.bLen[last] === len && this.equalAt(this.bOff[last]!, dv, s, e)) {
+      this.codes[row] = last;
+      return;
     }
-    // FNV-1a over 32-bit words (one multiply per 4 bytes), then a finaliser for the low bits.
+    // FNV-1a over 32-bit little-endian words (one multiply per 4 bytes), then a finaliser for
+    // the low bits.
     let h = 0x811c9dc5 ^ len;
     let i = s;
-    for (; i + 4 <= e; i += 4)
-      h = Math.imul(h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)), 16777619);
+    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 16777619);
     for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
     h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
     h ^= h >>> 16;
@@ -172,24 +176,39 @@ export class StringColumnBuilder {
       for (;;) {
         const c = slots[p]! - 1;
         if (c < 0) break;
-        if (this.bHash[c] === h && this.bLen[c] === len) {
-          const o = this.bOff[c]! - s;
-          let j = s;
-          while (j < e && arena[o + j] === b[j]) j++;
-          if (j === e) {
-            this.codes[row] = c;
-            this.lastB = c;
-            return;
-          }
+        if (this.bHash[c] === h && this.bLen[c] === len && this.equalAt(this.bOff[c]!, dv, s, e)) {
+          this.codes[row] = c;
+          this.lastB = c;
+          return;
         }
         p = (p + 1) & mask;
       }
     }
     const value = len === 0 ? '' : byteDecoder.decode(b.subarray(s, e));
-    const code = this.intern(value);
+    const code = this.internDecoded(value);
     this.addBytes(code, h, b, s, e);
     this.codes[row] = code;
     this.lastB = code;
+  }
+
+  private dvOf: Uint8Array | null = null;
+  private dv = new DataView(new ArrayBuffer(0));
+  private arenaView = new DataView(new ArrayBuffer(0));
+
+  private viewOf(b: Uint8Array): DataView {
+    this.dvOf = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return this.dv;
+  }
+
+  /** Whether the arena's bytes from `o` equal `b[s..e)` (`dv` views `b`). */
+  private equalAt(o: number, dv: DataView, s: number, e: number): boolean {
+    const av = this.arenaView;
+    const d = o - s;
+    let i = s;
+    for (; i + 4 <= e; i += 4) if (av.getInt32(i + d) !== dv.getInt32(i)) return false;
+    for (; i < e; i++) if (av.getUint8(i + d) !== dv.getUint8(i)) return false;
+    return true;
   }
 
   private addBytes(code: number, h: number, b: Uint8Array, s: number, e: number): void {
@@ -198,6 +217,7 @@ export class StringColumnBuilder {
       const a = new Uint8Array(Math.max(4096, (this.arenaLen + len) * 2));
       a.set(this.arena.subarray(0, this.arenaLen));
       this.arena = a;
+      this.arenaView = new DataView(a.buffer);
     }
     this.arena.set(b.subarray(s, e), this.arenaLen);
     if (code >= this.bOff.length) {
@@ -235,14 +255,38 @@ export class StringColumnBuilder {
 
   /** Code of `value`, interning it; for callers that map whole dictionaries (Arrow). */
   intern(value: string): number {
+    if (this.indexed < this.dict.length) this.syncIndex();
     let code = this.index.get(value);
     if (code === undefined) {
       code = this.dict.length;
       const own = ownString(value);
       this.dict.push(own);
       this.index.set(own, code);
+      this.indexed++;
+      this.textAdded = true;
     }
     return code;
+  }
+
+  private syncIndex(): void {
+    const dict = this.dict;
+    for (let c = this.indexed; c < dict.length; c++) this.index.set(dict[c]!, c);
+    this.indexed = dict.length;
+  }
+
+  /**
+   * Code of a value decoded from bytes that the byte table does not hold. Unless a string route
+   * added values, the byte table holds every value, so it is new: no `Map`, and no `ownString`
+   * (a decoded string is its own copy, never a view of a chunk).
+   */
+  private internDecoded(value: string): number {
+    if (this.textAdded) {
+      if (this.indexed < this.dict.length) this.syncIndex();
+      const code = this.index.get(value);
+      if (code !== undefined) return code;
+    }
+    this.dict.push(value);
+    return this.dict.length - 1;
   }
 
   setCode(row: number, code: number): void {
