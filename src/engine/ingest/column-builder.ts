@@ -195,9 +195,17 @@ export class StringColumnBuilder {
   private dv = new DataView(new ArrayBuffer(0));
   private arenaView = new DataView(new ArrayBuffer(0));
 
+  // The previous view: CSV alternates between a chunk and the scratch bytes of unescaped fields.
+  private dvOf2: Uint8Array | null = null;
+  private dv2 = this.dv;
+
   private viewOf(b: Uint8Array): DataView {
+    const prev = this.dvOf;
+    const prevView = this.dv;
     this.dvOf = b;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dv = b === this.dvOf2 ? this.dv2 : new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dvOf2 = prev;
+    this.dv2 = prevView;
     return this.dv;
   }
 

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteCsvScanner, type ByteRecordView } from '../../../src/engine/ingest/byte-csv-reader';
 import { CsvScanner, type CsvIssue, type CsvReaderOptions } from '../../../src/engine/ingest/csv-reader';
+import { readCsvTable } from '../../../src/engine/ingest/read-csv-table';
+import { getValue } from '../../../src/engine/table/column';
 import { utf8 } from './csv-harness';
 
 /**
@@ -183,5 +185,36 @@ describe('byte CSV scanner: SWAR word skipping == text path', () => {
       { seed: 4404, numRuns: 2000 },
     );
     expect(runs).toBe(2000);
+  });
+});
+
+describe('byte CSV table: unescaping `""` 4 bytes at a time == text path', () => {
+  async function* from(parts: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+    for (const p of parts) yield p;
+  }
+
+  it('escaped quotes at every offset of short and long string cells, unaligned chunks', async () => {
+    const cells: string[] = [];
+    for (let off = 0; off < 9; off++)
+      for (const tail of ['', 'x', 'xy', 'xyz', 'wxyz', ' --flag "a b" é😀']) cells.push('a'.repeat(off) + '"' + tail);
+    cells.push('"', '""', '"""', '"C:\\Program Files\\app.exe" /run', '"a""b"');
+    const rows = cells.map((c, i) => [`"${c.replaceAll('"', '""')}"`, String(i)].join(','));
+    const bytes = utf8(['ProcessCommandLine,ProcessId', ...rows].join('\n') + '\n');
+    let checked = 0;
+    for (const pad of [0, 1, 2, 3]) {
+      for (const cut of [0, 7, 50, 333]) {
+        const parts = chunks(bytes, cut > 0 && cut < bytes.length ? [cut] : [], pad);
+        const opts = { table: 'DeviceProcessEvents', columns: ['ProcessCommandLine', 'ProcessId'] };
+        const fast = await readCsvTable('p.csv', from(parts), { ...opts, byteFastPath: true });
+        const slow = await readCsvTable('p.csv', from(chunks(bytes, [], 0)), { ...opts, byteFastPath: false });
+        const col = (r: typeof fast): unknown[] =>
+          Array.from({ length: r.table.rowCount }, (_, i) => getValue(r.table.columns[0]!, i));
+        expect(col(fast)).toEqual(cells);
+        expect(col(fast)).toEqual(col(slow));
+        expect(fast.report).toEqual(slow.report);
+        checked++;
+      }
+    }
+    expect(checked).toBe(16);
   });
 });
