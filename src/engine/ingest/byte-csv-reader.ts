@@ -53,29 +53,22 @@ const CR = 13;
 const CARRY_LIMIT = 1 << 20;
 
 /**
- * SWAR ("SIMD within a register") skipping: the scan loops test 4 bytes at a time on an aligned
- * `Int32Array` view of the buffer for the bytes that stop a field. Justified by the 1M-row
- * sbench ingest (bench/README.md, `dev100-h16-r1-sbench-1`, 1 GB CSV): scanRecord was 43% of the
- * CPU profile, and a byte loop tops out near 550 MB/s in V8 against ~1.3 GB/s for the word loop.
- * The word tests are exact for existence: the lowest flagged byte of a word is always a real hit
- * (a borrow only spreads upwards from a real hit), and `hasLess` may also flag control bytes 1..13,
- * which the byte check after the jump simply steps over. The byte order is assumed little-endian
- * (lowest bit = first byte); on a big-endian host the view is not used and the byte loops run.
+ * Stop-byte index with SWAR ("SIMD within a register") skipping: before scanning a buffer, the
+ * offsets of all its stop bytes (delimiter, quote, CR, LF, NUL) are listed by a loop over an
+ * aligned `Int32Array` view that tests 8 bytes per step with `hasLess(x, n)` =
+ * `(x - n*0x01010101) & ~x & 0x80808080` (exact for "some byte < n", n <= 128; every stop byte is
+ * below n = max(delimiter, quote) + 1), and splits only the words that may hold one into bytes,
+ * looked up in the class table. The record scanner then walks the list: a field costs a few loads
+ * whatever its length. Hand-written for the 1M-row sbench ingest (bench/README.md,
+ * `dev100-h16-r1-sbench-1`, 1 GB CSV, 68 fields a row): scanRecord's byte loop was 43% of the CPU
+ * profile; in V8 a byte loop tops out near 550 MB/s and this word loop runs at ~1.2 GB/s (about
+ * three quarters of the words of a Defender export have no byte below 45: hashes, GUIDs, paths,
+ * timestamps). Byte k of a word is `(x >>> 8k) & 255` only on little-endian hosts; elsewhere the
+ * byte loop builds the list.
  */
 const SWAR = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const ONES = 0x01010101;
 const HIGHS = 0x80808080 | 0;
-/** `hasLess(x, 14)`: CR, LF and NUL (and TAB) are all below 14. */
-const LESS14 = 0x0e0e0e0e;
-const QUOTES = 0x22222222;
-/**
- * Cheap first tests: is any byte below 45 (every unquoted stop byte is: NUL, LF, CR, quote, comma;
- * `delimBelow` is raised for a semicolon), resp. below 35 inside quotes. Most words of a Defender
- * export have none (hashes, GUIDs, paths, timestamps), so the exact test runs on about a quarter.
- */
-const LESS35 = 0x23232323;
-/** OR-ed into the bytes of a word before the scan position: 0xff is never a hit and never borrows. */
-const BEFORE = [0, 0xff, 0xffff, 0xffffff];
+const ONES = 0x01010101;
 
 /** Decodes field bytes; fields start and end at ASCII bytes, so a span is always whole UTF-8. */
 const fieldDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -246,13 +239,9 @@ export class ByteCsvScanner {
 
   private readonly view = new ByteRecordView();
 
-  // The SWAR view of the buffer being scanned (see SWAR above): word w holds buf[wHead + 4w ..
-  // wHead + 4w + 4); bytes before wHead and from wTop on are checked one by one.
-  private words = new Int32Array(0);
-  private wHead = 0;
-  private wCount = 0;
-  /** The delimiter in every byte of a word. */
-  private delimWord = 0x2c2c2c2c;
+  /** Offsets of the stop bytes of the buffer being scanned (see `indexStops`), and the cursor. */
+  private stops = new Int32Array(0);
+  private tp = 0;
   /** `hasLess` operand of the first test: one above the largest stop byte, in every byte. */
   private belowWord = 0x2d2d2d2d;
 
@@ -274,7 +263,6 @@ export class ByteCsvScanner {
   private setDelimiter(d: CsvDelimiter): void {
     this.delimiter = d;
     this.delimCode = d.charCodeAt(0);
-    this.delimWord = Math.imul(this.delimCode, ONES);
     this.belowWord = Math.imul(Math.max(this.delimCode, QUOTE) + 1, ONES);
     this.cls.fill(0);
     this.cls[this.delimCode] = 1;
@@ -458,7 +446,8 @@ export class ByteCsvScanner {
    * by the end of `buf` (only when not `final`).
    */
   private scanRecords(buf: Uint8Array, from: number, end: number, final: boolean, stopAt: number): number {
-    this.setWords(buf, end);
+    this.indexStops(buf, from, end);
+    const stops = this.stops;
     let i = from;
     while (i < end) {
       if (stopAt >= 0 && i >= stopAt) return i;
@@ -467,6 +456,7 @@ export class ByteCsvScanner {
         this.pendingLF = false;
         if (c === LF) {
           i++;
+          this.tp++;
           continue;
         }
       }
@@ -475,70 +465,65 @@ export class ByteCsvScanner {
         this.line++;
         this.pendingLF = c === CR;
         i++;
+        this.tp++;
         continue;
       }
-      const r = this.scanRecord(buf, i, end, final);
+      const r = this.scanRecord(buf, stops, i, end, final);
       if (r < 0) return -(i + 1);
       i = r;
     }
     return i;
   }
 
-  private setWords(buf: Uint8Array, end: number): void {
-    const head = (4 - (buf.byteOffset & 3)) & 3;
-    const n = SWAR && end > head ? (end - head) >> 2 : 0;
-    if (n === 0) {
-      this.wHead = 0;
-      this.wCount = 0;
-      return;
-    }
-    this.words = new Int32Array(buf.buffer, buf.byteOffset + head, n);
-    this.wHead = head;
-    this.wCount = n;
-  }
-
   /**
-   * From `j`, the first position that may hold a stop byte of an unquoted field (delimiter, quote,
-   * CR, LF, NUL): no stop byte lies in [j, result). It is `j` itself outside the word view.
+   * Lists the offsets of every stop byte (delimiter, quote, CR, LF, NUL) of `buf[from..end)` in
+   * `stops`, ascending, then `end` twice; `tp` is set to 0. Words of 4 bytes without a byte below
+   * `belowWord` (one above the largest stop byte) are skipped whole; the others are split into
+   * their 4 bytes and looked up in `cls`, so the list is exact by construction.
    */
-  private skipPlain(j: number): number {
-    const r = j - this.wHead;
-    let w = r >> 2;
-    if (r < 0 || w >= this.wCount) return j;
-    const words = this.words;
-    const n = this.wCount;
-    const dw = this.delimWord;
-    const bw = this.belowWord;
-    let x = words[w]! | BEFORE[r & 3]!;
-    for (;;) {
-      if (((x - bw) & ~x & HIGHS) !== 0) {
-        const q = x ^ QUOTES;
-        const d = x ^ dw;
-        const m = (((x - LESS14) & ~x) | ((q - ONES) & ~q) | ((d - ONES) & ~d)) & HIGHS;
-        if (m !== 0) return this.wHead + (w << 2) + ((31 - Math.clz32(m & -m)) >> 3);
+  private indexStops(buf: Uint8Array, from: number, end: number): void {
+    if (this.stops.length < end - from + 2) this.stops = new Int32Array(Math.max(end - from + 2, 1 << 16) * 2);
+    const stops = this.stops;
+    const cls = this.cls;
+    let n = 0;
+    let i = from;
+    const head = (4 - (buf.byteOffset & 3)) & 3;
+    const nw = SWAR && end > head ? (end - head) >> 2 : 0;
+    if (nw > 0 && end - from >= 16) {
+      // Bytes before the first whole word at or after `from`, then the words, then the tail.
+      const w0 = from <= head ? 0 : (from - head + 3) >> 2;
+      const first = head + w0 * 4;
+      for (; i < first; i++) if (cls[buf[i]!] !== 0) stops[n++] = i;
+      const words = new Int32Array(buf.buffer, buf.byteOffset + head, nw);
+      const bw = this.belowWord;
+      let w = w0;
+      // Two words per step: one branch skips 8 bytes (~1.2 GB/s against ~0.9 for one word).
+      for (; w + 1 < words.length; w += 2) {
+        const x = words[w]!;
+        const y = words[w + 1]!;
+        const mx = (x - bw) & ~x;
+        const my = (y - bw) & ~y;
+        if (((mx | my) & HIGHS) === 0) continue;
+        const base = head + (w << 2);
+        if ((mx & HIGHS) !== 0) {
+          if (cls[x & 255] !== 0) stops[n++] = base;
+          if (cls[(x >>> 8) & 255] !== 0) stops[n++] = base + 1;
+          if (cls[(x >>> 16) & 255] !== 0) stops[n++] = base + 2;
+          if (cls[x >>> 24] !== 0) stops[n++] = base + 3;
+        }
+        if ((my & HIGHS) !== 0) {
+          if (cls[y & 255] !== 0) stops[n++] = base + 4;
+          if (cls[(y >>> 8) & 255] !== 0) stops[n++] = base + 5;
+          if (cls[(y >>> 16) & 255] !== 0) stops[n++] = base + 6;
+          if (cls[y >>> 24] !== 0) stops[n++] = base + 7;
+        }
       }
-      if (++w >= n) return this.wHead + (w << 2);
-      x = words[w]!;
+      i = head + (w << 2);
     }
-  }
-
-  /** `skipPlain` inside quotes: the stop bytes are quote, CR, LF and NUL. */
-  private skipQuoted(j: number): number {
-    const r = j - this.wHead;
-    let w = r >> 2;
-    if (r < 0 || w >= this.wCount) return j;
-    const words = this.words;
-    const n = this.wCount;
-    let x = words[w]! | BEFORE[r & 3]!;
-    for (;;) {
-      if (((x - LESS35) & ~x & HIGHS) !== 0) {
-        const q = x ^ QUOTES;
-        const m = (((x - LESS14) & ~x) | ((q - ONES) & ~q)) & HIGHS;
-        if (m !== 0) return this.wHead + (w << 2) + ((31 - Math.clz32(m & -m)) >> 3);
-      }
-      if (++w >= n) return this.wHead + (w << 2);
-      x = words[w]!;
-    }
+    for (; i < end; i++) if (cls[buf[i]!] !== 0) stops[n++] = i;
+    stops[n] = end;
+    stops[n + 1] = end;
+    this.tp = 0;
   }
 
   private setIssue(code: CsvIssueCode, buf: Uint8Array, pos: number, line: number, lineStart: number): void {
@@ -557,17 +542,19 @@ export class ByteCsvScanner {
    * One record from `s` (a line start). Returns the offset after its line end (or `end` at the end
    * of input), or -1 when `buf` ends inside it and more input may follow. Nothing is committed or
    * delivered before the record is complete, so a cut record can simply be scanned again.
+   *
+   * Fields are found through `stops` (see `indexStops`): `stops[t]` is always the first stop byte
+   * at or after the scan position, so a field costs a few loads, whatever its length.
    */
-  private scanRecord(buf: Uint8Array, s: number, end: number, final: boolean): number {
-    const cls = this.cls;
+  private scanRecord(buf: Uint8Array, stops: Int32Array, s: number, end: number, final: boolean): number {
     const delim = this.delimCode;
-    const top = delim > QUOTE ? delim : QUOTE;
     const v = this.view;
     let starts = v.starts;
     let ends = v.ends;
     let flags = v.flags;
     let cap = starts.length;
     let k = 0;
+    let t = this.tp;
     let line = this.line;
     let lineStart = s;
     this.issue = null;
@@ -595,41 +582,44 @@ export class ByteCsvScanner {
       if (c === QUOTE) {
         f = FLAG_QUOTED;
         fs = i + 1;
+        t++; // the opening quote
         const qLine = line;
         const qLineStart = lineStart;
-        let j = fs;
+        let j: number;
         let qe: number;
         for (;;) {
-          for (; j < end; j++) {
-            c = buf[j]!;
-            // One compare keeps printable text on the fast path; quote, CR, LF, NUL are all <= 34.
-            if (c <= QUOTE) {
-              if (c === QUOTE) break;
-              if (c === LF) {
-                line++;
-                lineStart = j + 1;
-                continue;
-              }
-              if (c === CR) {
-                line++;
-                if (j + 1 < end && buf[j + 1] === LF) j++;
-                lineStart = j + 1;
-                continue;
-              }
-              if (c === 0) {
-                this.setIssue('nul-char', buf, j, line, lineStart);
-                continue;
-              }
-            }
-            // Not a stop byte: jump to the next one that may be (the loop's j++ lands on it).
-            j = this.skipQuoted(j + 1) - 1;
+          let p = stops[t]!;
+          c = buf[p]!;
+          // Delimiters are text inside quotes.
+          while (c === delim && p < end) {
+            p = stops[++t]!;
+            c = buf[p]!;
           }
-          if (j >= end) {
+          if (p >= end) {
             if (!final) return -1;
             return this.unterminated(buf, s, i, qLine, qLineStart, line, lineStart, end);
           }
-          qe = j;
-          j++;
+          t++;
+          if (c === LF) {
+            line++;
+            lineStart = p + 1;
+            continue;
+          }
+          if (c === CR) {
+            line++;
+            if (p + 1 < end && buf[p + 1] === LF) {
+              p++;
+              t++;
+            }
+            lineStart = p + 1;
+            continue;
+          }
+          if (c === 0) {
+            this.setIssue('nul-char', buf, p, line, lineStart);
+            continue;
+          }
+          qe = p;
+          j = p + 1;
           if (j >= end) {
             if (!final) return -1;
             starts[k] = fs;
@@ -641,13 +631,14 @@ export class ByteCsvScanner {
           if (c !== QUOTE) break;
           // `""` inside quotes: an escaped quote; the field is unescaped only when used.
           f |= FLAG_ESCAPES;
-          j++;
+          t++;
         }
         if (c === delim) {
           starts[k] = fs;
           ends[k] = qe;
           flags[k] = f;
           k++;
+          t++;
           i = j + 1;
           continue;
         }
@@ -655,24 +646,22 @@ export class ByteCsvScanner {
           starts[k] = fs;
           ends[k] = qe;
           flags[k] = f;
+          this.tp = t + 1;
           return this.endRecord(buf, s, k + 1, line, j, end, c);
         }
         // Text after the closing quote: like the text path, go on as an unquoted tail of this
         // field (from its content start) so the record's extent is still found.
         this.setIssue('text-after-quote', buf, j, line, lineStart);
-        i = j;
       }
-      let j = i;
-      for (; j < end; j++) {
+      let j: number;
+      for (;;) {
+        j = stops[t]!;
+        if (j >= end) break;
         c = buf[j]!;
-        // Letters, digits and most punctuation are above every stop byte: one compare for them.
-        if (c <= top && cls[c] !== 0) {
-          if (c === delim || c === LF || c === CR) break;
-          if (c === QUOTE) this.setIssue('stray-quote', buf, j, line, lineStart);
-          else this.setIssue('nul-char', buf, j, line, lineStart);
-          continue;
-        }
-        j = this.skipPlain(j + 1) - 1;
+        if (c === delim || c === LF || c === CR) break;
+        t++;
+        if (c === QUOTE) this.setIssue('stray-quote', buf, j, line, lineStart);
+        else this.setIssue('nul-char', buf, j, line, lineStart);
       }
       if (j >= end) {
         if (!final) return -1;
@@ -685,10 +674,12 @@ export class ByteCsvScanner {
       ends[k] = j;
       flags[k] = f;
       k++;
+      t++;
       if (c === delim) {
         i = j + 1;
         continue;
       }
+      this.tp = t;
       return this.endRecord(buf, s, k, line, j, end, c);
     }
   }

@@ -192,8 +192,8 @@ export class StringColumnBuilder {
   }
 
   private dvOf: Uint8Array | null = null;
-  private dv = new DataView(new ArrayBuffer(0));
-  private arenaView = new DataView(new ArrayBuffer(0));
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private arenaView: DataView = new DataView(new ArrayBuffer(0));
 
   // The previous view: CSV alternates between a chunk and the scratch bytes of unescaped fields.
   private dvOf2: Uint8Array | null = null;

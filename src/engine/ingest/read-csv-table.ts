@@ -142,7 +142,7 @@ export async function readCsvTable(
   // Scratch for unescaping `""` in string fields of the byte path (grown on demand), and the
   // DataViews the unescaping copies 4 bytes at a time through.
   let unescaped = new Uint8Array(256);
-  let unescapedView = new DataView(unescaped.buffer);
+  let unescapedView: DataView = new DataView(unescaped.buffer);
   let srcOf: Uint8Array | null = null;
   let srcView = unescapedView;
 

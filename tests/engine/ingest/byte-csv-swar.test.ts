@@ -7,10 +7,11 @@ import { getValue } from '../../../src/engine/table/column';
 import { utf8 } from './csv-harness';
 
 /**
- * The SWAR skipping of the byte scanner (byte-csv-reader.ts tests 4 bytes per step on an aligned
- * word view): stop bytes at every offset mod 4 and 8, chunks whose byteOffset is not a multiple of
- * 4, every cut position, multi-byte UTF-8 and the control bytes a word test may flag but that are
- * not stop bytes (1..13, TAB). Each case is compared with the text path (`CsvScanner`).
+ * The SWAR stop-byte index of the byte scanner (byte-csv-reader.ts tests 8 bytes per step on an
+ * aligned word view, then walks the list of stop bytes): stop bytes at every offset mod 4 and 8,
+ * chunks whose byteOffset is not a multiple of 4, every cut position, multi-byte UTF-8 and the
+ * bytes below the word test's bound that are not stop bytes (control bytes, TAB, space, '!', '#').
+ * Each case is compared with the text path (`CsvScanner`).
  */
 
 interface Scanned {
@@ -204,7 +205,7 @@ describe('byte CSV table: unescaping `""` 4 bytes at a time == text path', () =>
     for (const pad of [0, 1, 2, 3]) {
       for (const cut of [0, 7, 50, 333]) {
         const parts = chunks(bytes, cut > 0 && cut < bytes.length ? [cut] : [], pad);
-        const opts = { table: 'DeviceProcessEvents', columns: ['ProcessCommandLine', 'ProcessId'] };
+        const opts = { table: 'DeviceProcessEvents' as const, columns: ['ProcessCommandLine', 'ProcessId'] };
         const fast = await readCsvTable('p.csv', from(parts), { ...opts, byteFastPath: true });
         const slow = await readCsvTable('p.csv', from(chunks(bytes, [], 0)), { ...opts, byteFastPath: false });
         const col = (r: typeof fast): unknown[] =>
