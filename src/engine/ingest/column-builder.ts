@@ -161,12 +161,21 @@ export class StringColumnBuilder {
       this.codes[row] = last;
       return;
     }
-    // FNV-1a over 32-bit little-endian words (one multiply per 4 bytes), then a finaliser for
-    // the low bits.
+    // FNV-1a over 32-bit little-endian words (one multiply per 4 bytes) in two lanes (the two
+    // multiplies of an 8-byte step do not wait for each other), then a finaliser for the low bits.
     let h = 0x811c9dc5 ^ len;
+    let g = 0x01000193;
     let i = s;
-    for (; i + 4 <= e; i += 4) h = Math.imul(h ^ dv.getInt32(i, true), 16777619);
+    for (; i + 8 <= e; i += 8) {
+      h = Math.imul(h ^ dv.getInt32(i, true), 16777619);
+      g = Math.imul(g ^ dv.getInt32(i + 4, true), 16777619);
+    }
+    if (i + 4 <= e) {
+      h = Math.imul(h ^ dv.getInt32(i, true), 16777619);
+      i += 4;
+    }
     for (; i < e; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    h ^= Math.imul(g ^ (g >>> 15), 0x2c1b3c6d);
     h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
     h ^= h >>> 16;
     const slots = this.bSlots;
@@ -214,7 +223,12 @@ export class StringColumnBuilder {
     const av = this.arenaView;
     const d = o - s;
     let i = s;
-    for (; i + 4 <= e; i += 4) if (av.getInt32(i + d) !== dv.getInt32(i)) return false;
+    for (; i + 8 <= e; i += 8)
+      if (((av.getInt32(i + d) ^ dv.getInt32(i)) | (av.getInt32(i + d + 4) ^ dv.getInt32(i + 4))) !== 0) return false;
+    if (i + 4 <= e) {
+      if (av.getInt32(i + d) !== dv.getInt32(i)) return false;
+      i += 4;
+    }
     for (; i < e; i++) if (av.getUint8(i + d) !== dv.getUint8(i)) return false;
     return true;
   }
