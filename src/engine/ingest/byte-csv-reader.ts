@@ -491,7 +491,8 @@ export class ByteCsvScanner {
    * their 4 bytes and looked up in `cls`, so the list is exact by construction.
    */
   private indexStops(buf: Uint8Array, from: number, end: number): void {
-    if (this.stops.length < end - from + 2) this.stops = new Int32Array(Math.max(end - from + 2, 1 << 16) * 2);
+    if (this.stops.length < end - from + 2)
+      this.stops = new Int32Array(Math.max(1024, end - from + 2 + ((end - from) >> 2)));
     const stops = this.stops;
     const cls = this.cls;
     let n = 0;

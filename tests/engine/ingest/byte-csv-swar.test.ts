@@ -107,12 +107,12 @@ describe('byte CSV scanner: SWAR word skipping == text path', () => {
           const text = `h1,h2,h3\nxy,${field},tail0123456789\nlast,row,here\n`;
           const bytes = utf8(text);
           for (let pad = 0; pad < 4; pad++) {
-            // Unchunked, then cut once at every position.
             const whole = expectSame(bytes, [], pad);
             if (whole.records.length === 2) byteRecords++;
-            for (let cut = 1; cut < bytes.length; cut++) expectSame(bytes, [cut], pad);
             cases++;
           }
+          // Cut once at every position (the chunk views' alignment varies with the offset).
+          for (let cut = 1; cut < bytes.length; cut++) expectSame(bytes, [cut], (off + (quoted ? 1 : 0)) & 3);
         }
       }
     }
@@ -136,6 +136,33 @@ describe('byte CSV scanner: SWAR word skipping == text path', () => {
         }
       }
     }
+  });
+
+  it('invalid UTF-8, a literal U+FFFD and split sequences at every offset of 16-byte groups: same hand-over', () => {
+    const bad: number[][] = [
+      [0xff],
+      [0xc3, 0x41],
+      [0xef, 0xbf, 0xbd],
+      [0xed, 0xa0, 0x80],
+      [0xf0, 0x9f, 0x98, 0x80],
+      [0xc3, 0xa9],
+    ];
+    const ascii = utf8('h1,h2\n' + 'abcdefghijklmnopqrstuvwxyz0123456789,ABCDEFGHIJKLMNOPQRSTUVWXYZ\n'.repeat(3));
+    let handedOver = 0;
+    let byteOnly = 0;
+    for (const seq of bad) {
+      for (let at = 6; at < 6 + 34; at++) {
+        const bytes = new Uint8Array([...ascii.subarray(0, at), ...seq, ...ascii.subarray(at)]);
+        for (const cuts of [[], [at], [at + 1], [at + 2], [at - 5, at + 3], [at + seq.length + 2]]) {
+          const r = expectSame(bytes, cuts, at & 3);
+          if (r.textPath === true) handedOver++;
+          else byteOnly++;
+        }
+      }
+    }
+    // The invalid ones hand over, the valid ones (emoji, é) stay on the byte path at every cut.
+    expect(handedOver).toBe(4 * 34 * 6);
+    expect(byteOnly).toBe(2 * 34 * 6);
   });
 
   it('random documents of long runs and stop bytes, random alignment and chunking, three delimiters', () => {
