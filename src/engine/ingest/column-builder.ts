@@ -54,6 +54,15 @@ export class StringColumnBuilder {
   private codes = new Int32Array(INITIAL_CAPACITY);
   private readonly dict: string[] = [];
   private readonly index = new Map<string, number>();
+  /**
+   * `dict[0 .. indexed)` are in `index`. Values interned from bytes are added to `index` only
+   * when a string route (`set`, `setRange`, `intern`) next needs it: the byte path keeps its own
+   * table, and skipping the `Map` (hashing the whole string) and the `ownString` copy for each new
+   * value was ~20% of the 1M-row sbench CSV ingest (88k distinct command lines of ~310 bytes).
+   */
+  private indexed = 0;
+  /** A string route added a value, so a byte-table miss must also consult `index`. */
+  private textAdded = false;
   // Consecutive rows often repeat a value (DeviceName, ActionType): skip the hash lookup then.
   private last = '';
   private lastCode = -1;
@@ -73,12 +82,15 @@ export class StringColumnBuilder {
       this.codes[row] = this.lastCode;
       return;
     }
+    if (this.indexed < this.dict.length) this.syncIndex();
     let code = this.index.get(value);
     if (code === undefined) {
       code = this.dict.length;
       const own = ownString(value);
       this.dict.push(own);
       this.index.set(own, code);
+      this.indexed++;
+      this.textAdded = true;
       this.last = own;
     } else {
       this.last = this.dict[code]!;
@@ -113,13 +125,7 @@ export class StringColumnBuilder {
       p = (p + 1) & mask;
     }
     const value = len === 0 ? '' : src.slice(s, e);
-    let code = this.index.get(value);
-    if (code === undefined) {
-      code = this.dict.length;
-      const own = ownString(value);
-      this.dict.push(own);
-      this.index.set(own, code);
-    }
+    const code = this.intern(value);
     this.addSlot(code, h);
     this.codes[row] = code;
   }
@@ -172,16 +178,14 @@ export class StringColumnBuilder {
   setBytes(row: number, b: Uint8Array, s: number, e: number): void {
     if (row >= this.codes.length) this.ensure(row + 1);
     const len = e - s;
-    const arena = this.arena;
+    // Hash and compare read 4 bytes per step through DataViews (unaligned loads, one per word):
+    // the command lines of the 1M-row sbench data average ~310 bytes and are hashed and compared
+    // on every repeat, which a byte loop made the builder's largest cost.
+    const dv = b === this.dvOf ? this.dv : this.viewOf(b);
     const last = this.lastB;
-    if (last >= 0 && this.bLen[last] === len) {
-      const o = this.bOff[last]! - s;
-      let i = s;
-      while (i < e && arena[o + i] === b[i]) i++;
-      if (i === e) {
-        this.codes[row] = last;
-        return;
-      }
+    if (last >= 0 && this.bLen[last] === len && this.equalAt(this.bOff[last]!, dv, s, e)) {
+      this.codes[row] = last;
+      return;
     }
     // A hash of a sample of the bytes (a long command line costs what a short one does), or of
     // every byte once sample collisions cost too much (see byte-interner.ts).
@@ -194,24 +198,62 @@ export class StringColumnBuilder {
         const c = slots[p]! - 1;
         if (c < 0) break;
         if (this.bHash[c] === h && this.bLen[c] === len) {
-          const o = this.bOff[c]! - s;
-          let j = s;
-          while (j < e && arena[o + j] === b[j]) j++;
-          if (j === e) {
+          const at = this.differAt(this.bOff[c]!, dv, s, e);
+          if (at < 0) {
             this.codes[row] = c;
             this.lastB = c;
             return;
           }
-          this.mismatchBytes += j - s + 1;
+          // Distinct values that share their sample: counted, to switch to full hashes when costly.
+          this.mismatchBytes += at;
         }
         p = (p + 1) & mask;
       }
     }
     const value = len === 0 ? '' : byteDecoder.decode(b.subarray(s, e));
-    const code = this.intern(value);
+    const code = this.internDecoded(value);
     this.addBytes(code, h, b, s, e);
     this.codes[row] = code;
     this.lastB = code;
+  }
+
+  private dvOf: Uint8Array | null = null;
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private arenaView: DataView = new DataView(new ArrayBuffer(0));
+
+  // The previous view: CSV alternates between a chunk and the scratch bytes of unescaped fields.
+  private dvOf2: Uint8Array | null = null;
+  private dv2 = this.dv;
+
+  private viewOf(b: Uint8Array): DataView {
+    const prev = this.dvOf;
+    const prevView = this.dv;
+    this.dvOf = b;
+    this.dv = b === this.dvOf2 ? this.dv2 : new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dvOf2 = prev;
+    this.dv2 = prevView;
+    return this.dv;
+  }
+
+  /** Whether the arena's bytes from `o` equal `b[s..e)` (`dv` views `b`). */
+  private equalAt(o: number, dv: DataView, s: number, e: number): boolean {
+    return this.differAt(o, dv, s, e) < 0;
+  }
+
+  /** -1 when the arena's bytes from `o` equal `b[s..e)`, else bytes compared up to the first difference. */
+  private differAt(o: number, dv: DataView, s: number, e: number): number {
+    const av = this.arenaView;
+    const d = o - s;
+    let i = s;
+    for (; i + 8 <= e; i += 8)
+      if (((av.getInt32(i + d) ^ dv.getInt32(i)) | (av.getInt32(i + d + 4) ^ dv.getInt32(i + 4))) !== 0)
+        return i - s + 8;
+    if (i + 4 <= e) {
+      if (av.getInt32(i + d) !== dv.getInt32(i)) return i - s + 4;
+      i += 4;
+    }
+    for (; i < e; i++) if (av.getUint8(i + d) !== dv.getUint8(i)) return i - s + 1;
+    return -1;
   }
 
   private addBytes(code: number, h: number, b: Uint8Array, s: number, e: number): void {
@@ -220,6 +262,7 @@ export class StringColumnBuilder {
       const a = new Uint8Array(Math.max(4096, (this.arenaLen + len) * 2));
       a.set(this.arena.subarray(0, this.arenaLen));
       this.arena = a;
+      this.arenaView = new DataView(a.buffer);
     }
     this.arena.set(b.subarray(s, e), this.arenaLen);
     if (code >= this.bOff.length) {
@@ -281,14 +324,38 @@ export class StringColumnBuilder {
 
   /** Code of `value`, interning it; for callers that map whole dictionaries (Arrow). */
   intern(value: string): number {
+    if (this.indexed < this.dict.length) this.syncIndex();
     let code = this.index.get(value);
     if (code === undefined) {
       code = this.dict.length;
       const own = ownString(value);
       this.dict.push(own);
       this.index.set(own, code);
+      this.indexed++;
+      this.textAdded = true;
     }
     return code;
+  }
+
+  private syncIndex(): void {
+    const dict = this.dict;
+    for (let c = this.indexed; c < dict.length; c++) this.index.set(dict[c]!, c);
+    this.indexed = dict.length;
+  }
+
+  /**
+   * Code of a value decoded from bytes that the byte table does not hold. Unless a string route
+   * added values, the byte table holds every value, so it is new: no `Map`, and no `ownString`
+   * (a decoded string is its own copy, never a view of a chunk).
+   */
+  private internDecoded(value: string): number {
+    if (this.textAdded) {
+      if (this.indexed < this.dict.length) this.syncIndex();
+      const code = this.index.get(value);
+      if (code !== undefined) return code;
+    }
+    this.dict.push(value);
+    return this.dict.length - 1;
   }
 
   setCode(row: number, code: number): void {
@@ -309,6 +376,7 @@ export class StringColumnBuilder {
   append(col: StringColumn, at: number): void {
     this.ensure(at + col.length);
     const map = new Int32Array(col.dict.length);
+    if (this.indexed < this.dict.length) this.syncIndex();
     const dict = this.dict;
     const index = this.index;
     for (let i = 0; i < col.dict.length; i++) {
@@ -319,6 +387,9 @@ export class StringColumnBuilder {
         code = dict.length;
         dict.push(value);
         index.set(value, code);
+        this.indexed++;
+        // Not in the byte table: a later byte-table miss must consult `index`.
+        this.textAdded = true;
       }
       map[i] = code;
     }

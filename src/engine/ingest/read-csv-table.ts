@@ -76,6 +76,37 @@ const CSV_CODES: Readonly<Record<CsvIssue['code'], RejectCode>> = {
   'nul-char': 'nul-char',
 };
 
+const ONES = 0x01010101;
+const QUOTES = 0x22222222;
+const HIGHS = 0x80808080 | 0;
+
+/**
+ * Copies `src[s..e)` (a quoted field's content) to `dst` with each `""` made `"`; returns the
+ * length. Words without a quote are copied 4 bytes per step (`sv`, `dv` view `src`, `dst`):
+ * Defender command lines are often `"""C:\...\app.exe"" args"`, ~300 bytes with two escapes, and
+ * the byte loop was half of `recordBytes` on the 1M-row sbench CSV. `dst` holds `e - s` bytes.
+ */
+function unescapeQuotes(src: Uint8Array, sv: DataView, s: number, e: number, dst: Uint8Array, dv: DataView): number {
+  let w = 0;
+  let i = s;
+  while (i < e) {
+    if (i + 4 <= e) {
+      const x = sv.getInt32(i, true);
+      const q = x ^ QUOTES;
+      if (((q - ONES) & ~q & HIGHS) === 0) {
+        dv.setInt32(w, x, true);
+        i += 4;
+        w += 4;
+        continue;
+      }
+    }
+    const c = src[i]!;
+    dst[w++] = c;
+    i += c === 34 ? 2 : 1;
+  }
+  return w;
+}
+
 /** Reads a Defender CSV/TSV export into a typed table, decoding only the selected columns. */
 export async function readCsvTable(
   file: string,
@@ -157,8 +188,12 @@ export async function readCsvTableWith(
       reason: `line ${line}: no usable header line, so the row cannot be mapped`,
     }));
   };
-  // Scratch for unescaping `""` in string fields of the byte path (grown on demand).
+  // Scratch for unescaping `""` in string fields of the byte path (grown on demand), and the
+  // DataViews the unescaping copies 4 bytes at a time through.
   let unescaped = new Uint8Array(256);
+  let unescapedView: DataView = new DataView(unescaped.buffer);
+  let srcOf: Uint8Array | null = null;
+  let srcView = unescapedView;
 
   const sink: ByteCsvSink = {
     header(fields) {
@@ -299,14 +334,15 @@ export async function readCsvTableWith(
           if (!esc) b.setBytes(slot, buf, s, e);
           else {
             // Unescape `""` into scratch bytes (quotes are ASCII, so this is byte-exact).
-            if (unescaped.length < e - s) unescaped = new Uint8Array((e - s) * 2);
-            let w = 0;
-            for (let i = s; i < e; i++) {
-              const c = buf[i]!;
-              unescaped[w++] = c;
-              if (c === 34) i++;
+            if (unescaped.length < e - s) {
+              unescaped = new Uint8Array((e - s) * 2);
+              unescapedView = new DataView(unescaped.buffer);
             }
-            b.setBytes(slot, unescaped, 0, w);
+            if (buf !== srcOf) {
+              srcOf = buf;
+              srcView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+            }
+            b.setBytes(slot, unescaped, 0, unescapeQuotes(buf, srcView, s, e, unescaped, unescapedView));
           }
           continue;
         }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { sampleHash } from '../../../src/engine/ingest/byte-interner';
 import { NumberColumnBuilder, StringColumnBuilder } from '../../../src/engine/ingest/column-builder';
 
@@ -71,6 +71,41 @@ describe('column builders', () => {
     const col = b.finish(row);
     expect(col.dict.length).toBe(2501);
     expect(Array.from(col.codes, (c) => col.dict[c])).toEqual(values);
+  });
+
+  it('setBytes, set, setRange and intern in any mix give one code per distinct value (the lazy string index)', () => {
+    const enc = new TextEncoder();
+    // Long values differing in one byte (hash and 4-byte compare steps), empty, multi-byte.
+    const value = fc.oneof(
+      fc.constantFrom('', 'a', 'é', '😀x', 'abcd', 'abce', 'abcde'),
+      fc.integer({ min: 0, max: 40 }).map((i) => `C:\\Windows\\system32\\svchost.exe -k netsvcs -p ${i}`),
+      fc.string({ unit: fc.constantFrom('a', 'b', 'é', '€', '😀', '"'), maxLength: 9 }),
+    );
+    const op = fc.record({ v: value, route: fc.constantFrom('bytes', 'set', 'range', 'intern'), pad: fc.nat(5) });
+    let runs = 0;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        runs++;
+        const b = new StringColumnBuilder();
+        const expected: string[] = [];
+        for (const [row, o] of ops.entries()) {
+          if (o.route === 'bytes') {
+            // A view at an odd offset of a buffer with other bytes around the value.
+            const bytes = enc.encode('#'.repeat(o.pad) + o.v + '#');
+            b.setBytes(row, bytes, o.pad, bytes.length - 1);
+          } else if (o.route === 'set') b.set(row, o.v);
+          else if (o.route === 'range') b.setRange(row, '<' + o.v + '>', 1, o.v.length + 1);
+          else b.setCode(row, b.intern(o.v));
+          expected.push(o.v);
+        }
+        const col = b.finish(ops.length);
+        expect(Array.from(col.codes, (c) => col.dict[c])).toEqual(expected);
+        expect(new Set(col.dict).size).toBe(col.dict.length);
+        expect(new Set(col.dict)).toEqual(new Set(expected));
+      }),
+      { seed: 515, numRuns: 500 },
+    );
+    expect(runs).toBe(500);
   });
 
   it('validity appears at the first null and a rejected slot is overwritten', () => {
