@@ -20,6 +20,7 @@ import type { Column, Scalar, StringColumn } from '../table/column';
 import { columnFromValues, getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
+import { codeIndex, countHits, indexedRows } from './code-index';
 import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
@@ -273,11 +274,24 @@ export class Executor {
    */
   private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
     const parts = conjunctsOf(predicate);
-    let rows = await this.firstConjunct(parts[0]!, input, sets);
-    for (let k = 1; k < parts.length && rows.length > 0; k++) {
+    let rows: Int32Array;
+    let rest: BoundExpr[];
+    const indexed = input.lineage.kind === 'base' ? indexedStart(parts, input, sets) : null;
+    if (indexed) ({ rows, rest } = indexed);
+    else {
+      rows = await this.firstConjunct(parts[0]!, input, sets);
+      rest = parts.slice(1);
+    }
+    for (const part of rest) {
+      if (rows.length === 0) break;
       await this.checkpoint();
+      const known = indexed?.hits.get(part);
+      if (known) {
+        rows = keepByHits(known, rows);
+        continue;
+      }
       const sub = input.select(rows);
-      const hits = selectByDistinct(parts[k]!, sub, sets) ?? selectTrue(evalExpr(parts[k]!, sub, sets));
+      const hits = selectByDistinct(part, sub, sets) ?? selectTrue(evalExpr(part, sub, sets));
       const next = new Int32Array(hits.length);
       for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
       rows = next;
@@ -445,18 +459,26 @@ function soleColumn(e: BoundExpr): number {
   return ok ? col : -1;
 }
 
+/** A conjunct over one string column, as its truth per dictionary entry (1 = true). */
+interface DistinctHits {
+  readonly column: StringColumn;
+  /** null: the column's rows as they are; else row i is column row sel[i]. */
+  readonly sel: Int32Array | null;
+  readonly hit: Uint8Array;
+}
+
 /**
- * Rows where a predicate over one string column (and constants) is true, evaluated once per
- * dictionary entry: the predicate's own kernels run on the distinct values, then one pass over
- * the rows' codes picks the rows. Same result as row by row (every scalar function is a
- * function of its row's values; strings are never null). null when the shape does not apply.
+ * A predicate over one string column (and constants), evaluated once per dictionary entry: the
+ * predicate's own kernels run on the distinct values. Same truth as row by row (every scalar
+ * function is a function of its row's values; strings are never null). null when the shape does
+ * not apply or the dictionary is larger than `maxEntries`.
  */
-function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+function distinctHits(e: BoundExpr, rel: Relation, sets: InTableSets, maxEntries: number): DistinctHits | null {
   const j = soleColumn(e);
   if (j < 0) return null;
   const lc = rel.cols[j]!;
   const base = typeof lc.base === 'function' ? lc.base() : lc.base;
-  if (base.type !== 'string' || base.dict.length > rel.rowCount) return null;
+  if (base.type !== 'string' || base.dict.length > maxEntries) return null;
   const sel = lc.sel;
   if (sel !== null) for (let i = 0; i < sel.length; i++) if (sel[i]! < 0) return null;
   const d = base.dict.length;
@@ -474,8 +496,20 @@ function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32
   if (lut.type !== 'bool') return null;
   const hit = new Uint8Array(d);
   for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
-  const codes = base.codes;
-  const n = rel.rowCount;
+  return { column: base, sel, hit };
+}
+
+/**
+ * Rows where a predicate over one string column (and constants) is true: its truth per dictionary
+ * entry, then one pass over the rows' codes. null when the shape does not apply.
+ */
+function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+  const h = distinctHits(e, rel, sets, rel.rowCount);
+  return h === null ? null : selectByHits(h, rel.rowCount);
+}
+
+function selectByHits({ column, sel, hit }: DistinctHits, n: number): Int32Array {
+  const codes = column.codes;
   // Branch-free: write every row index, advance past it only on a hit.
   const out = new Int32Array(n);
   let k = 0;
@@ -490,4 +524,49 @@ function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32
       k += hit[codes[sel[i]!]!]!;
     }
   return k === n ? out : out.slice(0, k);
+}
+
+/** The rows of `rows` (rows of the column itself, `sel` null) whose code is a hit. */
+function keepByHits({ column, hit }: DistinctHits, rows: Int32Array): Int32Array {
+  const codes = column.codes;
+  const n = rows.length;
+  const out = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    out[k] = r;
+    k += hit[codes[r]!]!;
+  }
+  return k === n ? out : out.slice(0, k);
+}
+
+/**
+ * The start of a filter over a table scan: the conjuncts over one string column (with a
+ * dictionary small enough to evaluate per entry: at most 1/64 of the rows, or 256 entries) are counted through the column's code index
+ * (execute/code-index), and the most selective one picks its rows from the index when they are few.
+ * The other string conjuncts then run on those rows, fewest rows first, and the rest in their
+ * order. Exact: a row passes a conjunction only when every conjunct is true, whatever the order,
+ * and every conjunct is a pure function of its row. null when no conjunct qualifies or the most
+ * selective one keeps too many rows for the index (the filter then scans, as without it).
+ */
+function indexedStart(
+  parts: readonly BoundExpr[],
+  input: Relation,
+  sets: InTableSets,
+): { rows: Int32Array; rest: BoundExpr[]; hits: Map<BoundExpr, DistinctHits> } | null {
+  const n = input.rowCount;
+  const hits = new Map<BoundExpr, DistinctHits>();
+  const counts = new Map<BoundExpr, number>();
+  for (const p of parts) {
+    const h = distinctHits(p, input, sets, Math.max(256, n >>> 6));
+    if (h === null || h.sel !== null) continue;
+    hits.set(p, h);
+    counts.set(p, countHits(codeIndex(h.column), h.hit));
+  }
+  if (hits.size === 0) return null;
+  const strings = parts.filter((p) => hits.has(p)).sort((a, b) => counts.get(a)! - counts.get(b)!);
+  const first = hits.get(strings[0]!)!;
+  const rows = indexedRows(codeIndex(first.column), first.hit, n);
+  if (rows === null) return null;
+  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits };
 }

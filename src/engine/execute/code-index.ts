@@ -1,0 +1,106 @@
+/**
+ * Row index of a loaded table's string column, by dictionary code: how many rows hold each code
+ * and, for every code on at most 1/8 of the rows, which rows (ascending). A filter over a table
+ * scan uses it to start from its most selective string conjunct and visit only the rows that
+ * conjunct keeps, instead of scanning every row's code.
+ *
+ * Built once per column, on the first filter that asks, and kept with the column (weakly, so it
+ * goes when the table does): loaded tables are immutable, and the analyst re-runs the rule over
+ * the same tables after every edit. Memory: one int per row of the indexed codes at most.
+ */
+import type { StringColumn } from '../table/column';
+
+export interface CodeIndex {
+  /** Rows per dictionary code. */
+  readonly counts: Int32Array;
+  /** Rows of code c are rows[offsets[c] .. offsets[c+1]) (empty for a code on more than 1/8 of the rows). */
+  readonly offsets: Int32Array;
+  readonly rows: Int32Array;
+}
+
+const indexes = new WeakMap<StringColumn, CodeIndex>();
+
+/** The most rows a code can hold and still be listed (and so the most rows an indexed selection returns). */
+export function listedLimit(rowCount: number): number {
+  return rowCount >>> 3;
+}
+
+export function codeIndex(col: StringColumn): CodeIndex {
+  let index = indexes.get(col);
+  if (!index) indexes.set(col, (index = buildCodeIndex(col)));
+  return index;
+}
+
+export function buildCodeIndex(col: StringColumn): CodeIndex {
+  const n = col.length;
+  const codes = col.codes;
+  const d = col.dict.length;
+  const counts = new Int32Array(d);
+  for (let i = 0; i < n; i++) counts[codes[i]!]!++;
+  const limit = listedLimit(n);
+  const offsets = new Int32Array(d + 1);
+  for (let c = 0; c < d; c++) offsets[c + 1] = offsets[c]! + (counts[c]! <= limit ? counts[c]! : 0);
+  const rows = new Int32Array(offsets[d]!);
+  if (rows.length > 0) {
+    const fill = offsets.slice(0, d);
+    for (let c = 0; c < d; c++) if (counts[c]! > limit) fill[c] = -1;
+    for (let i = 0; i < n; i++) {
+      const at = fill[codes[i]!]!;
+      if (at >= 0) {
+        rows[at] = i;
+        fill[codes[i]!] = at + 1;
+      }
+    }
+  }
+  return { counts, offsets, rows };
+}
+
+/** Rows whose code has `hit[code] === 1`: the sum of their counts. */
+export function countHits(index: CodeIndex, hit: Uint8Array): number {
+  let total = 0;
+  for (let c = 0; c < hit.length; c++) if (hit[c] === 1) total += index.counts[c]!;
+  return total;
+}
+
+/**
+ * The rows (ascending) whose code has `hit[code] === 1`, or null when some hit code is not listed
+ * (it holds more than `listedLimit(rowCount)` rows: a scan is as cheap then).
+ */
+export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
+  const { counts, offsets, rows } = index;
+  const limit = listedLimit(rowCount);
+  let total = 0;
+  let hits = 0;
+  let only = -1;
+  for (let c = 0; c < hit.length; c++) {
+    if (hit[c] !== 1 || counts[c] === 0) continue;
+    if (counts[c]! > limit) return null;
+    total += counts[c]!;
+    hits++;
+    only = c;
+  }
+  if (total > limit) return null;
+  if (hits === 0) return new Int32Array(0);
+  if (hits === 1) return rows.slice(offsets[only]!, offsets[only + 1]!);
+  // Several codes: their ascending lists are merged through a bitset of the rows, so the cost is
+  // the rows listed plus one word per 32 rows.
+  const bits = new Int32Array((rowCount + 31) >>> 5);
+  for (let c = 0; c < hit.length; c++) {
+    if (hit[c] !== 1) continue;
+    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
+      const r = rows[k]!;
+      bits[r >>> 5]! |= 1 << (r & 31);
+    }
+  }
+  const out = new Int32Array(total);
+  let at = 0;
+  for (let w = 0; w < bits.length; w++) {
+    let x = bits[w]!;
+    while (x !== 0) {
+      const low = x & -x;
+      out[at++] = (w << 5) + 31 - Math.clz32(low);
+      x ^= low;
+    }
+  }
+  return out;
+}
