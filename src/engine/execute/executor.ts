@@ -17,7 +17,7 @@ import type {
 } from '../bind/bound';
 import { assertNever } from '../kql/ast';
 import type { Column, Scalar, StringColumn } from '../table/column';
-import { columnFromValues, getValue } from '../table/column';
+import { columnFromValues, getValue, takeRows } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
 import { codeIndex, countHits, indexedRows } from './code-index';
@@ -25,7 +25,7 @@ import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
-import { Relation, type LazyColumn } from './relation';
+import { composeColumns, Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
 import { Cooperator } from './cooperate';
 export { AbortError } from './cooperate';
@@ -172,7 +172,7 @@ export class Executor {
         const cols: LazyColumn[] = [];
         for (const c of node.columns) {
           if (c.expr.kind === 'ColumnRef') cols.push(input.cols[c.expr.index]!);
-          else cols.push({ base: evalExpr(c.expr, input, await this.inSets(c.expr)), sel: null });
+          else cols.push(computedColumn(c.expr, input, await this.inSets(c.expr)));
         }
         return this.record(node, new Relation(node.schema, cols, input.rowCount, input.lineage, input.notes), t0);
       }
@@ -415,6 +415,40 @@ export class Executor {
     };
     return this.record(node, Relation.fromColumns(node.schema, cols, total, lineage), t0);
   }
+}
+
+/**
+ * A projected expression, computed when first read: as a whole column when read as is, and on
+ * the selected rows only when read through a later filter or join (scalar functions are functions
+ * of their row's values, so computing on the selected rows equals gathering them from the whole
+ * column; an empty row, -1, gets the type's empty value, as a gather gives it). A column nobody reads
+ * is never computed.
+ */
+function computedColumn(e: BoundExpr, input: Relation, sets: InTableSets): LazyColumn {
+  let whole: Column | null = null;
+  const all = (): Column => (whole ??= evalExpr(e, input, sets));
+  const onRows = (rows: Int32Array): Column =>
+    evalExpr(e, new Relation(input.schema, composeColumns(input.cols, rows), rows.length, { kind: 'none' }), sets);
+  return {
+    base: all,
+    sel: null,
+    rowsOf: (rows) => {
+      if (whole !== null || rows.length >= input.rowCount) return takeRows(all(), rows);
+      let kept = 0;
+      for (let i = 0; i < rows.length; i++) if (rows[i]! >= 0) kept++;
+      if (kept === rows.length) return onRows(rows);
+      const compact = new Int32Array(kept);
+      const at = new Int32Array(rows.length);
+      for (let i = 0, k = 0; i < rows.length; i++) {
+        if (rows[i]! < 0) at[i] = -1;
+        else {
+          compact[k] = rows[i]!;
+          at[i] = k++;
+        }
+      }
+      return takeRows(onRows(compact), at);
+    },
+  };
 }
 
 function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): Lineage {

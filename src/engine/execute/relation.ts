@@ -15,6 +15,11 @@ export interface LazyColumn {
   /** null: the base column as is; otherwise row i is base row sel[i] (-1: empty value). */
   readonly sel: Int32Array | null;
   memo?: Column;
+  /**
+   * For a computed column (a projected expression): the column at `rows` of its base (-1: empty
+   * value), computing only those rows. Without it a selection gathers from the whole base column.
+   */
+  readonly rowsOf?: (rows: Int32Array) => Column;
 }
 
 /**
@@ -53,9 +58,8 @@ export class Relation {
 
   column(i: number): Column {
     const c = this.cols[i]!;
-    const base = typeof c.base === 'function' ? c.base() : c.base;
-    if (c.sel === null) return base;
-    return (c.memo ??= takeRows(base, c.sel));
+    if (c.sel === null) return typeof c.base === 'function' ? c.base() : c.base;
+    return (c.memo ??= c.rowsOf ? c.rowsOf(c.sel) : takeRows(typeof c.base === 'function' ? c.base() : c.base, c.sel));
   }
 
   /**
@@ -64,7 +68,7 @@ export class Relation {
    */
   slice(start: number, end: number): Relation {
     const cols = this.cols.map((c): LazyColumn => {
-      if (c.sel !== null) return { base: c.base, sel: c.sel.subarray(start, end) };
+      if (c.sel !== null) return withRowsOf({ base: c.base, sel: c.sel.subarray(start, end) }, c);
       const base = c.base;
       let memo: Column | undefined;
       // Sliced on first read: a batch reads only the predicate's columns.
@@ -103,8 +107,13 @@ export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): L
       }
       cache.set(c.sel, sel);
     }
-    return { base: c.base, sel };
+    return withRowsOf({ base: c.base, sel }, c);
   });
+}
+
+/** `col` with `from`'s way of computing a selection, if it has one. */
+function withRowsOf(col: LazyColumn, from: LazyColumn): LazyColumn {
+  return from.rowsOf ? { ...col, rowsOf: from.rowsOf } : col;
 }
 
 export function selectNotes(notes: RowNotes | null, rows: Int32Array): RowNotes | null {
