@@ -159,7 +159,7 @@ export class Executor {
         const sets = await this.inSets(node.predicate);
         const hooks = this.options.hooks;
         if (!hooks?.filter || hooks.filters?.(node) === false) {
-          return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
+          return this.record(node, await this.filterRows(node.predicate, input, sets), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
         const hooked = await hooks.filter(node, input, mask, sets);
@@ -272,7 +272,7 @@ export class Executor {
    * conjuncts read only the surviving rows. The first conjunct over a large input runs in
    * batches of zero-copy slices, with a checkpoint between batches.
    */
-  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Relation> {
     const parts = conjunctsOf(predicate);
     let rows: Int32Array;
     let rest: BoundExpr[];
@@ -282,21 +282,29 @@ export class Executor {
       rows = await this.firstConjunct(parts[0]!, input, sets);
       rest = parts.slice(1);
     }
+    // input.select(rows) once a conjunct has read through it: the columns it gathered are reused
+    // by the next conjuncts and the result (composed from them, not from the input's base columns).
+    let kept: Relation | null = null;
     for (const part of rest) {
       if (rows.length === 0) break;
       await this.checkpoint();
       const known = indexed?.hits.get(part);
-      if (known) {
+      if (known && kept === null) {
         rows = keepByHits(known, rows);
         continue;
       }
-      const sub = input.select(rows);
-      const hits = selectByDistinct(part, sub, sets) ?? selectTrue(evalExpr(part, sub, sets));
+      const cur: Relation = kept ?? input.select(rows);
+      const hits = selectByDistinct(part, cur, sets) ?? selectTrue(evalExpr(part, cur, sets));
+      if (hits.length === rows.length) {
+        kept = cur;
+        continue;
+      }
       const next = new Int32Array(hits.length);
       for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
       rows = next;
+      kept = cur.select(hits);
     }
-    return rows;
+    return kept ?? input.select(rows);
   }
 
   private async firstConjunct(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
@@ -495,9 +503,8 @@ function soleColumn(e: BoundExpr): number {
 
 /** A conjunct over one string column, as its truth per dictionary entry (1 = true). */
 interface DistinctHits {
+  /** The column at the relation's rows. */
   readonly column: StringColumn;
-  /** null: the column's rows as they are; else row i is column row sel[i]. */
-  readonly sel: Int32Array | null;
   readonly hit: Uint8Array;
 }
 
@@ -513,14 +520,14 @@ function distinctHits(e: BoundExpr, rel: Relation, sets: InTableSets, maxEntries
   const lc = rel.cols[j]!;
   const base = typeof lc.base === 'function' ? lc.base() : lc.base;
   if (base.type !== 'string' || base.dict.length > maxEntries) return null;
-  const sel = lc.sel;
-  if (sel !== null) for (let i = 0; i < sel.length; i++) if (sel[i]! < 0) return null;
-  const d = base.dict.length;
+  // A selected column is gathered once (kept with the relation for the next readers).
+  const col = lc.sel === null ? base : (rel.column(j) as StringColumn);
+  const d = col.dict.length;
   const entries: StringColumn = {
     type: 'string',
     length: d,
     codes: Int32Array.from({ length: d }, (_, i) => i),
-    dict: base.dict,
+    dict: col.dict,
   };
   const unused = (): Column => {
     throw new Error('internal: per-distinct evaluation read a second column');
@@ -530,7 +537,7 @@ function distinctHits(e: BoundExpr, rel: Relation, sets: InTableSets, maxEntries
   if (lut.type !== 'bool') return null;
   const hit = new Uint8Array(d);
   for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
-  return { column: base, sel, hit };
+  return { column: col, hit };
 }
 
 /**
@@ -542,25 +549,19 @@ function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32
   return h === null ? null : selectByHits(h, rel.rowCount);
 }
 
-function selectByHits({ column, sel, hit }: DistinctHits, n: number): Int32Array {
+function selectByHits({ column, hit }: DistinctHits, n: number): Int32Array {
   const codes = column.codes;
   // Branch-free: write every row index, advance past it only on a hit.
   const out = new Int32Array(n);
   let k = 0;
-  if (sel === null)
-    for (let i = 0; i < n; i++) {
-      out[k] = i;
-      k += hit[codes[i]!]!;
-    }
-  else
-    for (let i = 0; i < n; i++) {
-      out[k] = i;
-      k += hit[codes[sel[i]!]!]!;
-    }
+  for (let i = 0; i < n; i++) {
+    out[k] = i;
+    k += hit[codes[i]!]!;
+  }
   return k === n ? out : out.slice(0, k);
 }
 
-/** The rows of `rows` (rows of the column itself, `sel` null) whose code is a hit. */
+/** The rows of `rows` (rows of the column itself) whose code is a hit. */
 function keepByHits({ column, hit }: DistinctHits, rows: Int32Array): Int32Array {
   const codes = column.codes;
   const n = rows.length;
@@ -593,7 +594,7 @@ function indexedStart(
   const counts = new Map<BoundExpr, number>();
   for (const p of parts) {
     const h = distinctHits(p, input, sets, Math.max(256, n >>> 6));
-    if (h === null || h.sel !== null) continue;
+    if (h === null) continue;
     hits.set(p, h);
     counts.set(p, countHits(codeIndex(h.column), h.hit));
   }

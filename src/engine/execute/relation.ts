@@ -93,10 +93,14 @@ export class Relation {
   }
 }
 
-/** Composes each column's selection with `rows`, sharing work between columns with the same vector. */
+/**
+ * Composes each column's selection with `rows`, sharing work between columns with the same vector.
+ * A column already gathered is selected from what was gathered (small, in cache), not its base.
+ */
 export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): LazyColumn[] {
   const cache = new Map<Int32Array | null, Int32Array>();
   return cols.map((c) => {
+    if (c.memo) return { base: c.memo, sel: rows };
     let sel = cache.get(c.sel);
     if (!sel) {
       if (c.sel === null) sel = rows;
