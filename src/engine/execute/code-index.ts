@@ -11,9 +11,15 @@
 import type { StringColumn } from '../table/column';
 
 export interface CodeIndex {
+  readonly column: StringColumn;
   /** Rows per dictionary code. */
   readonly counts: Int32Array;
-  /** Rows of code c are rows[offsets[c] .. offsets[c+1]) (empty for a code on more than 1/8 of the rows). */
+  /** The listed rows, built on first use (a column only counted never lists its rows). */
+  lists: Lists | null;
+}
+
+interface Lists {
+  /** Rows of code c are rows[offsets[c] .. offsets[c+1]) (empty for a code on more than the limit). */
   readonly offsets: Int32Array;
   readonly rows: Int32Array;
 }
@@ -34,9 +40,17 @@ export function codeIndex(col: StringColumn): CodeIndex {
 export function buildCodeIndex(col: StringColumn): CodeIndex {
   const n = col.length;
   const codes = col.codes;
-  const d = col.dict.length;
-  const counts = new Int32Array(d);
+  const counts = new Int32Array(col.dict.length);
   for (let i = 0; i < n; i++) counts[codes[i]!]!++;
+  return { column: col, counts, lists: null };
+}
+
+function listsOf(index: CodeIndex): Lists {
+  if (index.lists) return index.lists;
+  const { column: col, counts } = index;
+  const n = col.length;
+  const codes = col.codes;
+  const d = counts.length;
   const limit = listedLimit(n);
   const offsets = new Int32Array(d + 1);
   for (let c = 0; c < d; c++) offsets[c + 1] = offsets[c]! + (counts[c]! <= limit ? counts[c]! : 0);
@@ -52,7 +66,7 @@ export function buildCodeIndex(col: StringColumn): CodeIndex {
       }
     }
   }
-  return { counts, offsets, rows };
+  return (index.lists = { offsets, rows });
 }
 
 /** Rows whose code has `hit[code] === 1`: the sum of their counts. */
@@ -62,28 +76,20 @@ export function countHits(index: CodeIndex, hit: Uint8Array): number {
   return total;
 }
 
-/**
- * The rows (ascending) whose code has `hit[code] === 1`, or null when some hit code is not listed
- * (it holds more than `listedLimit(rowCount)` rows: a scan is as cheap then).
- */
-export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
-  const { counts, offsets, rows } = index;
+/** Whether every row with a hit code is listed (no hit code holds more than the limit). */
+function listed(index: CodeIndex, hit: Uint8Array, rowCount: number): boolean {
   const limit = listedLimit(rowCount);
-  let total = 0;
-  let hits = 0;
-  let only = -1;
-  for (let c = 0; c < hit.length; c++) {
-    if (hit[c] !== 1 || counts[c] === 0) continue;
-    if (counts[c]! > limit) return null;
-    total += counts[c]!;
-    hits++;
-    only = c;
-  }
-  if (total > limit) return null;
-  if (hits === 0) return new Int32Array(0);
-  if (hits === 1) return rows.slice(offsets[only]!, offsets[only + 1]!);
-  // Several codes: their ascending lists are merged through a bitset of the rows, so the cost is
-  // the rows listed plus one word per 32 rows.
+  for (let c = 0; c < hit.length; c++) if (hit[c] === 1 && index.counts[c]! > limit) return false;
+  return true;
+}
+
+/**
+ * A bitset (bit r of word r >>> 5) of the rows whose code has `hit[code] === 1`, or null when
+ * some hit code is not listed. Costs the rows listed plus one word per 32 rows.
+ */
+export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
+  if (!listed(index, hit, rowCount)) return null;
+  const { offsets, rows } = listsOf(index);
   const bits = new Int32Array((rowCount + 31) >>> 5);
   for (let c = 0; c < hit.length; c++) {
     if (hit[c] !== 1) continue;
@@ -92,6 +98,43 @@ export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number)
       bits[r >>> 5]! |= 1 << (r & 31);
     }
   }
+  return bits;
+}
+
+/** The rows of `rows` whose bit is set in `bits`. */
+export function keepByBits(bits: Int32Array, rows: Int32Array): Int32Array {
+  const n = rows.length;
+  const out = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    out[k] = r;
+    k += (bits[r >>> 5]! >>> (r & 31)) & 1;
+  }
+  return k === n ? out : out.slice(0, k);
+}
+
+/**
+ * The rows (ascending) whose code has `hit[code] === 1`, or null when some hit code is not listed
+ * or they are more than `listedLimit(rowCount)` (a scan is as cheap then).
+ */
+export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
+  const total = countHits(index, hit);
+  if (total > listedLimit(rowCount) || !listed(index, hit, rowCount)) return null;
+  let hits = 0;
+  let only = -1;
+  for (let c = 0; c < hit.length; c++)
+    if (hit[c] === 1 && index.counts[c]! > 0) {
+      hits++;
+      only = c;
+    }
+  if (hits === 0) return new Int32Array(0);
+  if (hits === 1) {
+    const { offsets, rows } = listsOf(index);
+    return rows.slice(offsets[only]!, offsets[only + 1]!);
+  }
+  // Several codes: their ascending lists are merged through a bitset of the rows.
+  const bits = hitBits(index, hit, rowCount)!;
   const out = new Int32Array(total);
   let at = 0;
   for (let w = 0; w < bits.length; w++) {

@@ -20,7 +20,7 @@ import type { Column, Scalar, StringColumn } from '../table/column';
 import { columnFromValues, getValue, takeRows } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
-import { codeIndex, countHits, indexedRows } from './code-index';
+import { codeIndex, countHits, hitBits, indexedRows, keepByBits } from './code-index';
 import { combineKeys, groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
@@ -290,7 +290,13 @@ export class Executor {
       await this.checkpoint();
       const known = indexed?.hits.get(part);
       if (known && kept === null) {
-        rows = keepByHits(known, rows);
+        // Few rows listed for this conjunct: test the kept rows against their bitset (small,
+        // in cache) rather than reading each kept row's code from the whole column.
+        const bits =
+          indexed!.counts.get(part)! <= 16 * rows.length
+            ? hitBits(codeIndex(known.column), known.hit, input.rowCount)
+            : null;
+        rows = bits ? keepByBits(bits, rows) : keepByHits(known, rows);
         continue;
       }
       const cur: Relation = kept ?? input.select(rows);
@@ -588,7 +594,12 @@ function indexedStart(
   parts: readonly BoundExpr[],
   input: Relation,
   sets: InTableSets,
-): { rows: Int32Array; rest: BoundExpr[]; hits: Map<BoundExpr, DistinctHits> } | null {
+): {
+  rows: Int32Array;
+  rest: BoundExpr[];
+  hits: Map<BoundExpr, DistinctHits>;
+  counts: Map<BoundExpr, number>;
+} | null {
   const n = input.rowCount;
   const hits = new Map<BoundExpr, DistinctHits>();
   const counts = new Map<BoundExpr, number>();
@@ -603,5 +614,5 @@ function indexedStart(
   const first = hits.get(strings[0]!)!;
   const rows = indexedRows(codeIndex(first.column), first.hit, n);
   if (rows === null) return null;
-  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits };
+  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits, counts };
 }

@@ -6,7 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCodeIndex, countHits, indexedRows, listedLimit } from '../../../src/engine/execute/code-index';
+import {
+  buildCodeIndex,
+  countHits,
+  hitBits,
+  indexedRows,
+  keepByBits,
+  listedLimit,
+} from '../../../src/engine/execute/code-index';
 import { traceRow } from '../../../src/engine/execute/lineage';
 import { parseQuery } from '../../../src/engine/kql/parser';
 import { runQuery } from '../../../src/engine/run';
@@ -34,7 +41,7 @@ const codesArb = fc
   );
 
 describe('code index', () => {
-  it('lists the rows of each hit set as a scan does, or declines when a hit code is too common', () => {
+  it('lists and marks the rows of each hit set as a scan does, or declines when a hit code is too common', () => {
     fc.assert(
       fc.property(codesArb, ([d, codes, hits]) => {
         const col: StringColumn = {
@@ -51,6 +58,10 @@ describe('code index', () => {
         if (scanned.length > listedLimit(codes.length)) expect(got).toBeNull();
         if (got !== null) expect([...got]).toEqual(scanned);
         else expect(scanned.length).toBeGreaterThan(0);
+        const bits = hitBits(index, hit, codes.length);
+        const unlisted = codes.some((c) => hits[c] && index.counts[c]! > listedLimit(codes.length));
+        expect(bits === null).toBe(unlisted);
+        if (bits !== null) expect([...keepByBits(bits, Int32Array.from(codes.keys()))]).toEqual(scanned);
       }),
       { seed: SEED, numRuns: 300 },
     );
@@ -124,7 +135,7 @@ describe('indexed filters', () => {
   it('keep the reference rows, in order, with their provenance, on first and later runs', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(rowArb, { maxLength: 1500 }),
+        fc.array(rowArb, { maxLength: 1500, size: 'max' }),
         fc.array(fc.constantFrom(...CONJUNCTS), { minLength: 1, maxLength: 4 }),
         async (rows, parts) => {
           const text = `T | where ${parts.join(' and ')} | project i, f, g, x`;
