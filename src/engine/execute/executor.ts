@@ -21,7 +21,7 @@ import { columnFromValues, getValue, takeRows } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
 import { codeIndex, countHits, hitBits, indexedRows, keepByBits } from './code-index';
-import { combineKeys, groupIds, valueIds } from './keys';
+import { groupIds, valueIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
@@ -193,7 +193,7 @@ export class Executor {
         const t0 = performance.now();
         const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
         const ids = cols.map((c) => valueIds(c, new Map()));
-        const { groups, groupCount, firstRow } = groupIds(combineKeys(ids, input.rowCount, true));
+        const { groups, groupCount, firstRow } = groupIds(ids, input.rowCount);
         const rel = Relation.fromColumns(node.schema, cols, input.rowCount, input.lineage).select(firstRow);
         return this.record(
           node,
@@ -358,11 +358,8 @@ export class Executor {
       firstRow = Int32Array.of(-1);
     } else {
       ({ groups, groupCount, firstRow } = groupIds(
-        combineKeys(
-          keyCols.map((c) => valueIds(c, new Map())),
-          n,
-          true,
-        ),
+        keyCols.map((c) => valueIds(c, new Map())),
+        n,
       ));
     }
     const out: LazyColumn[] = keyCols.map((c) => ({ base: c, sel: firstRow }));

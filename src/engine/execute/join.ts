@@ -6,7 +6,7 @@ import type { BandSpec, JoinNode } from '../bind/bound';
 import { assertNever } from '../kql/ast';
 import type { TimeColumn } from '../table/column';
 import type { ExecutionHooks } from './executor';
-import { combineKeys, valueIds } from './keys';
+import { denseKeys, valueIds } from './keys';
 import type { Lineage } from './lineage';
 import { Relation, composeColumns, pairNotes, type RowNotes } from './relation';
 
@@ -16,24 +16,21 @@ export function joinRelations(
   right: Relation,
   hooks: ExecutionHooks | undefined,
 ): Relation {
+  const nl = left.rowCount;
+  const nr = right.rowCount;
+  // Both sides' keys in one dense numbering: left rows first, then right rows.
   const shared = new Map<unknown, number>();
-  const lIds: Int32Array[] = [];
-  const rIds: Int32Array[] = [];
+  const idCols: Int32Array[] = [];
   for (const k of node.keys) {
-    lIds.push(valueIds(left.column(k.left), shared));
-    rIds.push(valueIds(right.column(k.right), shared));
+    const both = new Int32Array(nl + nr);
+    both.set(valueIds(left.column(k.left), shared));
+    both.set(valueIds(right.column(k.right), shared), nl);
+    idCols.push(both);
   }
   // Null keys of non-string type never match (the project's decision, kql-semantics §8).
-  const lKeys = combineKeys(lIds, left.rowCount, false);
-  const rKeys = combineKeys(rIds, right.rowCount, false);
-  const index = new Map<number | string, number[]>();
-  for (let r = 0; r < right.rowCount; r++) {
-    const k = rKeys[r];
-    if (k === null || k === undefined) continue;
-    const list = index.get(k);
-    if (list) list.push(r);
-    else index.set(k, [r]);
-  }
+  const { keys, count } = denseKeys(idCols, nl + nr, false);
+  const lKeys = keys.subarray(0, nl);
+  const index = rightIndex(keys.subarray(nl), count);
   const kind = node.joinKind;
   const band = hooks?.band?.(node) ?? node.band;
   const lOut: number[] = [];
@@ -43,14 +40,15 @@ export function joinRelations(
     bandPairs(band, left, right, lKeys, index, lOut, rOut);
     for (const r of rOut) rightMatched[r] = 1;
   } else {
-    const seenLeftKeys = kind === 'innerunique' ? new Set<number | string>() : null;
+    const seenLeftKeys = kind === 'innerunique' ? new Uint8Array(count) : null;
+    const { start, rows: rightRows } = index;
     for (let l = 0; l < left.rowCount; l++) {
-      const k = lKeys[l];
-      const matches = k === null || k === undefined ? undefined : index.get(k);
-      if (seenLeftKeys && k !== null && k !== undefined) {
+      const k = lKeys[l]!;
+      const matches = k < 0 || start[k] === start[k + 1] ? undefined : rightRows.subarray(start[k]!, start[k + 1]!);
+      if (seenLeftKeys && k >= 0) {
         // innerunique: keep the first left row per key (Kusto keeps an arbitrary one).
-        if (seenLeftKeys.has(k)) continue;
-        seenLeftKeys.add(k);
+        if (seenLeftKeys[k] === 1) continue;
+        seenLeftKeys[k] = 1;
       }
       switch (kind) {
         case 'inner':
@@ -154,26 +152,28 @@ function bandPairs(
   band: BandSpec,
   left: Relation,
   right: Relation,
-  lKeys: readonly (number | string | null)[],
-  index: Map<number | string, number[]>,
+  lKeys: Int32Array,
+  index: RightIndex,
   lOut: number[],
   rOut: number[],
 ): void {
   const rt = right.column(band.rightTime) as TimeColumn;
   const lt = left.column(band.leftTime) as TimeColumn;
   const rv = rt.values;
-  const sorted = new Map<number | string, Int32Array>();
-  for (const [k, list] of index) {
+  const count = index.start.length - 1;
+  const sorted: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(count);
+  for (let k = 0; k < count; k++) {
+    const list = Array.from(index.rows.subarray(index.start[k]!, index.start[k + 1]!));
     const rows = list.filter((r) => rt.valid === null || rt.valid[r] === 1);
     rows.sort((x, y) => (rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y));
-    sorted.set(k, Int32Array.from(rows));
+    sorted[k] = Int32Array.from(rows);
   }
   for (let l = 0; l < left.rowCount; l++) {
-    const k = lKeys[l];
-    if (k === null || k === undefined) continue;
+    const k = lKeys[l]!;
+    if (k < 0) continue;
     if (lt.valid !== null && lt.valid[l] === 0) continue;
-    const rows = sorted.get(k);
-    if (!rows) continue;
+    const rows = sorted[k];
+    if (!rows || rows.length === 0) continue;
     const from = lt.values[l]! + band.lo;
     const to = lt.values[l]! + band.hi;
     let a = 0;
@@ -188,6 +188,25 @@ function bandPairs(
       rOut.push(rows[i]!);
     }
   }
+}
+
+/** The right rows of each dense key, ascending: rows[start[k] .. start[k+1]). */
+interface RightIndex {
+  readonly start: Int32Array;
+  readonly rows: Int32Array;
+}
+
+function rightIndex(rKeys: Int32Array, count: number): RightIndex {
+  const start = new Int32Array(count + 1);
+  for (let r = 0; r < rKeys.length; r++) if (rKeys[r]! >= 0) start[rKeys[r]! + 1]!++;
+  for (let k = 0; k < count; k++) start[k + 1]! += start[k]!;
+  const rows = new Int32Array(start[count]!);
+  const fill = start.slice(0, count);
+  for (let r = 0; r < rKeys.length; r++) {
+    const k = rKeys[r]!;
+    if (k >= 0) rows[fill[k]!++] = r;
+  }
+  return { start, rows };
 }
 
 /** Notes of a join's output: pairs carry both sides' notes; appended unmatched rows carry their own too. */
