@@ -159,35 +159,132 @@ function bandPairs(
 ): void {
   const rt = right.column(band.rightTime) as TimeColumn;
   const lt = left.column(band.leftTime) as TimeColumn;
-  const rv = rt.values;
-  const count = index.start.length - 1;
-  const sorted: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(count);
-  for (let k = 0; k < count; k++) {
-    const list = Array.from(index.rows.subarray(index.start[k]!, index.start[k + 1]!));
-    const rows = list.filter((r) => rt.valid === null || rt.valid[r] === 1);
-    rows.sort((x, y) => (rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y));
-    sorted[k] = Int32Array.from(rows);
+  const near = nearTimes(rt, lt, band);
+  if (near === null) {
+    bandPairsTicks(band, rt, lt, lKeys, index, lOut, rOut);
+    return;
   }
-  for (let l = 0; l < left.rowCount; l++) {
+  const { right: rv, left: lv, lo, hi } = near;
+  const { rows: sorted, ends } = sortedByTime(index, rt, (x, y) => rv[x]! - rv[y]! || x - y);
+  const { start } = index;
+  for (let l = 0; l < lKeys.length; l++) {
     const k = lKeys[l]!;
-    if (k < 0) continue;
-    if (lt.valid !== null && lt.valid[l] === 0) continue;
-    const rows = sorted[k];
-    if (!rows || rows.length === 0) continue;
-    const from = lt.values[l]! + band.lo;
-    const to = lt.values[l]! + band.hi;
-    let a = 0;
-    let b = rows.length;
+    if (k < 0 || (lt.valid !== null && lt.valid[l] === 0)) continue;
+    let a = start[k]!;
+    let b = ends[k]!;
+    const end = b;
+    const from = lv[l]! + lo;
+    const to = lv[l]! + hi;
     while (a < b) {
       const m = (a + b) >>> 1;
-      if (rv[rows[m]!]! < from) a = m + 1;
+      if (rv[sorted[m]!]! < from) a = m + 1;
       else b = m;
     }
-    for (let i = a; i < rows.length && rv[rows[i]!]! <= to; i++) {
+    for (let i = a; i < end && rv[sorted[i]!]! <= to; i++) {
       lOut.push(l);
-      rOut.push(rows[i]!);
+      rOut.push(sorted[i]!);
     }
   }
+}
+
+/** bandPairs over the ticks themselves (bigints), for times too far apart for nearTimes. */
+function bandPairsTicks(
+  band: BandSpec,
+  rt: TimeColumn,
+  lt: TimeColumn,
+  lKeys: Int32Array,
+  index: RightIndex,
+  lOut: number[],
+  rOut: number[],
+): void {
+  const rv = rt.values;
+  const { rows: sorted, ends } = sortedByTime(index, rt, (x, y) =>
+    rv[x]! < rv[y]! ? -1 : rv[x]! > rv[y]! ? 1 : x - y,
+  );
+  const { start } = index;
+  for (let l = 0; l < lKeys.length; l++) {
+    const k = lKeys[l]!;
+    if (k < 0 || (lt.valid !== null && lt.valid[l] === 0)) continue;
+    let a = start[k]!;
+    let b = ends[k]!;
+    const end = b;
+    const from = lt.values[l]! + band.lo;
+    const to = lt.values[l]! + band.hi;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (rv[sorted[m]!]! < from) a = m + 1;
+      else b = m;
+    }
+    for (let i = a; i < end && rv[sorted[i]!]! <= to; i++) {
+      lOut.push(l);
+      rOut.push(sorted[i]!);
+    }
+  }
+}
+
+/**
+ * Each key's right rows with a valid time, sorted by time (ties by row), in the index's layout: key
+ * k's rows are rows[index.start[k] .. ends[k]).
+ */
+function sortedByTime(
+  index: RightIndex,
+  rt: TimeColumn,
+  cmp: (x: number, y: number) => number,
+): { rows: Int32Array; ends: Int32Array } {
+  const { start, rows } = index;
+  const out = new Int32Array(rows.length);
+  const ends = new Int32Array(start.length - 1);
+  for (let k = 0; k < ends.length; k++) {
+    let at = start[k]!;
+    for (let i = start[k]!; i < start[k + 1]!; i++)
+      if (rt.valid === null || rt.valid[rows[i]!] === 1) out[at++] = rows[i]!;
+    out.subarray(start[k]!, at).sort(cmp);
+    ends[k] = at;
+  }
+  return { rows: out, ends };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+const HI = 1 - LO;
+const TWO_32 = 4294967296;
+
+/**
+ * Both sides' times as doubles relative to the first valid right time, with the band's bounds,
+ * when that is exact: every valid right time within 2^51 ticks of it (about 7 years) and the bounds
+ * within 2^50. A left time is then exact too, or at least 2^52 - 2^32 ticks away (±Infinity),
+ * where its window cannot reach any right time. null otherwise (or with no valid right time).
+ * Read from the ticks' 32-bit halves: no BigInt per row.
+ */
+function nearTimes(
+  rt: TimeColumn,
+  lt: TimeColumn,
+  band: BandSpec,
+): { right: Float64Array; left: Float64Array; lo: number; hi: number } | null {
+  const limit = 2n ** 50n;
+  if (band.lo < -limit || band.lo > limit || band.hi < -limit || band.hi > limit) return null;
+  const halves = new Int32Array(rt.values.buffer, rt.values.byteOffset, rt.values.length * 2);
+  let first = -1;
+  for (let r = 0; r < rt.length && first < 0; r++) if (rt.valid === null || rt.valid[r] === 1) first = r;
+  if (first < 0) return null;
+  const baseHi = halves[2 * first + HI]!;
+  const baseLo = halves[2 * first + LO]! >>> 0;
+  const right = offsets(rt, baseHi, baseLo);
+  for (let r = 0; r < rt.length; r++)
+    if ((rt.valid === null || rt.valid[r] === 1) && !(Math.abs(right[r]!) < 2 ** 51)) return null;
+  return { right, left: offsets(lt, baseHi, baseLo), lo: Number(band.lo), hi: Number(band.hi) };
+}
+
+/** Ticks minus (baseHi, baseLo) as doubles: exact when the high halves differ by less than 2^20, else ±Infinity. */
+function offsets(col: TimeColumn, baseHi: number, baseLo: number): Float64Array {
+  const halves = new Int32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2);
+  const out = new Float64Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const dh = halves[2 * i + HI]! - baseHi;
+    out[i] =
+      dh >= 1 << 20 ? Infinity : dh <= -(1 << 20) ? -Infinity : dh * TWO_32 + ((halves[2 * i + LO]! >>> 0) - baseLo);
+  }
+  return out;
 }
 
 /** The right rows of each dense key, ascending: rows[start[k] .. start[k+1]). */
