@@ -21,7 +21,7 @@ import { columnFromValues, getValue, takeRows } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
 import { codeIndex, countHits, hitBits, indexedRows, keepByBits } from './code-index';
-import { groupIds, valueIds } from './keys';
+import { columnIds, groupIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
@@ -192,7 +192,7 @@ export class Executor {
         const input = this.consume(node, await this.exec(node.input));
         const t0 = performance.now();
         const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
-        const ids = cols.map((c) => valueIds(c, new Map()));
+        const ids = cols.map(columnIds);
         const { groups, groupCount, firstRow } = groupIds(ids, input.rowCount);
         const rel = Relation.fromColumns(node.schema, cols, input.rowCount, input.lineage).select(firstRow);
         return this.record(
@@ -357,10 +357,7 @@ export class Executor {
       groupCount = 1;
       firstRow = Int32Array.of(-1);
     } else {
-      ({ groups, groupCount, firstRow } = groupIds(
-        keyCols.map((c) => valueIds(c, new Map())),
-        n,
-      ));
+      ({ groups, groupCount, firstRow } = groupIds(keyCols.map(columnIds), n));
     }
     const out: LazyColumn[] = keyCols.map((c) => ({ base: c, sel: firstRow }));
     for (const a of node.aggregates) {

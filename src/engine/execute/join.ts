@@ -7,6 +7,7 @@ import { assertNever } from '../kql/ast';
 import type { TimeColumn } from '../table/column';
 import type { ExecutionHooks } from './executor';
 import { denseKeys, valueIds } from './keys';
+import { firstValidBase, tickOffsets } from './tick-offsets';
 import type { Lineage } from './lineage';
 import { Relation, composeColumns, pairNotes, type RowNotes } from './relation';
 
@@ -244,17 +245,11 @@ function sortedByTime(
   return { rows: out, ends };
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LO = LITTLE_ENDIAN ? 0 : 1;
-const HI = 1 - LO;
-const TWO_32 = 4294967296;
-
 /**
  * Both sides' times as doubles relative to the first valid right time, with the band's bounds,
  * when that is exact: every valid right time within 2^51 ticks of it (about 7 years) and the bounds
  * within 2^50. A left time is then exact too, or at least 2^52 - 2^32 ticks away (±Infinity),
  * where its window cannot reach any right time. null otherwise (or with no valid right time).
- * Read from the ticks' 32-bit halves: no BigInt per row.
  */
 function nearTimes(
   rt: TimeColumn,
@@ -263,28 +258,12 @@ function nearTimes(
 ): { right: Float64Array; left: Float64Array; lo: number; hi: number } | null {
   const limit = 2n ** 50n;
   if (band.lo < -limit || band.lo > limit || band.hi < -limit || band.hi > limit) return null;
-  const halves = new Int32Array(rt.values.buffer, rt.values.byteOffset, rt.values.length * 2);
-  let first = -1;
-  for (let r = 0; r < rt.length && first < 0; r++) if (rt.valid === null || rt.valid[r] === 1) first = r;
-  if (first < 0) return null;
-  const baseHi = halves[2 * first + HI]!;
-  const baseLo = halves[2 * first + LO]! >>> 0;
-  const right = offsets(rt, baseHi, baseLo);
+  const base = firstValidBase(rt);
+  if (base === null) return null;
+  const right = tickOffsets(rt, base);
   for (let r = 0; r < rt.length; r++)
     if ((rt.valid === null || rt.valid[r] === 1) && !(Math.abs(right[r]!) < 2 ** 51)) return null;
-  return { right, left: offsets(lt, baseHi, baseLo), lo: Number(band.lo), hi: Number(band.hi) };
-}
-
-/** Ticks minus (baseHi, baseLo) as doubles: exact when the high halves differ by less than 2^20, else ±Infinity. */
-function offsets(col: TimeColumn, baseHi: number, baseLo: number): Float64Array {
-  const halves = new Int32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2);
-  const out = new Float64Array(col.length);
-  for (let i = 0; i < col.length; i++) {
-    const dh = halves[2 * i + HI]! - baseHi;
-    out[i] =
-      dh >= 1 << 20 ? Infinity : dh <= -(1 << 20) ? -Infinity : dh * TWO_32 + ((halves[2 * i + LO]! >>> 0) - baseLo);
-  }
-  return out;
+  return { right, left: tickOffsets(lt, base), lo: Number(band.lo), hi: Number(band.hi) };
 }
 
 /** The right rows of each dense key, ascending: rows[start[k] .. start[k+1]). */

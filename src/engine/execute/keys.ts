@@ -4,6 +4,7 @@
  * dictionary may hold the same string twice), so no string is hashed per row.
  */
 import type { Column } from '../table/column';
+import { firstValidBase, tickOffsets } from './tick-offsets';
 
 /**
  * Per-row integer ids of one column's values, shared between several columns through `ids`
@@ -63,6 +64,33 @@ export function valueIds(col: Column, ids: Map<unknown, number>): Int32Array {
 export interface DenseKeys {
   readonly keys: Int32Array;
   readonly count: number;
+}
+
+/**
+ * Per-row ids of one column on its own (summarize, distinct). Times are told apart by their exact
+ * offsets from the first valid time (doubles, not one BigInt per row) when all are near it.
+ */
+export function columnIds(col: Column): Int32Array {
+  if (col.type !== 'datetime' && col.type !== 'timespan') return valueIds(col, new Map());
+  const base = firstValidBase(col);
+  if (base === null) return valueIds(col, new Map());
+  const offsets = tickOffsets(col, base);
+  const n = col.length;
+  const out = new Int32Array(n);
+  const ids = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (col.valid !== null && col.valid[i] === 0) {
+      out[i] = -1;
+      continue;
+    }
+    const v = offsets[i]!;
+    // ±Infinity: a time too far from the base to be exact; tell them apart by value instead.
+    if (v === Infinity || v === -Infinity) return valueIds(col, new Map());
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, (id = ids.size));
+    out[i] = id;
+  }
+  return out;
 }
 
 /**
