@@ -25,7 +25,7 @@ import { columnIds, groupIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
-import { composeColumns, Relation, type LazyColumn } from './relation';
+import { composeColumns, markReused, Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
 import { Cooperator } from './cooperate';
 export { AbortError } from './cooperate';
@@ -110,6 +110,7 @@ export class Executor {
     const hit = cache.get(key);
     if (hit) {
       this.stats.set(node.id, { id: node.id, rowsOut: hit.rowCount, ms: 0, cached: true });
+      markReused(hit);
       return hit;
     }
     const rel = await this.execNode(node);

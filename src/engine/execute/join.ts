@@ -8,8 +8,8 @@ import type { TimeColumn } from '../table/column';
 import type { ExecutionHooks } from './executor';
 import { denseKeys, valueIds } from './keys';
 import { firstValidBase, tickOffsets } from './tick-offsets';
-import type { Lineage } from './lineage';
-import { Relation, composeColumns, pairNotes, type RowNotes } from './relation';
+import { selectLineage, type Lineage } from './lineage';
+import { Relation, composeColumns, isReused, pairNotes, type RowNotes } from './relation';
 
 export function joinRelations(
   node: JoinNode,
@@ -127,11 +127,14 @@ export function joinRelations(
   } else {
     const lRows = Int32Array.from(lOut);
     const rRows = Int32Array.from(rOut);
-    const cols = [...composeColumns(left.cols, lRows), ...composeColumns(right.cols, rRows)];
+    const cols = [
+      ...composeColumns(left.cols, lRows, isReused(left)),
+      ...composeColumns(right.cols, rRows, isReused(right)),
+    ];
     const lineage: Lineage = {
       kind: 'pair',
-      left: left.select(lRows).lineage,
-      right: right.select(rRows).lineage,
+      left: selectLineage(left.lineage, lRows),
+      right: selectLineage(right.lineage, rRows),
     };
     rel = new Relation(
       node.schema,

@@ -57,9 +57,7 @@ export class Relation {
   }
 
   column(i: number): Column {
-    const c = this.cols[i]!;
-    if (c.sel === null) return typeof c.base === 'function' ? c.base() : c.base;
-    return (c.memo ??= c.rowsOf ? c.rowsOf(c.sel) : takeRows(typeof c.base === 'function' ? c.base() : c.base, c.sel));
+    return materialize(this.cols[i]!);
   }
 
   /**
@@ -85,7 +83,7 @@ export class Relation {
   select(rows: Int32Array): Relation {
     return new Relation(
       this.schema,
-      composeColumns(this.cols, rows),
+      composeColumns(this.cols, rows, reused.has(this)),
       rows.length,
       selectLineage(this.lineage, rows),
       selectNotes(this.notes, rows),
@@ -93,14 +91,38 @@ export class Relation {
   }
 }
 
+/** A lazy column's values (gathered once, then kept with it). */
+export function materialize(c: LazyColumn): Column {
+  if (c.sel === null) return typeof c.base === 'function' ? c.base() : c.base;
+  return (c.memo ??= c.rowsOf ? c.rowsOf(c.sel) : takeRows(typeof c.base === 'function' ? c.base() : c.base, c.sel));
+}
+
+/** Relations handed out again from the plan cache (see markReused). */
+const reused = new WeakSet<Relation>();
+
+/**
+ * Marks a relation the plan cache hands out again: a later selection of one of its gathered
+ * columns then gathers the whole column once, kept with the relation (and so across runs), and
+ * selects from that, instead of gathering the selected rows from the base column on every run.
+ */
+export function markReused(rel: Relation): void {
+  reused.add(rel);
+}
+
+export function isReused(rel: Relation): boolean {
+  return reused.has(rel);
+}
+
 /**
  * Composes each column's selection with `rows`, sharing work between columns with the same vector.
- * A column already gathered is selected from what was gathered (small, in cache), not its base.
+ * A column already gathered is selected from what was gathered (small, in cache), not its base;
+ * so is a gathered column of a reused relation (`fromReused`), gathered whole when first read.
  */
-export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): LazyColumn[] {
+export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array, fromReused = false): LazyColumn[] {
   const cache = new Map<Int32Array | null, Int32Array>();
   return cols.map((c) => {
     if (c.memo) return { base: c.memo, sel: rows };
+    if (fromReused && c.sel !== null) return { base: () => materialize(c), sel: rows };
     let sel = cache.get(c.sel);
     if (!sel) {
       if (c.sel === null) sel = rows;
