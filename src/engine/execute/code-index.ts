@@ -1,12 +1,14 @@
 /**
  * Row index of a loaded table's string column, by dictionary code: how many rows hold each code
- * and, for every code on at most 1/8 of the rows, which rows (ascending). A filter over a table
+ * and, for every code on at most 1/4 of the rows, which rows (ascending). A filter over a table
  * scan uses it to start from its most selective string conjunct and visit only the rows that
  * conjunct keeps, instead of scanning every row's code.
  *
  * Built once per column, on the first filter that asks, and kept with the column (weakly, so it
  * goes when the table does): loaded tables are immutable, and the analyst re-runs the rule over
- * the same tables after every edit. Memory: one int per row of the indexed codes at most.
+ * the same tables after every edit. Memory: one int per row of the indexed codes at most, plus
+ * the bitsets of the last few hit sets (one bit per row each), which the same predicates ask for
+ * again on every run.
  */
 import type { StringColumn } from '../table/column';
 
@@ -16,7 +18,12 @@ export interface CodeIndex {
   readonly counts: Int32Array;
   /** The listed rows, built on first use (a column only counted never lists its rows). */
   lists: Lists | null;
+  /** Bitsets of recent hit sets, by their hit codes (oldest first). */
+  readonly bitsets: Map<string, Int32Array>;
 }
+
+/** Bitsets kept per column. */
+const KEPT_BITSETS = 4;
 
 interface Lists {
   /** Rows of code c are rows[offsets[c] .. offsets[c+1]) (empty for a code on more than the limit). */
@@ -28,7 +35,7 @@ const indexes = new WeakMap<StringColumn, CodeIndex>();
 
 /** The most rows a code can hold and still be listed (and so the most rows an indexed selection returns). */
 export function listedLimit(rowCount: number): number {
-  return rowCount >>> 3;
+  return rowCount >>> 2;
 }
 
 export function codeIndex(col: StringColumn): CodeIndex {
@@ -42,7 +49,7 @@ export function buildCodeIndex(col: StringColumn): CodeIndex {
   const codes = col.codes;
   const counts = new Int32Array(col.dict.length);
   for (let i = 0; i < n; i++) counts[codes[i]!]!++;
-  return { column: col, counts, lists: null };
+  return { column: col, counts, lists: null, bitsets: new Map() };
 }
 
 function listsOf(index: CodeIndex): Lists {
@@ -85,10 +92,15 @@ function listed(index: CodeIndex, hit: Uint8Array, rowCount: number): boolean {
 
 /**
  * A bitset (bit r of word r >>> 5) of the rows whose code has `hit[code] === 1`, or null when
- * some hit code is not listed. Costs the rows listed plus one word per 32 rows.
+ * some hit code is not listed, or building it would list more than `maxRows` rows. Costs the
+ * rows listed plus one word per 32 rows, once: the last few are kept with the index.
  */
-export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
-  if (!listed(index, hit, rowCount)) return null;
+export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number, maxRows = Infinity): Int32Array | null {
+  let key = '';
+  for (let c = 0; c < hit.length; c++) if (hit[c] === 1) key += `${c},`;
+  const kept = index.bitsets.get(key);
+  if (kept) return kept;
+  if (!listed(index, hit, rowCount) || countHits(index, hit) > maxRows) return null;
   const { offsets, rows } = listsOf(index);
   const bits = new Int32Array((rowCount + 31) >>> 5);
   for (let c = 0; c < hit.length; c++) {
@@ -98,6 +110,8 @@ export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number): In
       bits[r >>> 5]! |= 1 << (r & 31);
     }
   }
+  if (index.bitsets.size >= KEPT_BITSETS) index.bitsets.delete(index.bitsets.keys().next().value!);
+  index.bitsets.set(key, bits);
   return bits;
 }
 

@@ -291,12 +291,10 @@ export class Executor {
       await this.checkpoint();
       const known = indexed?.hits.get(part);
       if (known && kept === null) {
-        // Few rows listed for this conjunct: test the kept rows against their bitset (small,
-        // in cache) rather than reading each kept row's code from the whole column.
-        const bits =
-          indexed!.counts.get(part)! <= 16 * rows.length
-            ? hitBits(codeIndex(known.column), known.hit, input.rowCount)
-            : null;
+        // Test the kept rows against the bitset of this conjunct's listed rows (small, in cache,
+        // kept across runs) rather than reading each kept row's code from the whole column; a
+        // bitset not kept yet is built when that reads at most 32 listed rows per kept row.
+        const bits = hitBits(codeIndex(known.column), known.hit, input.rowCount, 32 * rows.length);
         rows = bits ? keepByBits(bits, rows) : keepByHits(known, rows);
         continue;
       }
@@ -593,7 +591,6 @@ function indexedStart(
   rows: Int32Array;
   rest: BoundExpr[];
   hits: Map<BoundExpr, DistinctHits>;
-  counts: Map<BoundExpr, number>;
 } | null {
   const n = input.rowCount;
   const hits = new Map<BoundExpr, DistinctHits>();
@@ -609,5 +606,5 @@ function indexedStart(
   const first = hits.get(strings[0]!)!;
   const rows = indexedRows(codeIndex(first.column), first.hit, n);
   if (rows === null) return null;
-  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits, counts };
+  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits };
 }

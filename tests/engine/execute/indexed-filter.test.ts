@@ -61,7 +61,11 @@ describe('code index', () => {
         const bits = hitBits(index, hit, codes.length);
         const unlisted = codes.some((c) => hits[c] && index.counts[c]! > listedLimit(codes.length));
         expect(bits === null).toBe(unlisted);
-        if (bits !== null) expect([...keepByBits(bits, Int32Array.from(codes.keys()))]).toEqual(scanned);
+        if (bits !== null) {
+          expect([...keepByBits(bits, Int32Array.from(codes.keys()))]).toEqual(scanned);
+          // Kept with the index: asked again, even with no rows to spare for building it.
+          expect(hitBits(index, hit, codes.length, 0)).toBe(bits);
+        } else expect(hitBits(index, hit, codes.length, 0)).toBeNull();
       }),
       { seed: SEED, numRuns: 300 },
     );
