@@ -16,8 +16,12 @@ export interface CodeIndex {
   readonly column: StringColumn;
   /** Rows per dictionary code. */
   readonly counts: Int32Array;
-  /** The listed rows, built on first use (a column only counted never lists its rows). */
+  /**
+   * The listed rows, built when asked for the second time (a column only counted, or a filter run
+   * once, never pays for listing its rows: the first ask scans instead).
+   */
   lists: Lists | null;
+  asked: boolean;
   /** Bitsets of recent hit sets, by their hit codes (oldest first). */
   readonly bitsets: Map<string, Int32Array>;
 }
@@ -44,12 +48,20 @@ export function codeIndex(col: StringColumn): CodeIndex {
   return index;
 }
 
-export function buildCodeIndex(col: StringColumn): CodeIndex {
+/** Counts the codes; `listNow`: list the rows on the first ask already. */
+export function buildCodeIndex(col: StringColumn, listNow = false): CodeIndex {
   const n = col.length;
   const codes = col.codes;
   const counts = new Int32Array(col.dict.length);
   for (let i = 0; i < n; i++) counts[codes[i]!]!++;
-  return { column: col, counts, lists: null, bitsets: new Map() };
+  return { column: col, counts, lists: null, asked: listNow, bitsets: new Map() };
+}
+
+/** Whether the rows may be listed now: false the first time a column is asked. */
+function mayList(index: CodeIndex): boolean {
+  if (index.lists !== null || index.asked) return true;
+  index.asked = true;
+  return false;
 }
 
 function listsOf(index: CodeIndex): Lists {
@@ -92,7 +104,8 @@ function listed(index: CodeIndex, hit: Uint8Array, rowCount: number): boolean {
 
 /**
  * A bitset (bit r of word r >>> 5) of the rows whose code has `hit[code] === 1`, or null when
- * some hit code is not listed, or building it would list more than `maxRows` rows. Costs the
+ * some hit code is not listed, building it would list more than `maxRows` rows, or the rows are
+ * not listed yet (see mayList). Costs the
  * rows listed plus one word per 32 rows, once: the last few are kept with the index.
  */
 export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number, maxRows = Infinity): Int32Array | null {
@@ -100,7 +113,7 @@ export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number, max
   for (let c = 0; c < hit.length; c++) if (hit[c] === 1) key += `${c},`;
   const kept = index.bitsets.get(key);
   if (kept) return kept;
-  if (!listed(index, hit, rowCount) || countHits(index, hit) > maxRows) return null;
+  if (!listed(index, hit, rowCount) || countHits(index, hit) > maxRows || !mayList(index)) return null;
   const { offsets, rows } = listsOf(index);
   const bits = new Int32Array((rowCount + 31) >>> 5);
   for (let c = 0; c < hit.length; c++) {
@@ -129,8 +142,9 @@ export function keepByBits(bits: Int32Array, rows: Int32Array): Int32Array {
 }
 
 /**
- * The rows (ascending) whose code has `hit[code] === 1`, or null when some hit code is not listed
- * or they are more than `listedLimit(rowCount)` (a scan is as cheap then).
+ * The rows (ascending) whose code has `hit[code] === 1`, or null when some hit code is not listed,
+ * they are more than `listedLimit(rowCount)` (a scan is as cheap then) or the rows are not listed
+ * yet (see mayList).
  */
 export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
   const total = countHits(index, hit);
@@ -143,6 +157,7 @@ export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number)
       only = c;
     }
   if (hits === 0) return new Int32Array(0);
+  if (!mayList(index)) return null;
   if (hits === 1) {
     const { offsets, rows } = listsOf(index);
     return rows.slice(offsets[only]!, offsets[only + 1]!);

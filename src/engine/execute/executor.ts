@@ -577,11 +577,11 @@ function keepByHits({ column, hit }: DistinctHits, rows: Int32Array): Int32Array
 /**
  * The start of a filter over a table scan: the conjuncts over one string column (with a
  * dictionary small enough to evaluate per entry: at most 1/64 of the rows, or 256 entries) are counted through the column's code index
- * (execute/code-index), and the most selective one picks its rows from the index when they are few.
- * The other string conjuncts then run on those rows, fewest rows first, and the rest in their
- * order. Exact: a row passes a conjunction only when every conjunct is true, whatever the order,
- * and every conjunct is a pure function of its row. null when no conjunct qualifies or the most
- * selective one keeps too many rows for the index (the filter then scans, as without it).
+ * (execute/code-index), and the most selective one picks its rows from the index when they are
+ * listed (else by a scan of the codes). The other string conjuncts then run on those rows, fewest
+ * rows first, and the rest in their order. Exact: a row passes a conjunction only when every
+ * conjunct is true, whatever the order, and every conjunct is a pure function of its row. null
+ * when no conjunct qualifies (the filter then runs its conjuncts in order).
  */
 function indexedStart(
   parts: readonly BoundExpr[],
@@ -604,7 +604,7 @@ function indexedStart(
   if (hits.size === 0) return null;
   const strings = parts.filter((p) => hits.has(p)).sort((a, b) => counts.get(a)! - counts.get(b)!);
   const first = hits.get(strings[0]!)!;
-  const rows = indexedRows(codeIndex(first.column), first.hit, n);
-  if (rows === null) return null;
+  // Not listed (too common, or the column's first ask): a scan of the most selective one.
+  const rows = indexedRows(codeIndex(first.column), first.hit, n) ?? selectByHits(first, n);
   return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits };
 }

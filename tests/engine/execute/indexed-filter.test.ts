@@ -50,7 +50,7 @@ describe('code index', () => {
           codes: Int32Array.from(codes),
           dict: Array.from({ length: d }, (_, i) => `v${i}`),
         };
-        const index = buildCodeIndex(col);
+        const index = buildCodeIndex(col, true);
         const hit = Uint8Array.from(hits, (h) => (h ? 1 : 0));
         const scanned = codes.flatMap((c, i) => (hits[c] ? [i] : []));
         expect(countHits(index, hit)).toBe(scanned.length);
