@@ -103,25 +103,23 @@ function listed(index: CodeIndex, hit: Uint8Array, rowCount: number): boolean {
 }
 
 /**
- * A bitset (bit r of word r >>> 5) of the rows whose code has `hit[code] === 1`, or null when
- * some hit code is not listed, building it would list more than `maxRows` rows, or the rows are
- * not listed yet (see mayList). Costs the
- * rows listed plus one word per 32 rows, once: the last few are kept with the index.
+ * A bitset (bit r of word r >>> 5) of the rows whose code has `hit[code] === 1`, from one pass over
+ * the codes; the last few are kept with the index, so a predicate run again finds its bitset. null
+ * on the column's first ask (see mayList): the caller reads its rows' codes instead.
  */
-export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number, maxRows = Infinity): Int32Array | null {
+export function hitBits(index: CodeIndex, hit: Uint8Array, rowCount: number): Int32Array | null {
   let key = '';
   for (let c = 0; c < hit.length; c++) if (hit[c] === 1) key += `${c},`;
   const kept = index.bitsets.get(key);
   if (kept) return kept;
-  if (!listed(index, hit, rowCount) || countHits(index, hit) > maxRows || !mayList(index)) return null;
-  const { offsets, rows } = listsOf(index);
+  if (!mayList(index)) return null;
+  const codes = index.column.codes;
   const bits = new Int32Array((rowCount + 31) >>> 5);
-  for (let c = 0; c < hit.length; c++) {
-    if (hit[c] !== 1) continue;
-    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) {
-      const r = rows[k]!;
-      bits[r >>> 5]! |= 1 << (r & 31);
-    }
+  for (let w = 0; w < bits.length; w++) {
+    const end = Math.min(rowCount, (w + 1) << 5);
+    let x = 0;
+    for (let r = w << 5; r < end; r++) x |= hit[codes[r]!]! << (r & 31);
+    bits[w] = x;
   }
   if (index.bitsets.size >= KEPT_BITSETS) index.bitsets.delete(index.bitsets.keys().next().value!);
   index.bitsets.set(key, bits);
@@ -163,7 +161,12 @@ export function indexedRows(index: CodeIndex, hit: Uint8Array, rowCount: number)
     return rows.slice(offsets[only]!, offsets[only + 1]!);
   }
   // Several codes: their ascending lists are merged through a bitset of the rows.
-  const bits = hitBits(index, hit, rowCount)!;
+  const { offsets, rows } = listsOf(index);
+  const bits = new Int32Array((rowCount + 31) >>> 5);
+  for (let c = 0; c < hit.length; c++) {
+    if (hit[c] !== 1) continue;
+    for (let k = offsets[c]!; k < offsets[c + 1]!; k++) bits[rows[k]! >>> 5]! |= 1 << (rows[k]! & 31);
+  }
   const out = new Int32Array(total);
   let at = 0;
   for (let w = 0; w < bits.length; w++) {

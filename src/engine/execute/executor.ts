@@ -291,10 +291,9 @@ export class Executor {
       await this.checkpoint();
       const known = indexed?.hits.get(part);
       if (known && kept === null) {
-        // Test the kept rows against the bitset of this conjunct's listed rows (small, in cache,
-        // kept across runs) rather than reading each kept row's code from the whole column; a
-        // bitset not kept yet is built when that reads at most 32 listed rows per kept row.
-        const bits = hitBits(codeIndex(known.column), known.hit, input.rowCount, 32 * rows.length);
+        // Test the kept rows against this conjunct's bitset (small, in cache, kept across runs)
+        // rather than reading each kept row's code from the whole column.
+        const bits = hitBits(codeIndex(known.column), known.hit, input.rowCount);
         rows = bits ? keepByBits(bits, rows) : keepByHits(known, rows);
         continue;
       }
