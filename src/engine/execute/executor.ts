@@ -17,14 +17,15 @@ import type {
 } from '../bind/bound';
 import { assertNever } from '../kql/ast';
 import type { Column, Scalar, StringColumn } from '../table/column';
-import { columnFromValues, getValue } from '../table/column';
+import { columnFromValues, getValue, takeRows } from '../table/column';
 import type { Table } from '../table/table';
 import { buildInSet, evalExpr, selectTrue, type InSet, type InTableSets } from './eval-expr';
-import { combineKeys, groupIds, valueIds } from './keys';
+import { codeIndex, countHits, hitBits, indexedRows, keepByBits } from './code-index';
+import { columnIds, groupIds } from './keys';
 import type { Lineage, LineageSource } from './lineage';
 import { joinRelations } from './join';
 import type { PlanCache } from './plan-cache';
-import { Relation, type LazyColumn } from './relation';
+import { composeColumns, markReused, Relation, type LazyColumn } from './relation';
 import { cellComparator } from './sort';
 import { Cooperator } from './cooperate';
 export { AbortError } from './cooperate';
@@ -109,6 +110,7 @@ export class Executor {
     const hit = cache.get(key);
     if (hit) {
       this.stats.set(node.id, { id: node.id, rowsOut: hit.rowCount, ms: 0, cached: true });
+      markReused(hit);
       return hit;
     }
     const rel = await this.execNode(node);
@@ -158,7 +160,7 @@ export class Executor {
         const sets = await this.inSets(node.predicate);
         const hooks = this.options.hooks;
         if (!hooks?.filter || hooks.filters?.(node) === false) {
-          return this.record(node, input.select(await this.filterRows(node.predicate, input, sets)), t0);
+          return this.record(node, await this.filterRows(node.predicate, input, sets), t0);
         }
         const mask = evalExpr(node.predicate, input, sets);
         const hooked = await hooks.filter(node, input, mask, sets);
@@ -171,7 +173,7 @@ export class Executor {
         const cols: LazyColumn[] = [];
         for (const c of node.columns) {
           if (c.expr.kind === 'ColumnRef') cols.push(input.cols[c.expr.index]!);
-          else cols.push({ base: evalExpr(c.expr, input, await this.inSets(c.expr)), sel: null });
+          else cols.push(computedColumn(c.expr, input, await this.inSets(c.expr)));
         }
         return this.record(node, new Relation(node.schema, cols, input.rowCount, input.lineage, input.notes), t0);
       }
@@ -191,8 +193,8 @@ export class Executor {
         const input = this.consume(node, await this.exec(node.input));
         const t0 = performance.now();
         const cols = node.columns.map((c) => evalExpr(c.expr, input, new Map()));
-        const ids = cols.map((c) => valueIds(c, new Map()));
-        const { groups, groupCount, firstRow } = groupIds(combineKeys(ids, input.rowCount, true));
+        const ids = cols.map(columnIds);
+        const { groups, groupCount, firstRow } = groupIds(ids, input.rowCount);
         const rel = Relation.fromColumns(node.schema, cols, input.rowCount, input.lineage).select(firstRow);
         return this.record(
           node,
@@ -271,18 +273,42 @@ export class Executor {
    * conjuncts read only the surviving rows. The first conjunct over a large input runs in
    * batches of zero-copy slices, with a checkpoint between batches.
    */
-  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
+  private async filterRows(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Relation> {
     const parts = conjunctsOf(predicate);
-    let rows = await this.firstConjunct(parts[0]!, input, sets);
-    for (let k = 1; k < parts.length && rows.length > 0; k++) {
+    let rows: Int32Array;
+    let rest: BoundExpr[];
+    const indexed = input.lineage.kind === 'base' ? indexedStart(parts, input, sets) : null;
+    if (indexed) ({ rows, rest } = indexed);
+    else {
+      rows = await this.firstConjunct(parts[0]!, input, sets);
+      rest = parts.slice(1);
+    }
+    // input.select(rows) once a conjunct has read through it: the columns it gathered are reused
+    // by the next conjuncts and the result (composed from them, not from the input's base columns).
+    let kept: Relation | null = null;
+    for (const part of rest) {
+      if (rows.length === 0) break;
       await this.checkpoint();
-      const sub = input.select(rows);
-      const hits = selectByDistinct(parts[k]!, sub, sets) ?? selectTrue(evalExpr(parts[k]!, sub, sets));
+      const known = indexed?.hits.get(part);
+      if (known && kept === null) {
+        // Test the kept rows against this conjunct's bitset (small, in cache, kept across runs)
+        // rather than reading each kept row's code from the whole column.
+        const bits = hitBits(codeIndex(known.column), known.hit, input.rowCount);
+        rows = bits ? keepByBits(bits, rows) : keepByHits(known, rows);
+        continue;
+      }
+      const cur: Relation = kept ?? input.select(rows);
+      const hits = selectByDistinct(part, cur, sets) ?? selectTrue(evalExpr(part, cur, sets));
+      if (hits.length === rows.length) {
+        kept = cur;
+        continue;
+      }
       const next = new Int32Array(hits.length);
       for (let i = 0; i < hits.length; i++) next[i] = rows[hits[i]!]!;
       rows = next;
+      kept = cur.select(hits);
     }
-    return rows;
+    return kept ?? input.select(rows);
   }
 
   private async firstConjunct(predicate: BoundExpr, input: Relation, sets: InTableSets): Promise<Int32Array> {
@@ -329,13 +355,7 @@ export class Executor {
       groupCount = 1;
       firstRow = Int32Array.of(-1);
     } else {
-      ({ groups, groupCount, firstRow } = groupIds(
-        combineKeys(
-          keyCols.map((c) => valueIds(c, new Map())),
-          n,
-          true,
-        ),
-      ));
+      ({ groups, groupCount, firstRow } = groupIds(keyCols.map(columnIds), n));
     }
     const out: LazyColumn[] = keyCols.map((c) => ({ base: c, sel: firstRow }));
     for (const a of node.aggregates) {
@@ -403,6 +423,40 @@ export class Executor {
   }
 }
 
+/**
+ * A projected expression, computed when first read: as a whole column when read as is, and on
+ * the selected rows only when read through a later filter or join (scalar functions are functions
+ * of their row's values, so computing on the selected rows equals gathering them from the whole
+ * column; an empty row, -1, gets the type's empty value, as a gather gives it). A column nobody reads
+ * is never computed.
+ */
+function computedColumn(e: BoundExpr, input: Relation, sets: InTableSets): LazyColumn {
+  let whole: Column | null = null;
+  const all = (): Column => (whole ??= evalExpr(e, input, sets));
+  const onRows = (rows: Int32Array): Column =>
+    evalExpr(e, new Relation(input.schema, composeColumns(input.cols, rows), rows.length, { kind: 'none' }), sets);
+  return {
+    base: all,
+    sel: null,
+    rowsOf: (rows) => {
+      if (whole !== null || rows.length >= input.rowCount) return takeRows(all(), rows);
+      let kept = 0;
+      for (let i = 0; i < rows.length; i++) if (rows[i]! >= 0) kept++;
+      if (kept === rows.length) return onRows(rows);
+      const compact = new Int32Array(kept);
+      const at = new Int32Array(rows.length);
+      for (let i = 0, k = 0; i < rows.length; i++) {
+        if (rows[i]! < 0) at[i] = -1;
+        else {
+          compact[k] = rows[i]!;
+          at[i] = k++;
+        }
+      }
+      return takeRows(onRows(compact), at);
+    },
+  };
+}
+
 function groupsLineage(groups: Int32Array, groupCount: number, input: Lineage): Lineage {
   const offsets = new Int32Array(groupCount + 1);
   for (let i = 0; i < groups.length; i++) offsets[groups[i]! + 1]!++;
@@ -445,26 +499,33 @@ function soleColumn(e: BoundExpr): number {
   return ok ? col : -1;
 }
 
+/** A conjunct over one string column, as its truth per dictionary entry (1 = true). */
+interface DistinctHits {
+  /** The column at the relation's rows. */
+  readonly column: StringColumn;
+  readonly hit: Uint8Array;
+}
+
 /**
- * Rows where a predicate over one string column (and constants) is true, evaluated once per
- * dictionary entry: the predicate's own kernels run on the distinct values, then one pass over
- * the rows' codes picks the rows. Same result as row by row (every scalar function is a
- * function of its row's values; strings are never null). null when the shape does not apply.
+ * A predicate over one string column (and constants), evaluated once per dictionary entry: the
+ * predicate's own kernels run on the distinct values. Same truth as row by row (every scalar
+ * function is a function of its row's values; strings are never null). null when the shape does
+ * not apply or the dictionary is larger than `maxEntries`.
  */
-function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+function distinctHits(e: BoundExpr, rel: Relation, sets: InTableSets, maxEntries: number): DistinctHits | null {
   const j = soleColumn(e);
   if (j < 0) return null;
   const lc = rel.cols[j]!;
   const base = typeof lc.base === 'function' ? lc.base() : lc.base;
-  if (base.type !== 'string' || base.dict.length > rel.rowCount) return null;
-  const sel = lc.sel;
-  if (sel !== null) for (let i = 0; i < sel.length; i++) if (sel[i]! < 0) return null;
-  const d = base.dict.length;
+  if (base.type !== 'string' || base.dict.length > maxEntries) return null;
+  // A selected column is gathered once (kept with the relation for the next readers).
+  const col = lc.sel === null ? base : (rel.column(j) as StringColumn);
+  const d = col.dict.length;
   const entries: StringColumn = {
     type: 'string',
     length: d,
     codes: Int32Array.from({ length: d }, (_, i) => i),
-    dict: base.dict,
+    dict: col.dict,
   };
   const unused = (): Column => {
     throw new Error('internal: per-distinct evaluation read a second column');
@@ -474,20 +535,75 @@ function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32
   if (lut.type !== 'bool') return null;
   const hit = new Uint8Array(d);
   for (let c = 0; c < d; c++) hit[c] = lut.values[c] === 1 && (lut.valid === null || lut.valid[c] === 1) ? 1 : 0;
-  const codes = base.codes;
-  const n = rel.rowCount;
+  return { column: col, hit };
+}
+
+/**
+ * Rows where a predicate over one string column (and constants) is true: its truth per dictionary
+ * entry, then one pass over the rows' codes. null when the shape does not apply.
+ */
+function selectByDistinct(e: BoundExpr, rel: Relation, sets: InTableSets): Int32Array | null {
+  const h = distinctHits(e, rel, sets, rel.rowCount);
+  return h === null ? null : selectByHits(h, rel.rowCount);
+}
+
+function selectByHits({ column, hit }: DistinctHits, n: number): Int32Array {
+  const codes = column.codes;
   // Branch-free: write every row index, advance past it only on a hit.
   const out = new Int32Array(n);
   let k = 0;
-  if (sel === null)
-    for (let i = 0; i < n; i++) {
-      out[k] = i;
-      k += hit[codes[i]!]!;
-    }
-  else
-    for (let i = 0; i < n; i++) {
-      out[k] = i;
-      k += hit[codes[sel[i]!]!]!;
-    }
+  for (let i = 0; i < n; i++) {
+    out[k] = i;
+    k += hit[codes[i]!]!;
+  }
   return k === n ? out : out.slice(0, k);
+}
+
+/** The rows of `rows` (rows of the column itself) whose code is a hit. */
+function keepByHits({ column, hit }: DistinctHits, rows: Int32Array): Int32Array {
+  const codes = column.codes;
+  const n = rows.length;
+  const out = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    out[k] = r;
+    k += hit[codes[r]!]!;
+  }
+  return k === n ? out : out.slice(0, k);
+}
+
+/**
+ * The start of a filter over a table scan: the conjuncts over one string column (with a
+ * dictionary small enough to evaluate per entry: at most 1/64 of the rows, or 256 entries) are counted through the column's code index
+ * (execute/code-index), and the most selective one picks its rows from the index when they are
+ * listed (else by a scan of the codes). The other string conjuncts then run on those rows, fewest
+ * rows first, and the rest in their order. Exact: a row passes a conjunction only when every
+ * conjunct is true, whatever the order, and every conjunct is a pure function of its row. null
+ * when no conjunct qualifies (the filter then runs its conjuncts in order).
+ */
+function indexedStart(
+  parts: readonly BoundExpr[],
+  input: Relation,
+  sets: InTableSets,
+): {
+  rows: Int32Array;
+  rest: BoundExpr[];
+  hits: Map<BoundExpr, DistinctHits>;
+} | null {
+  const n = input.rowCount;
+  const hits = new Map<BoundExpr, DistinctHits>();
+  const counts = new Map<BoundExpr, number>();
+  for (const p of parts) {
+    const h = distinctHits(p, input, sets, Math.max(256, n >>> 6));
+    if (h === null) continue;
+    hits.set(p, h);
+    counts.set(p, countHits(codeIndex(h.column), h.hit));
+  }
+  if (hits.size === 0) return null;
+  const strings = parts.filter((p) => hits.has(p)).sort((a, b) => counts.get(a)! - counts.get(b)!);
+  const first = hits.get(strings[0]!)!;
+  // Not listed (too common, or the column's first ask): a scan of the most selective one.
+  const rows = indexedRows(codeIndex(first.column), first.hit, n) ?? selectByHits(first, n);
+  return { rows, rest: [...strings.slice(1), ...parts.filter((p) => !hits.has(p))], hits };
 }

@@ -4,6 +4,7 @@
  * dictionary may hold the same string twice), so no string is hashed per row.
  */
 import type { Column } from '../table/column';
+import { firstValidBase, tickOffsets } from './tick-offsets';
 
 /**
  * Per-row integer ids of one column's values, shared between several columns through `ids`
@@ -59,57 +60,100 @@ export function valueIds(col: Column, ids: Map<unknown, number>): Int32Array {
   }
 }
 
+/** Dense keys: one id per row, 0..count-1 in order of first appearance (-1: a null key that never matches). */
+export interface DenseKeys {
+  readonly keys: Int32Array;
+  readonly count: number;
+}
+
 /**
- * Combines per-column ids into one key per row. A single column keeps its ids; several columns are
- * joined into a string. `nullAsValue`: summarize groups nulls together (one null group per key
- * position); joins never match a null key (returns null for that row).
+ * Per-row ids of one column on its own (summarize, distinct). Times are told apart by their exact
+ * offsets from the first valid time (doubles, not one BigInt per row) when all are near it.
  */
-export function combineKeys(
-  idCols: readonly Int32Array[],
-  n: number,
-  nullAsValue: boolean,
-): (number | string | null)[] {
-  const out = new Array<number | string | null>(n);
-  if (idCols.length === 1) {
-    const a = idCols[0]!;
-    for (let i = 0; i < n; i++) out[i] = a[i]! < 0 && !nullAsValue ? null : a[i]!;
-    return out;
-  }
+export function columnIds(col: Column): Int32Array {
+  if (col.type !== 'datetime' && col.type !== 'timespan') return valueIds(col, new Map());
+  const base = firstValidBase(col);
+  if (base === null) return valueIds(col, new Map());
+  const offsets = tickOffsets(col, base);
+  const n = col.length;
+  const out = new Int32Array(n);
+  const ids = new Map<number, number>();
   for (let i = 0; i < n; i++) {
-    let key = '';
-    let isNull = false;
-    for (let c = 0; c < idCols.length; c++) {
-      const v = idCols[c]![i]!;
-      if (v < 0 && !nullAsValue) {
-        isNull = true;
-        break;
-      }
-      key += c === 0 ? `${v}` : `|${v}`;
+    if (col.valid !== null && col.valid[i] === 0) {
+      out[i] = -1;
+      continue;
     }
-    out[i] = isNull ? null : key;
+    const v = offsets[i]!;
+    // ±Infinity: a time too far from the base to be exact; tell them apart by value instead.
+    if (v === Infinity || v === -Infinity) return valueIds(col, new Map());
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, (id = ids.size));
+    out[i] = id;
   }
   return out;
 }
 
-/** Dense group ids (0..groupCount-1, in order of first appearance) for row keys. */
-export function groupIds(keys: readonly (number | string | null)[]): {
+/**
+ * Combines per-column ids into one dense key per row, a column at a time: the key so far and the
+ * next column's id give the next key through a table (or a map when the table would be large).
+ * Numbers only, no per-row strings. `nullAsValue`: summarize groups nulls together (one null group
+ * per key position); joins never match a null key (-1 for that row).
+ */
+export function denseKeys(idCols: readonly Int32Array[], n: number, nullAsValue: boolean): DenseKeys {
+  let keys = new Int32Array(n);
+  let count = 1;
+  for (const ids of idCols) {
+    let radix = 1;
+    for (let i = 0; i < n; i++) if (ids[i]! + 2 > radix) radix = ids[i]! + 2;
+    const next = new Int32Array(n);
+    let fresh = 0;
+    // slot < count * radix <= (n + 1) * (distinct values + 1): exact as a double for any table here.
+    const slots = count * radix;
+    if (slots <= Math.max(4096, 4 * n)) {
+      const table = new Int32Array(slots).fill(-1);
+      for (let i = 0; i < n; i++) {
+        const prev = keys[i]!;
+        const v = ids[i]!;
+        if (prev < 0 || (v < 0 && !nullAsValue)) next[i] = -1;
+        else {
+          const slot = prev * radix + v + 1;
+          let g = table[slot]!;
+          if (g < 0) table[slot] = g = fresh++;
+          next[i] = g;
+        }
+      }
+    } else {
+      const map = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const prev = keys[i]!;
+        const v = ids[i]!;
+        if (prev < 0 || (v < 0 && !nullAsValue)) next[i] = -1;
+        else {
+          const slot = prev * radix + v + 1;
+          let g = map.get(slot);
+          if (g === undefined) map.set(slot, (g = fresh++));
+          next[i] = g;
+        }
+      }
+    }
+    keys = next;
+    count = fresh;
+  }
+  return { keys, count };
+}
+
+/** Dense group ids (0..groupCount-1, in order of first appearance) of rows' per-column ids; nulls group together. */
+export function groupIds(
+  idCols: readonly Int32Array[],
+  n: number,
+): {
   groups: Int32Array;
   groupCount: number;
   firstRow: Int32Array;
 } {
-  const n = keys.length;
-  const groups = new Int32Array(n);
-  const map = new Map<number | string | null, number>();
-  const first: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    let g = map.get(k);
-    if (g === undefined) {
-      g = first.length;
-      map.set(k, g);
-      first.push(i);
-    }
-    groups[i] = g;
-  }
-  return { groups, groupCount: first.length, firstRow: Int32Array.from(first) };
+  const { keys, count } = denseKeys(idCols, n, true);
+  const firstRow = new Int32Array(count);
+  // Ids are given in order of first appearance: group g first appears after group g - 1 does.
+  for (let i = 0, g = 0; i < n && g < count; i++) if (keys[i] === g) firstRow[g++] = i;
+  return { groups: keys, groupCount: count, firstRow };
 }

@@ -15,6 +15,11 @@ export interface LazyColumn {
   /** null: the base column as is; otherwise row i is base row sel[i] (-1: empty value). */
   readonly sel: Int32Array | null;
   memo?: Column;
+  /**
+   * For a computed column (a projected expression): the column at `rows` of its base (-1: empty
+   * value), computing only those rows. Without it a selection gathers from the whole base column.
+   */
+  readonly rowsOf?: (rows: Int32Array) => Column;
 }
 
 /**
@@ -52,10 +57,7 @@ export class Relation {
   }
 
   column(i: number): Column {
-    const c = this.cols[i]!;
-    const base = typeof c.base === 'function' ? c.base() : c.base;
-    if (c.sel === null) return base;
-    return (c.memo ??= takeRows(base, c.sel));
+    return materialize(this.cols[i]!);
   }
 
   /**
@@ -64,7 +66,7 @@ export class Relation {
    */
   slice(start: number, end: number): Relation {
     const cols = this.cols.map((c): LazyColumn => {
-      if (c.sel !== null) return { base: c.base, sel: c.sel.subarray(start, end) };
+      if (c.sel !== null) return withRowsOf({ base: c.base, sel: c.sel.subarray(start, end) }, c);
       const base = c.base;
       let memo: Column | undefined;
       // Sliced on first read: a batch reads only the predicate's columns.
@@ -81,7 +83,7 @@ export class Relation {
   select(rows: Int32Array): Relation {
     return new Relation(
       this.schema,
-      composeColumns(this.cols, rows),
+      composeColumns(this.cols, rows, reused.has(this)),
       rows.length,
       selectLineage(this.lineage, rows),
       selectNotes(this.notes, rows),
@@ -89,10 +91,38 @@ export class Relation {
   }
 }
 
-/** Composes each column's selection with `rows`, sharing work between columns with the same vector. */
-export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): LazyColumn[] {
+/** A lazy column's values (gathered once, then kept with it). */
+export function materialize(c: LazyColumn): Column {
+  if (c.sel === null) return typeof c.base === 'function' ? c.base() : c.base;
+  return (c.memo ??= c.rowsOf ? c.rowsOf(c.sel) : takeRows(typeof c.base === 'function' ? c.base() : c.base, c.sel));
+}
+
+/** Relations handed out again from the plan cache (see markReused). */
+const reused = new WeakSet<Relation>();
+
+/**
+ * Marks a relation the plan cache hands out again: a later selection of one of its gathered
+ * columns then gathers the whole column once, kept with the relation (and so across runs), and
+ * selects from that, instead of gathering the selected rows from the base column on every run.
+ */
+export function markReused(rel: Relation): void {
+  reused.add(rel);
+}
+
+export function isReused(rel: Relation): boolean {
+  return reused.has(rel);
+}
+
+/**
+ * Composes each column's selection with `rows`, sharing work between columns with the same vector.
+ * A column already gathered is selected from what was gathered (small, in cache), not its base;
+ * so is a gathered column of a reused relation (`fromReused`), gathered whole when first read.
+ */
+export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array, fromReused = false): LazyColumn[] {
   const cache = new Map<Int32Array | null, Int32Array>();
   return cols.map((c) => {
+    if (c.memo) return { base: c.memo, sel: rows };
+    if (fromReused && c.sel !== null) return { base: () => materialize(c), sel: rows };
     let sel = cache.get(c.sel);
     if (!sel) {
       if (c.sel === null) sel = rows;
@@ -103,8 +133,13 @@ export function composeColumns(cols: readonly LazyColumn[], rows: Int32Array): L
       }
       cache.set(c.sel, sel);
     }
-    return { base: c.base, sel };
+    return withRowsOf({ base: c.base, sel }, c);
   });
+}
+
+/** `col` with `from`'s way of computing a selection, if it has one. */
+function withRowsOf(col: LazyColumn, from: LazyColumn): LazyColumn {
+  return from.rowsOf ? { ...col, rowsOf: from.rowsOf } : col;
 }
 
 export function selectNotes(notes: RowNotes | null, rows: Int32Array): RowNotes | null {

@@ -132,62 +132,21 @@ export function sliceColumn(col: Column, start: number, end: number): Column {
 
 /** Gathers rows by index; index -1 produces the type's empty value (null, or `""` for strings). */
 export function takeRows(col: Column, rows: Int32Array): Column {
-  const n = rows.length;
+  // One small function per type: each stays monomorphic and is optimised on its own.
   switch (col.type) {
-    case 'string': {
-      let empty = -1;
-      const codes = new Int32Array(n);
-      let dict = col.dict;
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        if (r >= 0) codes[i] = col.codes[r]!;
-        else {
-          if (empty < 0) {
-            empty = dict.indexOf('');
-            if (empty < 0) {
-              dict = [...dict, ''];
-              empty = dict.length - 1;
-            }
-          }
-          codes[i] = empty;
-        }
-      }
-      return { type: 'string', length: n, codes, dict };
-    }
-    case 'bool': {
-      const values = new Uint8Array(n);
-      let valid: Uint8Array | null = null;
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        if (r >= 0 && (col.valid === null || col.valid[r] === 1)) values[i] = col.values[r]!;
-        else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
-      }
-      return { type: 'bool', length: n, values, valid };
-    }
+    case 'string':
+      return takeStrings(col, rows);
+    case 'bool':
+      return takeBools(col, rows);
     case 'int':
     case 'long':
-    case 'real': {
-      const values = new Float64Array(n);
-      let valid: Uint8Array | null = null;
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        if (r >= 0 && (col.valid === null || col.valid[r] === 1)) values[i] = col.values[r]!;
-        else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
-      }
-      return { type: col.type, length: n, values, valid };
-    }
+    case 'real':
+      return takeNumbers(col, rows);
     case 'datetime':
-    case 'timespan': {
-      const values = new BigInt64Array(n);
-      let valid: Uint8Array | null = null;
-      for (let i = 0; i < n; i++) {
-        const r = rows[i]!;
-        if (r >= 0 && (col.valid === null || col.valid[r] === 1)) values[i] = col.values[r]!;
-        else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
-      }
-      return { type: col.type, length: n, values, valid };
-    }
+    case 'timespan':
+      return takeTicks(col, rows);
     case 'dynamic': {
+      const n = rows.length;
       const values = new Array<unknown>(n);
       for (let i = 0; i < n; i++) {
         const r = rows[i]!;
@@ -196,6 +155,75 @@ export function takeRows(col: Column, rows: Int32Array): Column {
       return { type: 'dynamic', length: n, values };
     }
   }
+}
+
+function takeStrings(col: StringColumn, rows: Int32Array): StringColumn {
+  const n = rows.length;
+  const src = col.codes;
+  const codes = new Int32Array(n);
+  let empty = -1;
+  let dict = col.dict;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r >= 0) codes[i] = src[r]!;
+    else {
+      if (empty < 0) {
+        empty = dict.indexOf('');
+        if (empty < 0) {
+          dict = [...dict, ''];
+          empty = dict.length - 1;
+        }
+      }
+      codes[i] = empty;
+    }
+  }
+  return { type: 'string', length: n, codes, dict };
+}
+
+function takeBools(col: BoolColumn, rows: Int32Array): BoolColumn {
+  const n = rows.length;
+  const src = col.values;
+  const srcValid = col.valid;
+  const values = new Uint8Array(n);
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r >= 0 && (srcValid === null || srcValid[r] === 1)) values[i] = src[r]!;
+    else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
+  }
+  return { type: 'bool', length: n, values, valid };
+}
+
+function takeNumbers(col: NumberColumn, rows: Int32Array): NumberColumn {
+  const n = rows.length;
+  const src = col.values;
+  const srcValid = col.valid;
+  const values = new Float64Array(n);
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r >= 0 && (srcValid === null || srcValid[r] === 1)) values[i] = src[r]!;
+    else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
+  }
+  return { type: col.type, length: n, values, valid };
+}
+
+/** Ticks are copied as their two 32-bit halves: no BigInt per cell (which unoptimised code would allocate). */
+function takeTicks(col: TimeColumn, rows: Int32Array): TimeColumn {
+  const n = rows.length;
+  const src = new Int32Array(col.values.buffer, col.values.byteOffset, col.values.length * 2);
+  const srcValid = col.valid;
+  const values = new BigInt64Array(n);
+  const dst = new Int32Array(values.buffer);
+  let valid: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    if (r >= 0 && (srcValid === null || srcValid[r] === 1)) {
+      dst[2 * i] = src[2 * r]!;
+      dst[2 * i + 1] = src[2 * r + 1]!;
+    } else (valid ??= new Uint8Array(n).fill(1))[i] = 0;
+  }
+  return { type: col.type, length: n, values, valid };
 }
 
 /** Builds a column from row values (strings: any string; others: value or null). */

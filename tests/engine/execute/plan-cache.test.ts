@@ -4,14 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inputsOf, type BoundTabular } from '../../../src/engine/bind/bound';
+import { traceRow, type Lineage } from '../../../src/engine/execute/lineage';
 import { PlanCache } from '../../../src/engine/execute/plan-cache';
 import { ingestPath } from '../../../src/engine/ingest/node-source';
 import { formatJson } from '../../../src/engine/output/format-results';
 import { loadRule, readLetList, replaceLetList, setUnknownBoot } from '../../../src/engine/rule/rule';
 import { applyKnobs, type RuleKnobs } from '../../../src/engine/rule/knobs';
 import { runQuery } from '../../../src/engine/run';
+import { dcomTablesArb } from '../../reference/random-data';
 
 const root = join(import.meta.dirname, '../../..');
 const rule = loadRule(readFileSync(join(root, 'src/rules/dcom-lateral-movement.yaml'), 'utf8')).rule!;
@@ -99,5 +102,47 @@ describe('plan cache', async () => {
     const recomputed = [...again.stats.values()].filter((st) => !st.cached);
     expect(cache.hits).toBeGreaterThan(0);
     expect(recomputed.some((st) => kinds.get(st.id) === 'Scan')).toBe(false);
+  });
+});
+
+/**
+ * The base rows behind one result row, by table. (By table, not by scan: cached scans of one table
+ * with the same columns share one relation, so a cached run names one source for them.)
+ */
+function traced(r: { lineage: Lineage }, row: number): [string, number[]][] {
+  const byTable = new Map<string, Set<number>>();
+  for (const [s, rows] of traceRow(r.lineage, row)) {
+    const set = byTable.get(s.table) ?? new Set<number>();
+    rows.forEach((x) => set.add(x));
+    byTable.set(s.table, set);
+  }
+  return [...byTable].map(([t, set]): [string, number[]] => [t, [...set].sort((x, y) => x - y)]).sort();
+}
+
+describe('plan cache over random DCOM chains', () => {
+  // Allow-list entries drawn from the random tables' file names (case variants included), so edits
+  // add and drop rows; every cached re-run (whose reused relations keep what they gathered) must
+  // equal a fresh run.
+  const names = ['dllhost.exe', 'mmc.exe', 'MMC.EXE', 'svchost.exe', 'excel.exe', 'WmiPrvSE.exe', 'cmd.exe'];
+  const base = rule.query;
+  it('re-runs after a sequence of allow-list edits equal fresh runs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        dcomTablesArb(),
+        fc.array(fc.subarray(names), { minLength: 1, maxLength: 4 }),
+        async (tables, lists) => {
+          const cache = new PlanCache();
+          await runQuery(base, tables, { now: 0n, cache });
+          for (const list of lists) {
+            const edited = replaceLetList(base, 'allowListedExecs', list)!;
+            const again = await runQuery(edited, tables, { now: 0n, cache });
+            const fresh = await runQuery(edited, tables, { now: 0n });
+            expect(formatJson(again.table)).toBe(formatJson(fresh.table));
+            for (let k = 0; k < fresh.table.rowCount; k++) expect(traced(again, k)).toEqual(traced(fresh, k));
+          }
+        },
+      ),
+      { seed: 20261128, numRuns: 100 },
+    );
   });
 });

@@ -228,4 +228,55 @@ describe('band join equals the per-key product filtered', () => {
     expect(runs).toBe(200);
     void getValue;
   });
+
+  // Times years apart (up to the ends of the datetime range) take the join's bigint path; times
+  // within ~7 years of each other its double-offset path; a left time far from every right time
+  // must match nothing either way.
+  const anyTime = fc.oneof(
+    fc.bigInt({ min: 0n, max: 80_000_000n }),
+    fc.constantFrom(2n ** 51n, -(2n ** 51n), 2n ** 52n + 5n, 2n ** 52n - 2n ** 32n, -(2n ** 52n)),
+    fc.bigInt({ min: -base, max: 3_155_378_975_999_999_999n - base }),
+  );
+  const farRow = fc.record({ k: fc.constantFrom('a', 'b'), t: fc.option(anyTime, { nil: null }) });
+  it('for random times up to the ends of the datetime range (seeded)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(farRow, { maxLength: 20 }),
+        fc.array(farRow, { maxLength: 20 }),
+        fc.integer({ min: -3, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.constantFrom('second', 'day', 'minute'),
+        async (L, R, lo, width, unit) => {
+          const mk = (name: string, rows: typeof L) =>
+            makeTable(
+              name,
+              [
+                { name: 'k', type: 'string' },
+                { name: 't', type: 'datetime' },
+              ],
+              [
+                columnFromValues(
+                  'string',
+                  rows.map((x) => x.k),
+                ),
+                columnFromValues(
+                  'datetime',
+                  rows.map((x) => (x.t === null ? null : base + x.t)),
+                ),
+              ],
+            );
+          const t = new Map([
+            ['L', mk('L', L)],
+            ['R', mk('R', R)],
+          ]);
+          const q = `L | join kind=inner R on k | where datetime_diff("${unit}", t1, t) between (${lo} .. ${lo + width}) | project k, t, t1`;
+          const a = await runQuery(q, t, { now: 0n });
+          const b = await runQuery(q, t, { now: 0n, optimise: false });
+          expect(a.explain).toMatch(/band/);
+          expect(formatJson(a.table)).toBe(formatJson(b.table));
+        },
+      ),
+      { seed: 20261129, numRuns: 300 },
+    );
+  });
 });
