@@ -56,8 +56,8 @@ describe.skipIf(skip)('a large CSV read by several workers in Chromium', () => {
     // A clean process file (its parts can be taken) and a network file with the traps (a cut
     // inside a 200,000-line quoted field, a rejected row at the end: read on in the engine worker).
     const files = [
-      bigSampleCsv(dir, 'DeviceProcessEvents.csv', 8, false),
-      bigSampleCsv(dir, 'DeviceNetworkEvents.csv', 8, true),
+      bigSampleCsv(dir, 'DeviceProcessEvents.csv', 16, false),
+      bigSampleCsv(dir, 'DeviceNetworkEvents.csv', 16, true),
     ];
     const cli = cliCsv(files, dir);
     const w = await watchedPage(s.browser);
@@ -91,33 +91,33 @@ describe.skipIf(skip)('a large CSV read by several workers in Chromium', () => {
 
       const report = page.getByRole('table', { name: 'Loaded files' });
       const netRow = await report
-        .getByRole('row', { name: /8-DeviceNetworkEvents\.csv/ })
+        .getByRole('row', { name: /16-DeviceNetworkEvents\.csv/ })
         .first()
         .textContent();
-      const cliNet = /8-DeviceNetworkEvents\.csv: DeviceNetworkEvents \(csv\), (\d+) rows loaded, (\d+) rejected/.exec(
+      const cliNet = /16-DeviceNetworkEvents\.csv: DeviceNetworkEvents \(csv\), (\d+) rows loaded, (\d+) rejected/.exec(
         cli.stderr,
       )!;
       const cliProc =
-        /8-clean-DeviceProcessEvents\.csv: DeviceProcessEvents \(csv\), (\d+) rows loaded, 0 rejected/.exec(
+        /16-clean-DeviceProcessEvents\.csv: DeviceProcessEvents \(csv\), (\d+) rows loaded, 0 rejected/.exec(
           cli.stderr,
         )!;
       expect(cliNet[2]).toBe('1');
       expect(netRow?.replace(/[\s,]/g, '')).toContain(cliNet[1]);
       // The clean file's second part came from a part worker; the network file's cut fell inside the long field.
       const fileCell = (name: RegExp) => report.getByRole('row', { name }).first().getByRole('rowheader');
-      expect(await fileCell(/8-clean-DeviceProcessEvents\.csv/).getAttribute('title')).toMatch(
+      expect(await fileCell(/16-clean-DeviceProcessEvents\.csv/).getAttribute('title')).toMatch(
         /read in 2 parts at once/,
       );
-      expect(await fileCell(/8-DeviceNetworkEvents\.csv/).getAttribute('title')).not.toMatch(/parts at once/);
+      expect(await fileCell(/16-DeviceNetworkEvents\.csv/).getAttribute('title')).not.toMatch(/parts at once/);
       const procRow = await report
-        .getByRole('row', { name: /8-clean-DeviceProcessEvents\.csv/ })
+        .getByRole('row', { name: /16-clean-DeviceProcessEvents\.csv/ })
         .first()
         .textContent();
       expect(procRow?.replace(/[\s,]/g, '')).toContain(cliProc[1]);
       // The rejected row's line, as the CLI (one piece) reports it.
-      const rejectLine = /8-DeviceNetworkEvents\.csv:(\d+):1: record at line \1 has 2 field/.exec(cli.stderr)![1]!;
+      const rejectLine = /16-DeviceNetworkEvents\.csv:(\d+):1: record at line \1 has 2 field/.exec(cli.stderr)![1]!;
       await report
-        .getByRole('row', { name: /8-DeviceNetworkEvents\.csv/ })
+        .getByRole('row', { name: /16-DeviceNetworkEvents\.csv/ })
         .first()
         .click();
       await expect.poll(() => page.getByText(new RegExp(`line ${rejectLine}\\b`)).count()).toBeGreaterThan(0);
