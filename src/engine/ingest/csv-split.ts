@@ -31,8 +31,10 @@ import { readCsvTableWith, type CsvTableTap, type IngestOptions, type IngestResu
 export const MIN_PART_BYTES = 32 * 1024 * 1024;
 /** How far past a cut a line start is looked for (a longer line is not cut there). */
 const CUT_SEARCH_BYTES = 1024 * 1024;
-/** Bytes per read of a part. */
-const READ_BYTES = 4 * 1024 * 1024;
+/** Bytes per read of a part (Chromium reads a File at 250 MB/s in 4 MiB slices, 440 in 16 MiB ones). */
+const READ_BYTES = 16 * 1024 * 1024;
+/** Bytes per push to the scanner (its stop index is 5 bytes per byte pushed). */
+const PUSH_BYTES = 4 * 1024 * 1024;
 
 /** What a part's reader is asked to read. */
 export interface CsvPartRequest {
@@ -146,8 +148,36 @@ async function findCuts(source: FileSource, parts: number): Promise<number[]> {
   return cuts;
 }
 
-async function* readRange(source: FileSource, start: number, end: number): AsyncGenerator<Uint8Array> {
-  for (let at = start; at < end; at += READ_BYTES) yield await source.read(at, Math.min(end, at + READ_BYTES));
+function readRange(source: FileSource, start: number, end: number): AsyncGenerator<Uint8Array> {
+  return prefetchedRange((a, b) => source.read(a, b), start, end);
+}
+
+/**
+ * Bytes [start, end) through `read`, with the next read already in flight while the current one
+ * is scanned (the file is read by another thread: the browser's, or Node's I/O pool), in views of
+ * `PUSH_BYTES`. A read that fails ends the range with its error; one in flight when the consumer
+ * stops is awaited and dropped.
+ */
+export async function* prefetchedRange(
+  read: (start: number, end: number) => Promise<Uint8Array>,
+  start: number,
+  end: number,
+): AsyncGenerator<Uint8Array> {
+  const next = (at: number): Promise<Uint8Array> | null => (at < end ? read(at, Math.min(end, at + READ_BYTES)) : null);
+  let pending = next(start);
+  let at = start;
+  try {
+    while (pending !== null) {
+      const block = await pending;
+      at += READ_BYTES;
+      pending = next(at);
+      for (let p = 0; p < block.length; p += PUSH_BYTES)
+        yield block.subarray(p, Math.min(block.length, p + PUSH_BYTES));
+    }
+  } finally {
+    // Leave no read unobserved (its failure would be an unhandled rejection).
+    await pending?.catch(() => undefined);
+  }
 }
 
 interface Deferred<T> {

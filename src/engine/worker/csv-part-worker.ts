@@ -4,18 +4,15 @@
  * that range by `Blob.slice`, and posts the part's columns back (their buffers moved). One part
  * per worker; the engine worker ends it after the answer.
  */
-import { servePart, type CsvPartMessage, type CsvPartRequest } from '../ingest/csv-split';
+import { prefetchedRange, servePart, type CsvPartMessage, type CsvPartRequest } from '../ingest/csv-split';
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<{ file: Blob; request: CsvPartRequest }>) => void) | null;
   postMessage(message: CsvPartMessage, transfer: Transferable[]): void;
 };
 
-const READ_BYTES = 4 * 1024 * 1024;
-
-async function* range(file: Blob, start: number, end: number): AsyncGenerator<Uint8Array> {
-  for (let at = start; at < end; at += READ_BYTES)
-    yield new Uint8Array(await file.slice(at, Math.min(end, at + READ_BYTES)).arrayBuffer());
+function range(file: Blob, start: number, end: number): AsyncGenerator<Uint8Array> {
+  return prefetchedRange(async (a, b) => new Uint8Array(await file.slice(a, b).arrayBuffer()), start, end);
 }
 
 scope.onmessage = (e) => {

@@ -108,6 +108,30 @@ describe('column builders', () => {
     expect(runs).toBe(500);
   });
 
+  it('new byte values are decoded in batches (one call per MiB of new bytes), ASCII or not, repeats included', () => {
+    const enc = new TextEncoder();
+    const b = new StringColumnBuilder();
+    const expected: string[] = [];
+    // 30k distinct values of ~100 bytes (3 MB of new bytes: several batches), some non-ASCII,
+    // each seen twice, the repeat through a chunk of its own; a `set` now and then forces a batch early.
+    for (let i = 0; i < 30_000; i++) {
+      const v = `${i % 997 === 0 ? 'é€😀 ' : ''}C:\\Program Files\\app${i}\\bin\\tool.exe --flag ${'x'.repeat(i % 50)} ${i}`;
+      const bytes = enc.encode(`,${v},${v},`);
+      const n = enc.encode(v).length;
+      b.setBytes(expected.length, bytes, 1, 1 + n);
+      expected.push(v);
+      b.setBytes(expected.length, bytes.slice(), 2 + n, 2 + 2 * n);
+      expected.push(v);
+      if (i % 7919 === 0) {
+        b.set(expected.length, `set ${i}`);
+        expected.push(`set ${i}`);
+      }
+    }
+    const col = b.finish(expected.length);
+    expect(col.dict.length).toBe(new Set(expected).size);
+    expect(Array.from(col.codes, (c) => col.dict[c])).toEqual(expected);
+  });
+
   it('validity appears at the first null and a rejected slot is overwritten', () => {
     const b = new NumberColumnBuilder('long');
     b.set(0, 1);

@@ -1,0 +1,26 @@
+import { writeFileSync } from 'node:fs';
+import { it } from 'vitest';
+import { serveAndLaunch, stopServed, watchedPage, openApp } from './browser-harness';
+const D = '/work/main/bench/out/data/dev100-h16-r1-sbench-1';
+it('probe', async () => {
+  const s = await serveAndLaunch();
+  const w = await watchedPage(s.browser);
+  const { page } = w;
+  await openApp(page, s.origin);
+  const cdp = await s.browser.newBrowserCDPSession();
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as any;
+  const wk = targetInfos.filter((t: any) => t.type === 'worker');
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: wk[0].targetId, flatten: false })) as any;
+  let next = 0; const waiting = new Map<number, (m: any) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (e: any) => { const m = JSON.parse(e.message); if (m.id !== undefined) waiting.get(m.id)?.(m); });
+  const send = (method: string, params = {}) => new Promise<any>((ok) => { const id = ++next; waiting.set(id, (m) => ok(m.result)); void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }); });
+  await send('Profiler.enable'); await send('Profiler.setSamplingInterval', { interval: 500 }); await send('Profiler.start');
+  const t0 = Date.now();
+  await page.getByLabel('Load event files').setInputFiles([`${D}/DeviceNetworkEvents.csv`, `${D}/DeviceProcessEvents.csv`]);
+  await page.getByRole('heading', { name: /^[\d,]+ alerts?$/ }).waitFor({ timeout: 300_000 });
+  console.log('alerts after', Date.now() - t0, 'ms');
+  const { profile } = await send('Profiler.stop');
+  writeFileSync('/tmp/prof-browser/worker.cpuprofile', JSON.stringify(profile));
+  await w.context.close();
+  await stopServed(s);
+}, 600_000);
