@@ -180,6 +180,59 @@ describe('result tables as Arrow IPC', () => {
     expect(decoded.rows.map((r) => r[1])).toEqual(mixed);
   });
 
+  it('sends string and dynamic columns as dictionaries of the distinct values the rows use', () => {
+    const strings = ['WmiPrvSE.exe', 'mmc.exe', 'WmiPrvSE.exe', '', 'mmc.exe', 'é 𝒳', 'WmiPrvSE.exe', '<b>x</b>'];
+    const dyn = [['a'], null, ['a'], { k: 1 }, ['a'], null, { k: 1 }, 'x'];
+    const t = table([
+      { name: 'S', type: 'string', values: strings },
+      { name: 'D', type: 'dynamic', values: dyn },
+    ]);
+    const payload = encodeResultTable(t, []);
+    const raw = tableFromIPC(payload.arrow);
+    for (const name of ['S', 'D']) {
+      const f = raw.schema.fields.find((x) => x.name === name)!;
+      expect(String(f.type)).toBe('Dictionary<Int32, Utf8>');
+    }
+    // Each distinct value crosses once.
+    expect(raw.getChild('S')!.data[0]!.dictionary!.length).toBe(new Set(strings).size);
+    expect(raw.getChild('D')!.data[0]!.dictionary!.length).toBe(3);
+    expect(raw.getChild('D')!.nullCount).toBe(2);
+    const decoded = decodeResultTable(payload);
+    expect(decoded.rows).toEqual(viaJson(t).rows);
+    expect(decoded.rows.map((r) => r[0])).toEqual(strings);
+  });
+
+  it('a string column sends only the dictionary entries its rows use (sliced, taken, duplicate entries)', () => {
+    // An engine column whose dictionary is far larger than the result (as after a filter over a
+    // loaded table), with two codes for one text and entries no row uses.
+    const dict = ['unused 0', 'dup', 'unused 2', 'dup', 'kept', ...Array.from({ length: 1000 }, (_, i) => `u${i}`)];
+    const codes = Int32Array.from([4, 1, 3, 4, 1]);
+    const t = makeTable('T', [{ name: 'S', type: 'string' }], [{ type: 'string', length: codes.length, codes, dict }]);
+    const payload = encodeResultTable(t, []);
+    const entries = tableFromIPC(payload.arrow).getChild('S')!.data[0]!.dictionary!;
+    expect(entries.length).toBeLessThanOrEqual(3);
+    expect(decodeResultTable(payload).rows.map((r) => r[0])).toEqual(['kept', 'dup', 'dup', 'kept', 'dup']);
+  });
+
+  it('hostile strings repeated across rows round-trip through the dictionary (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 6 })), {
+          maxLength: 30,
+        }),
+        (values) => {
+          const t = table([
+            { name: 'S', type: 'string', values },
+            { name: 'D', type: 'dynamic', values: values.map((v, i) => (i % 3 === 0 ? null : [v])) },
+          ]);
+          const decoded = decodeResultTable(encodeResultTable(t, []));
+          expect(decoded.rows).toEqual(viaJson(t).rows);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('sends an empty result with its columns and types', () => {
     const t = table(TYPES.map((type) => ({ name: `c_${type}`, type, values: [] })));
     const payload = encodeResultTable(t, ALERT_COLUMNS);
