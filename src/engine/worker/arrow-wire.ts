@@ -433,14 +433,29 @@ function cellDecoder(type: ScalarType, field: Field, table: ArrowTable): (row: n
         const v = get(r);
         return typeof v === 'bigint' ? formatTimespan(v) : null;
       };
-    default:
-      return json
-        ? (r) => {
-            const v = get(r);
-            return typeof v === 'string' ? (JSON.parse(v) as WireCell) : null;
-          }
-        : (r) => get(r) as WireCell;
+    default: {
+      if (!json) return (r) => get(r) as WireCell;
+      // Each distinct JSON text is parsed once (dynamic alert cells repeat: a device's command
+      // lines); rows holding the same text share one frozen value.
+      const parsed = new Map<string, WireCell>();
+      return (r) => {
+        const v = get(r);
+        if (typeof v !== 'string') return null;
+        let cell = parsed.get(v);
+        if (cell === undefined) parsed.set(v, (cell = deepFreeze(JSON.parse(v) as WireCell)));
+        return cell;
+      };
+    }
   }
+}
+
+/** `v` and everything it holds made read-only (a value shared by several rows). */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -202,6 +202,15 @@ describe('result tables as Arrow IPC', () => {
     expect(decoded.rows.map((r) => r[0])).toEqual(strings);
   });
 
+  it('parses each distinct dynamic value once: rows holding it share one read-only value', () => {
+    const t = table([{ name: 'D', type: 'dynamic', values: [['a', 'b'], ['c'], ['a', 'b'], null] }]);
+    const rows = decodeResultTable(encodeResultTable(t, [])).rows;
+    expect(rows.map((r) => r[0])).toEqual([['a', 'b'], ['c'], ['a', 'b'], null]);
+    expect(rows[0]![0]).toBe(rows[2]![0]);
+    expect(Object.isFrozen(rows[0]![0])).toBe(true);
+    expect(() => (rows[0]![0] as string[]).push('x')).toThrow(TypeError);
+  });
+
   it('a string column sends only the dictionary entries its rows use (sliced, taken, duplicate entries)', () => {
     // An engine column whose dictionary is far larger than the result (as after a filter over a
     // loaded table), with two codes for one text and entries no row uses.
