@@ -22,7 +22,7 @@ import { DEFENDER_TABLES } from '../table/defender-schema';
 import { getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
-import { alertKeys, exportAlerts } from './alert-export';
+import { alertKey, alertKeys, exportAlerts } from './alert-export';
 import { ExplainService } from './explain-service';
 import { hitDetail } from './hit-detail';
 import { hitContext, ruleView } from './rule-view';
@@ -95,7 +95,6 @@ export class EngineServer {
   private last: {
     result: QueryResult;
     keys: Set<string>;
-    rowKeys: string[];
     tuned: { query: string; allowList: readonly string[]; unknownBoot: UnknownBoot };
     /** The same query run as written (optimise: false), for per-stage counts; made on request. */
     asWritten: Promise<StageView[]> | null;
@@ -170,7 +169,8 @@ export class EngineServer {
       }
       case 'hit-detail': {
         const last = this.requireLast('opening an alert');
-        const key = last.rowKeys[req.row] ?? '';
+        const t = last.result.table;
+        const key = Number.isInteger(req.row) && req.row >= 0 && req.row < t.rowCount ? alertKey(t, req.row) : '';
         const ctx = hitContext(last.tuned.query, last.tuned.allowList, last.tuned.unknownBoot);
         const detail = hitDetail(last.result, this.tables(), req.row, key, ctx);
         return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
@@ -393,8 +393,7 @@ export class EngineServer {
       for (const k of before) if (!keys.has(k)) removed++;
       diff = { added, removed };
     }
-    const rowKeys = alertKeys(result.table);
-    this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
+    this.last = { result, keys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
     const view = {
       stages: parseExplain(result.explain),
       explain: result.explain,
@@ -406,8 +405,9 @@ export class EngineServer {
       knobs,
       query,
     };
-    // The rows and their keys scale with the data: they cross as Arrow IPC (transferred).
-    return encodeDetection(view, result.table, ALERT_COLUMNS, rowKeys);
+    // The rows scale with the data: they cross as Arrow IPC (transferred). The page makes the
+    // alert keys from the rows' cells (alert-keys.ts); they cross only when it cannot.
+    return encodeDetection(view, result.table, ALERT_COLUMNS, () => alertKeys(result.table));
   }
 }
 

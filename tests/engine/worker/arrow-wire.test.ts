@@ -20,10 +20,12 @@ import {
 } from '../../../src/engine/worker/arrow-wire';
 import type { CandidateView } from '../../../src/engine/worker/explain-protocol';
 import type { EngineResponse, EngineWireResponse, TimedEvent } from '../../../src/engine/worker/protocol';
+import { alertKeys } from '../../../src/engine/worker/alert-export';
 import { ALERT_COLUMNS, alertRows, EngineServer } from '../../../src/engine/worker/server';
 import {
   CANDIDATE_SPEC,
   decodeResponse,
+  encodeDetection,
   encodeText,
   postWithTransfer,
   TIMED_EVENT_SPEC,
@@ -315,6 +317,70 @@ const candidate = (over: Partial<CandidateView>): CandidateView => ({
   ...over,
 });
 
+describe('alert keys', () => {
+  const KEY_TYPES: readonly ScalarType[] = ['string', 'long', 'int', 'real', 'bool', 'datetime', 'timespan', 'dynamic'];
+  const VIEW = {
+    stages: [],
+    explain: '',
+    allowList: [],
+    diff: null,
+    elapsedMs: 1,
+    now: '2024-05-01T00:00:00.0000000Z',
+    unknownBoot: 'drop' as const,
+    knobs: {},
+    query: '',
+  };
+
+  // Dynamic values as the engine holds them (from JSON text: plain objects, never null-prototype ones).
+  const keyValueOf = (type: ScalarType): fc.Arbitrary<Scalar> =>
+    type === 'dynamic' ? valueOf.dynamic.map((v) => JSON.parse(JSON.stringify(v)) as Scalar) : valueOf[type];
+
+  it("the page makes exactly the worker's keys from the cells, or receives them (property)", () => {
+    const names = ['DeviceId', 'TimestampNetwEventExact', 'TimestampProcEventExact', 'InitiatingProcessId'];
+    fc.assert(
+      fc.property(
+        fc.tuple(
+          fc.integer({ min: 0, max: 6 }),
+          fc.tuple(...names.map(() => fc.constantFrom(...KEY_TYPES))),
+          fc.subarray(names),
+        ),
+        ([rows, types, present]) =>
+          fc.assert(
+            fc.property(
+              fc.tuple(
+                ...types.map((type) => fc.array(keyValueOf(type), { minLength: rows, maxLength: rows })),
+                fc.array(valueOf.string, { minLength: rows, maxLength: rows }),
+              ),
+              (columns) => {
+                const cols = names
+                  .map((name, i) => ({ name, type: types[i]!, values: columns[i]! }))
+                  .filter((c) => present.includes(c.name));
+                const t = table([...cols, { name: 'Other', type: 'string', values: columns[4]! }]);
+                let built = 0;
+                const wire = encodeDetection(VIEW, t, ALERT_COLUMNS, () => {
+                  built++;
+                  return alertKeys(t);
+                });
+                const raw = new Set(['string', 'int', 'long', 'real', 'bool']);
+                const onPage = cols.every(
+                  (c) =>
+                    raw.has(c.type) || c.name === 'TimestampNetwEventExact' || c.name === 'TimestampProcEventExact',
+                );
+                expect(wire.keys === null).toBe(onPage);
+                expect(built).toBe(onPage ? 0 : 1);
+                const res = decodeResponse({ kind: 'detected', id: 1, detection: wire });
+                if (res.kind !== 'detected') throw new Error('wrong kind');
+                expect(res.detection.keys).toEqual(alertKeys(t));
+              },
+            ),
+            { numRuns: 5 },
+          ),
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('view objects as Arrow IPC', () => {
   it('round-trips candidates with nulls, nested values and hostile strings', () => {
     const list: CandidateView[] = HOSTILE.map((s, i) =>
@@ -410,12 +476,13 @@ describe('the transfer list', () => {
 
     const alerts = wire.detection.alerts.arrow;
     const size = alerts.byteLength;
-    expect(transferList(wire)).toEqual([alerts.buffer, wire.detection.keys.arrow.buffer]);
+    // The rule's key columns are strings, times and a number: the page makes the keys from the cells.
+    expect(wire.detection.keys).toBeNull();
+    expect(transferList(wire)).toEqual([alerts.buffer]);
     const received = await throughChannel(wire);
     // Transferred, not copied: the sender's views are now empty (their buffers detached).
     expect(alerts.byteLength).toBe(0);
     expect(alerts.buffer.byteLength).toBe(0);
-    expect(wire.detection.keys.arrow.byteLength).toBe(0);
     if (received.kind !== 'detected') throw new Error('wrong kind');
     expect(received.detection.alerts.arrow.byteLength).toBe(size);
     const after = decodeResponse(received) as Extract<EngineResponse, { kind: 'detected' }>;
