@@ -134,12 +134,12 @@ export async function sortCooperative<T>(
   items: T[],
   cmp: (a: T, b: T) => number,
   coop: Cooperator,
-  run = 4096,
+  run = 1024,
 ): Promise<T[]> {
   const n = items.length;
   let src: T[] = [];
   for (let start = 0; start < n; start += run) {
-    await coop.checkpoint();
+    if (coop.due()) await coop.checkpoint();
     const part = items.slice(start, Math.min(n, start + run)).sort(cmp);
     for (const x of part) src.push(x);
   }
@@ -152,7 +152,7 @@ export async function sortCooperative<T>(
       let j = mid;
       let k = lo;
       while (i < mid && j < hi) {
-        if ((k & 8191) === 0) await coop.checkpoint();
+        if ((k & 1023) === 0 && coop.due()) await coop.checkpoint();
         // Ties take the left run first: stable.
         dst[k++] = cmp(src[j]!, src[i]!) < 0 ? src[j++]! : src[i++]!;
       }

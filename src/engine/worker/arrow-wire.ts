@@ -5,7 +5,9 @@
  * - Alert tables keep the engine's types: strings as Utf8, numbers as Float64, booleans as Bool,
  *   datetimes and timespans as Int64 100 ns ticks (exact; never through a JS number or `Date`),
  *   dynamic values as JSON text. Each field's metadata names its engine type, so a table with no
- *   rows still says what its columns are.
+ *   rows still says what its columns are. Text columns (strings, dynamic JSON) cross as Arrow
+ *   dictionaries (Int32 indices into the distinct values): alert columns repeat a few values, so
+ *   each distinct string is encoded, sent and decoded once.
  * - Lists of view objects (candidates, timed events, tree nodes, devices) are one Arrow row per
  *   object, one column per property, as a typed spec says; nested values are JSON text.
  * - Columns are assembled from typed arrays and bitmaps (`makeData`), never through Arrow's
@@ -16,8 +18,10 @@
  */
 import {
   Bool,
+  Dictionary,
   Field,
   Float64,
+  Int32,
   Int64,
   makeData,
   makeVector,
@@ -31,7 +35,7 @@ import {
   type Data,
 } from 'apache-arrow';
 import { jsonCell } from '../output/format-results';
-import { getValue, type Column, type ScalarType } from '../table/column';
+import { getValue, type Column, type ScalarType, type StringColumn } from '../table/column';
 import type { Table } from '../table/table';
 import { dynamicTexts } from './result-rows';
 import { formatDateTime, formatTimespan } from '../time/ticks';
@@ -70,7 +74,7 @@ export function isWellFormed(s: string): boolean {
 
 interface FieldData {
   readonly name: string;
-  readonly type: Utf8 | Bool | Float64 | Int64;
+  readonly type: Utf8 | Bool | Float64 | Int64 | Dictionary<Utf8, Int32>;
   readonly values: readonly unknown[];
   readonly metadata: ReadonlyMap<string, string>;
   /** The column already as Arrow data (typed engine columns copy their arrays, no value per cell). */
@@ -138,10 +142,65 @@ function utf8Data(type: Utf8, values: readonly unknown[]): Data {
   return makeData({ type, length: values.length, ...validity(values), valueOffsets, data });
 }
 
+/** Indices into `entries` (well-formed strings) as an Arrow dictionary column; `nulls` as from `validity`. */
+function dictionaryData(
+  indices: Int32Array,
+  entries: readonly string[],
+  nulls: { nullBitmap: Uint8Array; nullCount: number },
+): Data<Dictionary<Utf8, Int32>> {
+  const type = new Dictionary(new Utf8(), new Int32());
+  const dictionary = makeVector(utf8Data(new Utf8(), entries) as Data<Utf8>);
+  return makeData<Dictionary<Utf8, Int32>>({ type, length: indices.length, ...nulls, data: indices, dictionary });
+}
+
+/** Text values (strings or null) as a dictionary of their distinct values, in first-seen order. */
+function textDictionary(values: readonly unknown[]): Data<Dictionary<Utf8, Int32>> {
+  const index = new Map<string, number>();
+  const entries: string[] = [];
+  const indices = new Int32Array(values.length);
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (typeof v !== 'string') continue;
+    let i = index.get(v);
+    if (i === undefined) {
+      index.set(v, (i = entries.length));
+      entries.push(v);
+    }
+    indices[r] = i;
+  }
+  return dictionaryData(indices, entries, validity(values));
+}
+
+/**
+ * An engine string column (codes into its dictionary) as an Arrow dictionary of the entries its
+ * rows use, straight from the codes (no string per row); null when an entry would not survive
+ * UTF-8 (the caller sends the column as JSON text then).
+ */
+function stringColumnDictionary(col: StringColumn, n: number): Data<Dictionary<Utf8, Int32>> | null {
+  const index = new Map<number, number>();
+  const entries: string[] = [];
+  const indices = new Int32Array(n);
+  const { codes, dict } = col;
+  for (let r = 0; r < n; r++) {
+    const c = codes[r]!;
+    let i = index.get(c);
+    if (i === undefined) {
+      const s = dict[c] ?? '';
+      if (!isWellFormed(s)) return null;
+      index.set(c, (i = entries.length));
+      entries.push(s);
+    }
+    indices[r] = i;
+  }
+  // Kusto strings are never null.
+  return dictionaryData(indices, entries, { nullBitmap: new Uint8Array(0), nullCount: 0 });
+}
+
 function fieldData(f: FieldData): Data {
   if (f.data) return f.data;
   const n = f.values.length;
   const { type } = f;
+  if (type instanceof Dictionary) return textDictionary(f.values);
   if (type instanceof Utf8) return utf8Data(type, f.values);
   if (type instanceof Bool) {
     const data = new Uint8Array((n + 7) >> 3);
@@ -160,8 +219,9 @@ function fieldData(f: FieldData): Data {
 
 /** Serialises fields of equal length as one Arrow IPC stream in a buffer of its own. */
 function toIpc(fields: readonly FieldData[], rows: number): Uint8Array {
-  const schema = new Schema(fields.map((f) => new Field(f.name, f.type, true, new Map(f.metadata))));
   const children = fields.map(fieldData);
+  // The field's type is its data's (a dictionary's id must match the batch it is written with).
+  const schema = new Schema(fields.map((f, i) => new Field(f.name, children[i]!.type, true, new Map(f.metadata))));
   if (children.some((c) => c.length !== rows)) throw new Error(`arrow-wire: columns of unequal length`);
   const batch = new RecordBatch(
     schema,
@@ -201,7 +261,13 @@ function columnValues(chunks: readonly Data[], length: number): unknown[] {
     const valid = d.nullCount > 0 ? d.nullBitmap : null;
     const isValid = (i: number): boolean =>
       valid === null || ((valid[(d.offset + i) >> 3]! >> ((d.offset + i) & 7)) & 1) === 1;
-    if (d.offset === 0 && d.type instanceof Utf8) {
+    if (d.offset === 0 && d.type instanceof Dictionary && d.dictionary) {
+      // Each distinct value decoded once; rows share it.
+      const dict = d.dictionary;
+      const entries = columnValues(dict.data, dict.length);
+      const indices = d.values as Int32Array;
+      for (let i = 0; i < n; i++) out[base + i] = isValid(i) ? (entries[indices[i]!] ?? null) : null;
+    } else if (d.offset === 0 && d.type instanceof Utf8) {
       const offsets = d.valueOffsets as Int32Array;
       const bytes = d.values as Uint8Array;
       const start = offsets[0]!;
@@ -257,6 +323,8 @@ export function encodeResultTable(table: Table, leading: readonly string[]): Arr
     const metadata = new Map<string, string>([[TYPE_KEY, type]]);
     const typed = typedData(col, n);
     if (typed) return { name, type: typed.type, values: [], metadata, data: typed };
+    const dict = col.type === 'string' ? stringColumnDictionary(col, n) : null;
+    if (dict) return { name, type: dict.type, values: [], metadata, data: dict };
     const values = Array.from({ length: n }, (_, r) => getValue(col, r));
     switch (type) {
       case 'string':
@@ -274,7 +342,8 @@ export function encodeResultTable(table: Table, leading: readonly string[]): Arr
         metadata.set(ENCODING_KEY, 'json');
         return {
           name,
-          type: new Utf8(),
+          // JSON text is always well-formed (lone surrogates are escaped), so a dictionary of it is safe.
+          type: new Dictionary(new Utf8(), new Int32()),
           // Dynamic cells' JSON is made once per result column (the detection's diff reads it too).
           values:
             col.type === 'dynamic'
@@ -364,14 +433,29 @@ function cellDecoder(type: ScalarType, field: Field, table: ArrowTable): (row: n
         const v = get(r);
         return typeof v === 'bigint' ? formatTimespan(v) : null;
       };
-    default:
-      return json
-        ? (r) => {
-            const v = get(r);
-            return typeof v === 'string' ? (JSON.parse(v) as WireCell) : null;
-          }
-        : (r) => get(r) as WireCell;
+    default: {
+      if (!json) return (r) => get(r) as WireCell;
+      // Each distinct JSON text is parsed once (dynamic alert cells repeat: a device's command
+      // lines); rows holding the same text share one frozen value.
+      const parsed = new Map<string, WireCell>();
+      return (r) => {
+        const v = get(r);
+        if (typeof v !== 'string') return null;
+        let cell = parsed.get(v);
+        if (cell === undefined) parsed.set(v, (cell = deepFreeze(JSON.parse(v) as WireCell)));
+        return cell;
+      };
+    }
   }
+}
+
+/** `v` and everything it holds made read-only (a value shared by several rows). */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 // ---------------------------------------------------------------------------------------------

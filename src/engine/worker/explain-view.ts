@@ -51,19 +51,26 @@ function failureView(f: Failure): FailureView {
 
 /** Device names with at least one services.exe start (a boot) in the process table. */
 const bootCache = new WeakMap<Table, Set<string>>();
-function devicesWithBoot(p: Table | undefined): Set<string> {
+async function devicesWithBoot(p: Table | undefined, coop: Cooperator): Promise<Set<string>> {
   if (!p) return new Set();
   const hit = bootCache.get(p);
   if (hit) return hit;
   const out = new Set<string>();
   const file = p.columns[colIndex(p, 'FileName')];
+  // A pass over the whole process table: in slices, checking the cooperator between them.
+  const SLICE = 1 << 16;
   if (file?.type === 'string') {
     // Per distinct file name, then over the codes (a 10 M-row table has a few thousand names).
     const isBoot = file.dict.map((f) => eqFold(f, 'services.exe'));
-    for (let r = 0; r < p.rowCount; r++) if (isBoot[file.codes[r]!]) out.add(stringAt(p, 'DeviceName', r));
+    for (let r = 0; r < p.rowCount; r++) {
+      if ((r & (SLICE - 1)) === 0 && coop.due()) await coop.checkpoint();
+      if (isBoot[file.codes[r]!]) out.add(stringAt(p, 'DeviceName', r));
+    }
   } else
-    for (let r = 0; r < p.rowCount; r++)
+    for (let r = 0; r < p.rowCount; r++) {
+      if ((r & 4095) === 0 && coop.due()) await coop.checkpoint();
       if (eqFold(stringAt(p, 'FileName', r), 'services.exe')) out.add(stringAt(p, 'DeviceName', r));
+    }
   bootCache.set(p, out);
   return out;
 }
@@ -202,7 +209,7 @@ export async function explainView(
   }));
 
   await coop.checkpoint();
-  const booted = devicesWithBoot(p);
+  const booted = await devicesWithBoot(p, coop);
   const perDevice = new Map<string, { candidates: number; alerts: number; bootDropped: number }>();
   for (let i = 0; i < candidates.length; i++) {
     if (i % (CHECK_EVERY * 16) === 0) await coop.checkpoint();
@@ -218,7 +225,7 @@ export async function explainView(
     .sort((a, b) => b.candidates - a.candidates || a.device.localeCompare(b.device));
 
   await coop.checkpoint();
-  const impact = allowImpact(candidates, ctx.allowList, p);
+  const impact = await allowImpact(candidates, ctx.allowList, p, coop);
   await coop.checkpoint();
   const near = await nearMissesCooperative(candidates, coop);
   await coop.checkpoint();

@@ -380,7 +380,8 @@ export type EngineResponseKind = EngineResponse['kind'];
 export interface DetectionWire extends Omit<DetectionView, 'columns' | 'rows' | 'keys'> {
   /** The result table, the rule's output columns first; column names and types in its schema. */
   readonly alerts: ArrowPayload<readonly Cell[]>;
-  readonly keys: ArrowPayload<{ readonly key: string }>;
+  /** The alert keys, or null when the page makes them from the alert cells (alert-keys.ts). */
+  readonly keys: ArrowPayload<{ readonly key: string }> | null;
 }
 
 export interface HitDetailWire extends Omit<HitDetail, 'tree'> {

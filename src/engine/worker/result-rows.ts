@@ -23,12 +23,27 @@ export function dynamicTexts(col: Column): readonly (string | null)[] {
 }
 
 /**
- * One string per row, equal for two rows (of this or another table with the same schema) exactly
- * when their JSON cells are equal, i.e. `JSON.stringify` of the row's `jsonCell`s. Built from the
- * raw values: times as ticks (the ISO text is one-to-one with them), strings and JSON text length
- * prefixed, so no formatting and no escaping per cell.
+ * Numbers for texts (strings and dynamic cells' JSON), shared by the results whose identities are
+ * compared: equal texts get equal numbers. Text the results of a session hold, so it stays small;
+ * the server starts a new one (and re-keys the previous result) if it grows large.
  */
-export function rowIdentities(table: Table): string[] {
+export type TextIds = Map<string, number>;
+
+function textId(ids: TextIds, text: string): number {
+  let id = ids.get(text);
+  if (id === undefined) ids.set(text, (id = ids.size));
+  return id;
+}
+
+/**
+ * One string per row, equal for two rows (of this or another table with the same schema, keyed
+ * through the same `ids`) exactly when their JSON cells are equal, i.e. `JSON.stringify` of the
+ * row's `jsonCell`s. Built from the raw values: times as ticks (the ISO text is one-to-one with
+ * them), texts as their number in `ids` (once per distinct string code), so the identities are
+ * short and made without formatting, escaping or copying text per cell. Every piece is digits,
+ * `-+.e`, `t`, `f` or `null`, so `|` separates them unambiguously.
+ */
+export function rowIdentities(table: Table, ids: TextIds): string[] {
   const n = table.rowCount;
   const out: string[] = Array.from({ length: n }, () => '');
   table.schema.forEach((c, ci) => {
@@ -38,7 +53,21 @@ export function rowIdentities(table: Table): string[] {
       const texts = dynamicTexts(col);
       for (let r = 0; r < n; r++) {
         const t = texts[r] ?? null;
-        out[r] += t === null ? `${sep}null` : `${sep}${t.length}:${t}`;
+        out[r] += t === null ? `${sep}null` : `${sep}${textId(ids, t)}`;
+      }
+      return;
+    }
+    if (col.type === 'string') {
+      // Kusto strings are never null; one lookup per distinct code.
+      const byCode = new Map<number, string>();
+      for (let r = 0; r < n; r++) {
+        const code = col.codes[r]!;
+        let piece = byCode.get(code);
+        if (piece === undefined) {
+          const v = col.dict[code];
+          byCode.set(code, (piece = v === undefined ? `${sep}null` : `${sep}${textId(ids, v)}`));
+        }
+        out[r] += piece;
       }
       return;
     }
@@ -47,15 +76,12 @@ export function rowIdentities(table: Table): string[] {
       let piece: string;
       // Null as JSON has it: a NaN cell is null in JSON too, so both read `null`.
       if (v === null || v === undefined) piece = 'null';
-      else if (typeof v === 'string') piece = `${v.length}:${v}`;
+      else if (typeof v === 'string') piece = `${textId(ids, v)}`;
       // Numbers as JSON has them (NaN and infinities print as null there, as a null cell does).
       else if (typeof v === 'number') piece = JSON.stringify(v);
       else if (typeof v === 'boolean') piece = v ? 't' : 'f';
       else if (typeof v === 'bigint') piece = `${v}`;
-      else {
-        const t = JSON.stringify(jsonCell(v, c.type));
-        piece = `${t.length}:${t}`;
-      }
+      else piece = `${textId(ids, JSON.stringify(jsonCell(v, c.type)))}`;
       out[r] += sep + piece;
     }
   });

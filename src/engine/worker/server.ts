@@ -22,13 +22,13 @@ import { DEFENDER_TABLES } from '../table/defender-schema';
 import { getValue } from '../table/column';
 import type { Table } from '../table/table';
 import { formatDateTime } from '../time/ticks';
-import { alertKeys, exportAlerts } from './alert-export';
+import { alertKey, alertKeys, exportAlerts } from './alert-export';
 import { ExplainService } from './explain-service';
 import { hitDetail } from './hit-detail';
 import { hitContext, ruleView } from './rule-view';
 import { stringAt, ticksAt } from './row-record';
 import { surroundingEvents } from './surrounding';
-import { rowIdentities } from './result-rows';
+import { rowIdentities, type TextIds } from './result-rows';
 import { encodeDetection, encodeExplain, encodeHitDetail, encodeSurrounding, encodeText } from './wire';
 import {
   columnBytes,
@@ -61,6 +61,8 @@ export { ALERT_COLUMNS } from '../output/alert-columns';
 /** Progress messages per ingest are throttled to one per this many ms (plus the final one). */
 const PROGRESS_INTERVAL_MS = 50;
 const REJECTS_SHOWN = 20;
+/** Distinct texts the diff's identities may number before the numbering starts again. */
+const TEXT_IDS_LIMIT = 200_000;
 
 /** Sends one answer; bulky payloads are bytes whose buffers `wire.ts` `transferList` names. */
 export type Post = (message: EngineWireResponse) => void;
@@ -95,7 +97,6 @@ export class EngineServer {
   private last: {
     result: QueryResult;
     keys: Set<string>;
-    rowKeys: string[];
     tuned: { query: string; allowList: readonly string[]; unknownBoot: UnknownBoot };
     /** The same query run as written (optimise: false), for per-stage counts; made on request. */
     asWritten: Promise<StageView[]> | null;
@@ -170,7 +171,8 @@ export class EngineServer {
       }
       case 'hit-detail': {
         const last = this.requireLast('opening an alert');
-        const key = last.rowKeys[req.row] ?? '';
+        const t = last.result.table;
+        const key = Number.isInteger(req.row) && req.row >= 0 && req.row < t.rowCount ? alertKey(t, req.row) : '';
         const ctx = hitContext(last.tuned.query, last.tuned.allowList, last.tuned.unknownBoot);
         const detail = hitDetail(last.result, this.tables(), req.row, key, ctx);
         return { kind: 'hit', id: req.id, detail: encodeHitDetail(detail) };
@@ -199,6 +201,7 @@ export class EngineServer {
         this.files.clear();
         this.combined = null;
         this.last = null;
+        this.textIds = new Map();
         return { kind: 'cleared', id: req.id };
       default:
         return assertNever(req);
@@ -323,6 +326,8 @@ export class EngineServer {
   }
 
   private planCache = new PlanCache();
+  /** Numbers for the texts of the results whose row identities the diff compares (result-rows.ts). */
+  private textIds: TextIds = new Map();
   /** Requests other than explain mode's: while one runs, explain runs park (cooperate.ts `Foreground`). */
   private readonly foreground = new Foreground();
   private readonly explainer = new ExplainService(() => this.options.now?.() ?? wallClockTicks(), this.foreground);
@@ -383,7 +388,12 @@ export class EngineServer {
     }
     const elapsedMs = performance.now() - t0;
     // Row identities for the diff: equal exactly when the rows' JSON cells are (result-rows.ts).
-    const keys = new Set(rowIdentities(result.table));
+    if (this.textIds.size > TEXT_IDS_LIMIT) {
+      // Texts of many earlier results: start again, re-keying the previous result (rare).
+      this.textIds = new Map();
+      if (this.last) this.last.keys = new Set(rowIdentities(this.last.result.table, this.textIds));
+    }
+    const keys = new Set(rowIdentities(result.table, this.textIds));
     let diff: DetectionView['diff'] = null;
     if (this.last) {
       const before = this.last.keys;
@@ -393,8 +403,7 @@ export class EngineServer {
       for (const k of before) if (!keys.has(k)) removed++;
       diff = { added, removed };
     }
-    const rowKeys = alertKeys(result.table);
-    this.last = { result, keys, rowKeys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
+    this.last = { result, keys, tuned: { query, allowList: usedAllowList, unknownBoot }, asWritten: null };
     const view = {
       stages: parseExplain(result.explain),
       explain: result.explain,
@@ -406,8 +415,9 @@ export class EngineServer {
       knobs,
       query,
     };
-    // The rows and their keys scale with the data: they cross as Arrow IPC (transferred).
-    return encodeDetection(view, result.table, ALERT_COLUMNS, rowKeys);
+    // The rows scale with the data: they cross as Arrow IPC (transferred). The page makes the
+    // alert keys from the rows' cells (alert-keys.ts); they cross only when it cannot.
+    return encodeDetection(view, result.table, ALERT_COLUMNS, () => alertKeys(result.table));
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type ArrowPayload,
   type ObjectSpec,
 } from './arrow-wire';
+import { alertKeysFromCells, keysFollowFromCells } from './alert-keys';
 import type { CandidateView, DeviceFunnel, ExplainView, FailureView } from './explain-protocol';
 import type {
   CandidateWireRow,
@@ -116,14 +117,18 @@ function decodeKeys(payload: ArrowPayload<{ readonly key: string }>): string[] {
 // ---------------------------------------------------------------------------------------------
 // Engine side
 
-/** A detection for the wire: `table` (the result, `leading` columns first) and its row keys as Arrow. */
+/**
+ * A detection for the wire: `table` (the result, `leading` columns first) and, only when the page
+ * cannot make them from the alert cells (alert-keys.ts), its row keys (`keys()`) as Arrow.
+ */
 export function encodeDetection(
   view: Omit<DetectionView, 'columns' | 'rows' | 'keys'>,
   table: Table,
   leading: readonly string[],
-  keys: readonly string[],
+  keys: () => readonly string[],
 ): DetectionWire {
-  return { ...view, alerts: encodeResultTable(table, leading), keys: encodeKeys(keys) };
+  const onPage = keysFollowFromCells(table.schema);
+  return { ...view, alerts: encodeResultTable(table, leading), keys: onPage ? null : encodeKeys(keys()) };
 }
 
 export function encodeHitDetail(detail: HitDetail): HitDetailWire {
@@ -200,7 +205,7 @@ function decodeDetection(wire: DetectionWire): DetectionView {
   const table = decodeResultTable(alerts);
   const view = { ...rest, columns: table.columns } as Omit<DetectionView, 'rows' | 'keys'> as DetectionView;
   lazyProperty(view, 'rows', () => table.rows);
-  lazyProperty(view, 'keys', () => decodeKeys(keys));
+  lazyProperty(view, 'keys', () => (keys ? decodeKeys(keys) : alertKeysFromCells(table.columns, table.rows)));
   return view;
 }
 

@@ -20,10 +20,12 @@ import {
 } from '../../../src/engine/worker/arrow-wire';
 import type { CandidateView } from '../../../src/engine/worker/explain-protocol';
 import type { EngineResponse, EngineWireResponse, TimedEvent } from '../../../src/engine/worker/protocol';
+import { alertKeys } from '../../../src/engine/worker/alert-export';
 import { ALERT_COLUMNS, alertRows, EngineServer } from '../../../src/engine/worker/server';
 import {
   CANDIDATE_SPEC,
   decodeResponse,
+  encodeDetection,
   encodeText,
   postWithTransfer,
   TIMED_EVENT_SPEC,
@@ -180,6 +182,68 @@ describe('result tables as Arrow IPC', () => {
     expect(decoded.rows.map((r) => r[1])).toEqual(mixed);
   });
 
+  it('sends string and dynamic columns as dictionaries of the distinct values the rows use', () => {
+    const strings = ['WmiPrvSE.exe', 'mmc.exe', 'WmiPrvSE.exe', '', 'mmc.exe', 'é 𝒳', 'WmiPrvSE.exe', '<b>x</b>'];
+    const dyn = [['a'], null, ['a'], { k: 1 }, ['a'], null, { k: 1 }, 'x'];
+    const t = table([
+      { name: 'S', type: 'string', values: strings },
+      { name: 'D', type: 'dynamic', values: dyn },
+    ]);
+    const payload = encodeResultTable(t, []);
+    const raw = tableFromIPC(payload.arrow);
+    for (const name of ['S', 'D']) {
+      const f = raw.schema.fields.find((x) => x.name === name)!;
+      expect(String(f.type)).toBe('Dictionary<Int32, Utf8>');
+    }
+    // Each distinct value crosses once.
+    expect(raw.getChild('S')!.data[0]!.dictionary!.length).toBe(new Set(strings).size);
+    expect(raw.getChild('D')!.data[0]!.dictionary!.length).toBe(3);
+    expect(raw.getChild('D')!.nullCount).toBe(2);
+    const decoded = decodeResultTable(payload);
+    expect(decoded.rows).toEqual(viaJson(t).rows);
+    expect(decoded.rows.map((r) => r[0])).toEqual(strings);
+  });
+
+  it('parses each distinct dynamic value once: rows holding it share one read-only value', () => {
+    const t = table([{ name: 'D', type: 'dynamic', values: [['a', 'b'], ['c'], ['a', 'b'], null] }]);
+    const rows = decodeResultTable(encodeResultTable(t, [])).rows;
+    expect(rows.map((r) => r[0])).toEqual([['a', 'b'], ['c'], ['a', 'b'], null]);
+    expect(rows[0]![0]).toBe(rows[2]![0]);
+    expect(Object.isFrozen(rows[0]![0])).toBe(true);
+    expect(() => (rows[0]![0] as string[]).push('x')).toThrow(TypeError);
+  });
+
+  it('a string column sends only the dictionary entries its rows use (sliced, taken, duplicate entries)', () => {
+    // An engine column whose dictionary is far larger than the result (as after a filter over a
+    // loaded table), with two codes for one text and entries no row uses.
+    const dict = ['unused 0', 'dup', 'unused 2', 'dup', 'kept', ...Array.from({ length: 1000 }, (_, i) => `u${i}`)];
+    const codes = Int32Array.from([4, 1, 3, 4, 1]);
+    const t = makeTable('T', [{ name: 'S', type: 'string' }], [{ type: 'string', length: codes.length, codes, dict }]);
+    const payload = encodeResultTable(t, []);
+    const entries = tableFromIPC(payload.arrow).getChild('S')!.data[0]!.dictionary!;
+    expect(entries.length).toBeLessThanOrEqual(3);
+    expect(decodeResultTable(payload).rows.map((r) => r[0])).toEqual(['kept', 'dup', 'dup', 'kept', 'dup']);
+  });
+
+  it('hostile strings repeated across rows round-trip through the dictionary (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'binary', maxLength: 6 })), {
+          maxLength: 30,
+        }),
+        (values) => {
+          const t = table([
+            { name: 'S', type: 'string', values },
+            { name: 'D', type: 'dynamic', values: values.map((v, i) => (i % 3 === 0 ? null : [v])) },
+          ]);
+          const decoded = decodeResultTable(encodeResultTable(t, []));
+          expect(decoded.rows).toEqual(viaJson(t).rows);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('sends an empty result with its columns and types', () => {
     const t = table(TYPES.map((type) => ({ name: `c_${type}`, type, values: [] })));
     const payload = encodeResultTable(t, ALERT_COLUMNS);
@@ -251,6 +315,70 @@ const candidate = (over: Partial<CandidateView>): CandidateView => ({
   alertKeys: [],
   suspicion: null,
   ...over,
+});
+
+describe('alert keys', () => {
+  const KEY_TYPES: readonly ScalarType[] = ['string', 'long', 'int', 'real', 'bool', 'datetime', 'timespan', 'dynamic'];
+  const VIEW = {
+    stages: [],
+    explain: '',
+    allowList: [],
+    diff: null,
+    elapsedMs: 1,
+    now: '2024-05-01T00:00:00.0000000Z',
+    unknownBoot: 'drop' as const,
+    knobs: {},
+    query: '',
+  };
+
+  // Dynamic values as the engine holds them (from JSON text: plain objects, never null-prototype ones).
+  const keyValueOf = (type: ScalarType): fc.Arbitrary<Scalar> =>
+    type === 'dynamic' ? valueOf.dynamic.map((v) => JSON.parse(JSON.stringify(v)) as Scalar) : valueOf[type];
+
+  it("the page makes exactly the worker's keys from the cells, or receives them (property)", () => {
+    const names = ['DeviceId', 'TimestampNetwEventExact', 'TimestampProcEventExact', 'InitiatingProcessId'];
+    fc.assert(
+      fc.property(
+        fc.tuple(
+          fc.integer({ min: 0, max: 6 }),
+          fc.tuple(...names.map(() => fc.constantFrom(...KEY_TYPES))),
+          fc.subarray(names),
+        ),
+        ([rows, types, present]) =>
+          fc.assert(
+            fc.property(
+              fc.tuple(
+                ...types.map((type) => fc.array(keyValueOf(type), { minLength: rows, maxLength: rows })),
+                fc.array(valueOf.string, { minLength: rows, maxLength: rows }),
+              ),
+              (columns) => {
+                const cols = names
+                  .map((name, i) => ({ name, type: types[i]!, values: columns[i]! }))
+                  .filter((c) => present.includes(c.name));
+                const t = table([...cols, { name: 'Other', type: 'string', values: columns[4]! }]);
+                let built = 0;
+                const wire = encodeDetection(VIEW, t, ALERT_COLUMNS, () => {
+                  built++;
+                  return alertKeys(t);
+                });
+                const raw = new Set(['string', 'int', 'long', 'real', 'bool']);
+                const onPage = cols.every(
+                  (c) =>
+                    raw.has(c.type) || c.name === 'TimestampNetwEventExact' || c.name === 'TimestampProcEventExact',
+                );
+                expect(wire.keys === null).toBe(onPage);
+                expect(built).toBe(onPage ? 0 : 1);
+                const res = decodeResponse({ kind: 'detected', id: 1, detection: wire });
+                if (res.kind !== 'detected') throw new Error('wrong kind');
+                expect(res.detection.keys).toEqual(alertKeys(t));
+              },
+            ),
+            { numRuns: 5 },
+          ),
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
 
 describe('view objects as Arrow IPC', () => {
@@ -348,12 +476,13 @@ describe('the transfer list', () => {
 
     const alerts = wire.detection.alerts.arrow;
     const size = alerts.byteLength;
-    expect(transferList(wire)).toEqual([alerts.buffer, wire.detection.keys.arrow.buffer]);
+    // The rule's key columns are strings, times and a number: the page makes the keys from the cells.
+    expect(wire.detection.keys).toBeNull();
+    expect(transferList(wire)).toEqual([alerts.buffer]);
     const received = await throughChannel(wire);
     // Transferred, not copied: the sender's views are now empty (their buffers detached).
     expect(alerts.byteLength).toBe(0);
     expect(alerts.buffer.byteLength).toBe(0);
-    expect(wire.detection.keys.arrow.byteLength).toBe(0);
     if (received.kind !== 'detected') throw new Error('wrong kind');
     expect(received.detection.alerts.arrow.byteLength).toBe(size);
     const after = decodeResponse(received) as Extract<EngineResponse, { kind: 'detected' }>;
