@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { servePart } from '../engine/ingest/csv-split';
+import { servePart } from '../engine/ingest/csv-part-workers';
 import type { NodeCsvPartTask } from '../engine/ingest/node-source';
 
 async function* range(path: string, start: number, end: number): AsyncGenerator<Uint8Array> {

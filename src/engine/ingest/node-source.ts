@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FileSource } from './byte-source';
-import { workerSplitter, type CsvPartMessage, type CsvPartRequest, type CsvSplitter } from './csv-split';
+import type { CsvPartRequest, CsvSplitter } from './csv-split';
+import { workerSplitter, type CsvPartMessage } from './csv-part-workers';
 import { ingestAny, ingestFile } from './ingest';
 import { registerParquetLoader, type ParquetWasm } from './parquet-runtime';
 import type { IngestOptions, IngestResult } from './read-csv-table';
@@ -15,16 +16,8 @@ import type { IngestOptions, IngestResult } from './read-csv-table';
  * path as byte chunks, for the CLI, tests and benchmarks; and the Node build of parquet-wasm
  * (it loads its .wasm synchronously with `fs`), registered on import of this module.
  */
-export async function* nodeFileChunks(
-  path: string,
-  chunkSize = 1 << 20,
-  range?: { readonly start: number; readonly end: number },
-): AsyncGenerator<Uint8Array> {
-  if (range && range.end <= range.start) return;
-  const stream = createReadStream(path, {
-    highWaterMark: chunkSize,
-    ...(range ? { start: range.start, end: range.end - 1 } : {}),
-  });
+export async function* nodeFileChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: chunkSize });
   try {
     for await (const chunk of stream) yield chunk as Uint8Array;
   } finally {

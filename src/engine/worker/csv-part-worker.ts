@@ -4,7 +4,8 @@
  * that range by `Blob.slice`, and posts the part's columns back (their buffers moved). One part
  * per worker; the engine worker ends it after the answer.
  */
-import { prefetchedRange, servePart, type CsvPartMessage, type CsvPartRequest } from '../ingest/csv-split';
+import { prefetchedRange, type CsvPartRequest } from '../ingest/csv-split';
+import { servePart, type CsvPartMessage } from '../ingest/csv-part-workers';
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<{ file: Blob; request: CsvPartRequest }>) => void) | null;

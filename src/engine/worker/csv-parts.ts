@@ -8,7 +8,8 @@
  * Until the script is there (or if it could not be read), files are read in one piece.
  */
 import partWorkerUrl from './csv-part-worker.ts?worker&url';
-import { workerSplitter, type CsvPartMessage, type CsvSplitter } from '../ingest/csv-split';
+import type { CsvSplitter } from '../ingest/csv-split';
+import { workerSplitter, type CsvPartMessage } from '../ingest/csv-part-workers';
 
 let partScript: string | null = null;
 

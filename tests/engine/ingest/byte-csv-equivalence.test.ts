@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ByteCsvScanner, type ByteRecordView } from '../../../src/engine/ingest/byte-csv-reader';
 import { CsvScanner, type CsvIssue, type CsvReaderOptions } from '../../../src/engine/ingest/csv-reader';
 import { readCsvTable, type IngestOptions, type IngestResult } from '../../../src/engine/ingest/read-csv-table';
-import { getValue } from '../../../src/engine/table/column';
 import { DEVICE_PROCESS_EVENTS } from '../../../src/engine/table/defender-schema';
-import { toCsv, utf8 } from './csv-harness';
+import { getValue } from '../../../src/engine/table/column';
+import { shape, toCsv, utf8 } from './csv-harness';
 
 /**
  * The byte-level CSV path (byte-csv-reader.ts) against the text path (csv-reader.ts) on the same
@@ -25,19 +25,6 @@ async function* cutAt(bytes: Uint8Array, cuts: readonly number[]): AsyncGenerato
 
 function read(bytes: Uint8Array, cuts: readonly number[], fast: boolean, opts: IngestOptions): Promise<IngestResult> {
   return readCsvTable('export.csv', cutAt(bytes, cuts), { ...opts, byteFastPath: fast });
-}
-
-/** Table and report in a comparable shape (string dictionaries as sorted sets: codes may differ). */
-function shape(r: IngestResult): unknown {
-  const t = r.table;
-  return {
-    name: t.name,
-    schema: t.schema,
-    rows: t.rowCount,
-    cells: t.columns.map((c) => Array.from({ length: t.rowCount }, (_, i) => getValue(c, i))),
-    dicts: t.columns.map((c) => (c.type === 'string' ? [...c.dict].sort() : null)),
-    report: r.report,
-  };
 }
 
 async function expectSame(bytes: Uint8Array, cuts: readonly number[], opts: IngestOptions = {}): Promise<IngestResult> {

@@ -4,6 +4,8 @@ import {
   type CsvReaderOptions,
   type CsvReadSummary,
 } from '../../../src/engine/ingest/csv-reader';
+import type { IngestResult } from '../../../src/engine/ingest/read-csv-table';
+import { getValue } from '../../../src/engine/table/column';
 
 /** What a parse produced, in a comparable shape. */
 export interface Parsed {
@@ -89,4 +91,17 @@ export function toCsv(rows: readonly (readonly string[])[], delimiter = ',', eol
 
 export async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, Math.min(bytes.length, i + size));
+}
+
+/** Table and report in a comparable shape (string dictionaries as sorted sets: codes may differ). */
+export function shape(r: IngestResult): unknown {
+  const t = r.table;
+  return {
+    name: t.name,
+    schema: t.schema,
+    rows: t.rowCount,
+    cells: t.columns.map((c) => Array.from({ length: t.rowCount }, (_, i) => getValue(c, i))),
+    dicts: t.columns.map((c) => (c.type === 'string' ? [...c.dict].sort() : null)),
+    report: r.report,
+  };
 }

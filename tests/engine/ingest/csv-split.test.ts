@@ -8,8 +8,7 @@ import {
   type CsvSplitter,
 } from '../../../src/engine/ingest/csv-split';
 import type { IngestOptions, IngestResult } from '../../../src/engine/ingest/read-csv-table';
-import { getValue } from '../../../src/engine/table/column';
-import { utf8 } from './csv-harness';
+import { shape, utf8 } from './csv-harness';
 
 /**
  * Parallel CSV parsing (csv-split.ts) must give exactly the sequential read: same rows in the same
@@ -19,19 +18,6 @@ import { utf8 } from './csv-harness';
  */
 
 const HEADER = 'Timestamp,DeviceId,ProcessId,FileName,ProcessCommandLine';
-
-/** Table and report in a comparable shape (dictionaries as sorted sets: codes may differ). */
-function shape(r: IngestResult): unknown {
-  const t = r.table;
-  return {
-    name: t.name,
-    schema: t.schema,
-    rows: t.rowCount,
-    cells: t.columns.map((c) => Array.from({ length: t.rowCount }, (_, i) => getValue(c, i))),
-    dicts: t.columns.map((c) => (c.type === 'string' ? [...c.dict].sort() : null)),
-    report: r.report,
-  };
-}
 
 const OPTS: IngestOptions = { columns: ['Timestamp', 'DeviceId', 'ProcessId', 'FileName', 'ProcessCommandLine'] };
 
